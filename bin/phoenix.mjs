@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The CLI is TypeScript run through tsx, so `npx phoenix` works straight after `npm install`.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../tools/cli.ts');
+process.exitCode = await main(process.argv.slice(2));
