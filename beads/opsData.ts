@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { IntentFieldsSchema } from './intent.ts';
+
+/** Data of the beads that describe operations: health, alerts, approvals, the host itself. */
+
+export const HeartbeatData = z.object({
+  status: z.enum(['HEALTHY', 'DEGRADED', 'CRITICAL', 'MISSED']),
+  checks: z.object({
+    process_alive: z.boolean(),
+    ibkr_connected: z.boolean(),
+    semantic_healthy: z.boolean(),
+  }),
+  details: z
+    .array(z.object({ check: z.string(), message: z.string(), subject: z.string().optional() }))
+    .optional(),
+  miss_count: z.number().int().min(0).default(0),
+});
+
+export const IntentData = z.discriminatedUnion('outcome', [
+  z.object({
+    outcome: z.literal('ACCEPTED'),
+    intent: IntentFieldsSchema,
+    source_file: z.string(),
+    content_hash: z.string(),
+  }),
+  z.object({
+    outcome: z.literal('REJECTED'),
+    intent_id: z.string().optional(),
+    source_file: z.string(),
+    content_hash: z.string().optional(),
+    reasons: z.array(z.string()).min(1),
+  }),
+]);
+
+export const ApprovalData = z.object({
+  intent_id: z.string(),
+  event: z.enum([
+    'RECEIVED',
+    'ANCHOR_CHECKED',
+    'EVIDENCE_SHOWN',
+    'DECISION',
+    'TOKEN_ISSUED',
+    'CONSUMED',
+    'EXPIRED',
+    'STATE_CONFLICT',
+    'REJECTED',
+  ]),
+  verdict: z.enum(['FRESH', 'STALE']).optional(),
+  anchor_age_s: z.number().min(0).optional(),
+  evidence: z.record(z.string(), z.unknown()).optional(),
+  decision: z.enum(['APPROVE', 'REJECT']).optional(),
+  decided_by: z.string().optional(),
+  channel: z.enum(['TERMINAL', 'TELEGRAM']).optional(),
+  content_hash: z.string().optional(),
+  token_id: z.string().optional(),
+  expires_at: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const AlertData = z.object({
+  event: z.enum(['RAISED', 'QUEUED', 'SENT', 'GROUPED', 'THROTTLED', 'FAILED', 'RETRIED', 'RESOLVED']),
+  alert_id: z.string(),
+  alert_type: z.string(),
+  severity: z.enum(['WARNING', 'CRITICAL']),
+  message: z.string(),
+  runbook_id: z.string().optional(),
+  dedupe_key: z.string(),
+  attempt: z.number().int().min(0).optional(),
+  error: z.string().optional(),
+  delivered_as: z.string().optional(),
+});
+
+export const KillFlagData = z.object({
+  state: z.enum(['SET', 'CLEARED']),
+  reason: z.string().min(1),
+  who: z.string().min(1),
+});
+
+export const HaltData = z.object({
+  step: z.enum(['STARTED', 'ORDERS_CANCELLED', 'POSITIONS_FLATTENED', 'COMPLETED', 'FAILED']),
+  flatten: z.boolean(),
+  reason: z.string().optional(),
+  who: z.string().optional(),
+  elapsed_ms: z.number().min(0).optional(),
+  count: z.number().int().min(0).optional(),
+  detail: z.string().optional(),
+});
+
+const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const ConfigData = z.object({
+  config_hash: z.string(),
+  params: z.record(z.string(), ParamValue),
+});
+
+export const ConfigChangeData = z.object({
+  key: z.string(),
+  old_value: ParamValue.optional(),
+  new_value: ParamValue,
+  who: z.string(),
+  reason: z.string().optional(),
+});
+
+export const PromotionData = z.object({
+  state: z.enum(['SHADOW', 'PAPER_VALIDATED', 'LIVE_ELIGIBLE', 'LIVE_ACTIVE']),
+  previous: z.enum(['SHADOW', 'PAPER_VALIDATED', 'LIVE_ELIGIBLE', 'LIVE_ACTIVE']).optional(),
+  reason: z.string(),
+});
+
+export const BunnyData = z.object({
+  run_id: z.string(),
+  vector_id: z.string(),
+  result: z.enum(['PASS', 'FAIL']),
+  evidence: z.string(),
+});
+
+export const DrillData = z.object({
+  runbook_id: z.string(),
+  event: z.enum(['STARTED', 'FINISHED']),
+  resolution_ms: z.number().min(0).optional(),
+  outcome: z.enum(['PASS', 'FAIL']).optional(),
+  detail: z.string().optional(),
+});
+
+export const HostData = z.object({
+  event: z.enum(['STARTED', 'STOPPING']),
+  version: z.string(),
+  config_hash: z.string(),
+  pid: z.number().int().positive(),
+  hostname: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const SecurityData = z.object({
+  who: z.string(),
+  channel: z.enum(['TELEGRAM', 'CLI', 'DASHBOARD', 'LOG']),
+  why: z.string(),
+  detail: z.string().optional(),
+});
+
+/** The single-writer lease (S2): who holds the log, until when. */
+export const LeaseData = z.object({
+  event: z.enum(['ACQUIRED', 'RENEWED', 'TAKEN_OVER', 'RELEASED']),
+  holder: z.string(),
+  pid: z.number().int().positive(),
+  hostname: z.string(),
+  expires_at: z.string(),
+  previous_holder: z.string().optional(),
+  previous_pid: z.number().int().optional(),
+  why: z.string().optional(),
+});

@@ -1,0 +1,25 @@
+/** Stream names: one stream per entity (S1). Projections read them all in global order. */
+export const streams = {
+  connection: (host: string) => `connection-${host}`,
+  approval: (intentId: string) => `approval-${intentId}`,
+  intent: (intentId: string) => `intent-${intentId}`,
+  order: (orderRef: string) => `order-${orderRef}`,
+  position: (positionId: string) => `position-${positionId}`,
+  heartbeat: (host: string) => `heartbeat-${host}`,
+  host: (host: string) => `host-${host}`,
+  killswitch: 'killswitch',
+  promotion: 'promotion',
+  alerts: 'alerts',
+  reconciliation: 'reconciliation',
+  halt: 'halt',
+  config: 'config',
+  bunny: 'bunny',
+  drill: 'drill',
+  security: 'security',
+  lease: 'host-lease',
+} as const;
+
+/** EventStoreDB reserves names that start with `$`; Phoenix never writes one. */
+export function isSystemStream(name: string): boolean {
+  return name.startsWith('$');
+}

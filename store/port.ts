@@ -1,0 +1,65 @@
+import type { Bead } from '../beads/index.ts';
+
+/**
+ * The event-log port (S2). Every adapter (memory, sqlite, eventstoredb) passes
+ * the same conformance suite in test/store/.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+/** A global position in the log: strictly increasing, not necessarily dense. */
+export type LogPosition = number;
+
+export interface AppendResult {
+  /** The stream revision of the last bead written (or already present). */
+  nextRevision: number;
+  /** The global position of the last bead written. */
+  position: LogPosition;
+}
+
+/** One stored record. A record that cannot be decoded is reported, never thrown. */
+export type LogEntry =
+  | { kind: 'bead'; position: LogPosition; stream: string; revision: number; bead: Bead }
+  | { kind: 'corrupt'; position: LogPosition; stream: string; revision: number; reason: string };
+
+export interface ReadStreamOptions {
+  /** Revision to start from, inclusive. Defaults to the first (forwards) or last (backwards). */
+  from?: number;
+  direction?: 'forwards' | 'backwards';
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Start strictly after this position; omitted means from the beginning. */
+  after?: LogPosition;
+  limit?: number;
+}
+
+export interface SubscribeOptions {
+  /** Deliver entries strictly after this position (a checkpoint); omitted means from the beginning. */
+  after?: LogPosition;
+  /** Called once the subscription has caught up with the log and is live. */
+  onCaughtUp?: () => void;
+  /** Called when the source dropped the subscription; the adapter resubscribes from its checkpoint. */
+  onDropped?: (reason: string) => void;
+  /** Called when an error ends the subscription for good (for example stop() during a failure). */
+  onError?: (err: Error) => void;
+}
+
+export interface Subscription {
+  /** The last position delivered. */
+  readonly checkpoint: LogPosition | undefined;
+  stop(): Promise<void>;
+}
+
+export type EntryHandler = (entry: LogEntry) => void | Promise<void>;
+
+export interface EventLog {
+  readonly name: 'memory' | 'sqlite' | 'eventstoredb';
+  append(stream: string, beads: readonly Bead[], expected?: ExpectedRevision): Promise<AppendResult>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<LogEntry[]>;
+  /** Global order, paged by the adapter; entries come in position order. */
+  readAll(options?: ReadAllOptions): AsyncIterable<LogEntry>;
+  /** Catch-up from `after`, then live, for as long as it runs. Handlers are called one at a time. */
+  subscribe(handler: EntryHandler, options?: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}

@@ -1,0 +1,226 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BeadValidationError } from '../../beads/index.ts';
+import { WrongExpectedRevisionError } from '../../store/errors.ts';
+import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
+import { testBead, testBeads } from '../support/beads.ts';
+
+export interface LogUnderTest {
+  log: EventLog;
+  /** Stops the server and brings it back, keeping its data. Only for networked adapters. */
+  restartServer?: () => Promise<void>;
+  /** A second, independent client on the same log (another process's view). */
+  openSecond?: () => Promise<EventLog>;
+  cleanup: () => Promise<void>;
+}
+
+async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const e of iterable) out.push(e);
+  return out;
+}
+
+function ids(entries: LogEntry[]): string[] {
+  return entries.map((e) => (e.kind === 'bead' ? e.bead.bead_id : `corrupt@${e.position}`));
+}
+
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The S2 semantics every adapter must show, run against each adapter in turn. */
+export function eventLogConformance(name: string, open: () => Promise<LogUnderTest>): void {
+  describe(`event log conformance: ${name}`, () => {
+    let ut: LogUnderTest;
+    let log: EventLog;
+    const subs: Subscription[] = [];
+
+    beforeEach(async () => {
+      ut = await open();
+      log = ut.log;
+    });
+    afterEach(async () => {
+      for (const s of subs.splice(0)) await s.stop();
+      await ut.cleanup();
+    });
+
+    it('numbers stream revisions from 0 and reads them back in order', async () => {
+      const beads = testBeads('s-rev', 3);
+      const result = await log.append('s-rev', beads, 'no_stream');
+      expect(result.nextRevision).toBe(2);
+      const read = await log.readStream('s-rev');
+      expect(read.map((e) => e.revision)).toEqual([0, 1, 2]);
+      expect(ids(read)).toEqual(beads.map((b) => b.bead_id));
+      const first = read[0]!;
+      expect(first.kind === 'bead' && first.bead).toEqual(beads[0]);
+    });
+
+    it('reads a stream from a revision inclusively, backwards, and with a limit', async () => {
+      const beads = testBeads('s-read', 5);
+      await log.append('s-read', beads);
+      expect((await log.readStream('s-read', { from: 2 })).map((e) => e.revision)).toEqual([2, 3, 4]);
+      expect((await log.readStream('s-read', { direction: 'backwards', limit: 2 })).map((e) => e.revision)).toEqual([4, 3]);
+      expect((await log.readStream('s-read', { from: 1, direction: 'backwards' })).map((e) => e.revision)).toEqual([1, 0]);
+      expect(await log.readStream('no-such-stream')).toEqual([]);
+    });
+
+    it('refuses a wrong expected revision with a typed error and writes nothing', async () => {
+      await log.append('s-exp', testBeads('s-exp', 2), 'no_stream');
+      const cases = [
+        ['no_stream', 1],
+        [0, 1],
+        [5, 1],
+      ] as const;
+      for (const [expected, actual] of cases) {
+        const err = await log.append('s-exp', [testBead('s-exp')], expected).catch((e) => e);
+        expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(err.actual).toBe(actual);
+      }
+      const missing = await log.append('s-missing', [testBead('s-missing')], 'stream_exists').catch((e) => e);
+      expect(missing).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(missing.actual).toBe(-1);
+      expect(await log.readStream('s-missing')).toEqual([]);
+      expect(await log.readStream('s-exp')).toHaveLength(2);
+    });
+
+    it('accepts any, stream_exists and the exact revision', async () => {
+      await log.append('s-ok', [testBead('s-ok')], 'any');
+      await log.append('s-ok', [testBead('s-ok')], 'stream_exists');
+      const r = await log.append('s-ok', [testBead('s-ok')], 1);
+      expect(r.nextRevision).toBe(2);
+    });
+
+    it('stores a bead only once when an append is retried with the same bead_id', async () => {
+      const beads = testBeads('s-idem', 2);
+      const first = await log.append('s-idem', beads, 'no_stream');
+      const again = await log.append('s-idem', beads, 'no_stream');
+      expect(again.nextRevision).toBe(first.nextRevision);
+      expect(await log.readStream('s-idem')).toHaveLength(2);
+      const all = await collect(log.readAll());
+      expect(all.filter((e) => e.stream === 's-idem')).toHaveLength(2);
+    });
+
+    it('refuses a bead that fails its schema at append, naming the field', async () => {
+      const bad = { ...testBead('s-bad'), data: { runbook_id: 'RB-004', event: 'EXPLODED' } };
+      const err = await log.append('s-bad', [bad as never]).catch((e) => e);
+      expect(err).toBeInstanceOf(BeadValidationError);
+      expect(err.message).toMatch(/data\.event/);
+      const wrongStream = await log.append('s-bad', [testBead('elsewhere')]).catch((e) => e);
+      expect(wrongStream).toBeInstanceOf(BeadValidationError);
+      expect(wrongStream.message).toMatch(/stream/);
+      expect(await log.readStream('s-bad')).toEqual([]);
+    });
+
+    it('reads all streams in one global order with increasing positions', async () => {
+      const a = testBeads('g-a', 2);
+      const b = testBeads('g-b', 2);
+      await log.append('g-a', [a[0]!]);
+      await log.append('g-b', [b[0]!]);
+      await log.append('g-a', [a[1]!]);
+      await log.append('g-b', [b[1]!]);
+      const all = (await collect(log.readAll())).filter((e) => e.stream.startsWith('g-'));
+      expect(ids(all)).toEqual([a[0], b[0], a[1], b[1]].map((x) => x!.bead_id));
+      const positions = all.map((e) => e.position);
+      expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+      expect(new Set(positions).size).toBe(positions.length);
+      const after = await collect(log.readAll({ after: positions[1]! }));
+      expect(ids(after.filter((e) => e.stream.startsWith('g-')))).toEqual([a[1], b[1]].map((x) => x!.bead_id));
+    });
+
+    it('subscribes: catches up, goes live, and starts strictly after its checkpoint', async () => {
+      const early = testBeads('sub', 3);
+      await log.append('sub', early);
+      const seen: LogEntry[] = [];
+      let caughtUp = false;
+      subs.push(log.subscribe((e) => void seen.push(e), { onCaughtUp: () => (caughtUp = true) }));
+      await waitFor(() => caughtUp && seen.length >= 3, 5000, 'catch-up');
+      const late = testBeads('sub', 2);
+      await log.append('sub', late);
+      await waitFor(() => seen.filter((e) => e.stream === 'sub').length >= 5, 5000, 'live beads');
+      expect(ids(seen.filter((e) => e.stream === 'sub'))).toEqual([...early, ...late].map((b) => b.bead_id));
+
+      const checkpoint = seen.find((e) => e.kind === 'bead' && e.bead.bead_id === early[1]!.bead_id)!.position;
+      const fromCheckpoint: LogEntry[] = [];
+      subs.push(log.subscribe((e) => void fromCheckpoint.push(e), { after: checkpoint }));
+      await waitFor(() => fromCheckpoint.filter((e) => e.stream === 'sub').length >= 3, 5000, 'resume');
+      expect(ids(fromCheckpoint.filter((e) => e.stream === 'sub'))).toEqual(
+        [early[2]!, ...late].map((b) => b.bead_id),
+      );
+    });
+
+    it('delivers to a subscriber one entry at a time, in order, even with a slow handler', async () => {
+      const seen: string[] = [];
+      let busy = false;
+      let overlapped = false;
+      subs.push(
+        log.subscribe(async (e) => {
+          if (busy) overlapped = true;
+          busy = true;
+          await new Promise((r) => setTimeout(r, 2));
+          if (e.kind === 'bead' && e.stream === 'slow') seen.push(e.bead.bead_id);
+          busy = false;
+        }),
+      );
+      const beads = testBeads('slow', 10);
+      for (const b of beads) await log.append('slow', [b]);
+      await waitFor(() => seen.length >= 10, 5000, 'slow handler');
+      expect(seen).toEqual(beads.map((b) => b.bead_id));
+      expect(overlapped).toBe(false);
+    });
+
+    it('never hands out system ($-prefixed) streams', async () => {
+      await log.append('visible', [testBead('visible')]);
+      const all = await collect(log.readAll());
+      expect(all.some((e) => e.stream.startsWith('$'))).toBe(false);
+      expect(all.some((e) => e.stream === 'visible')).toBe(true);
+    });
+
+    it('resubscribes from its checkpoint after the server goes away: nothing missed or repeated', async (ctx) => {
+      if (!ut.restartServer) return ctx.skip();
+      const seen: string[] = [];
+      const drops: string[] = [];
+      subs.push(
+        log.subscribe((e) => void (e.kind === 'bead' && e.stream === 'restart' && seen.push(e.bead.bead_id)), {
+          onDropped: (reason) => drops.push(reason),
+        }),
+      );
+      const before = testBeads('restart', 3);
+      await log.append('restart', before);
+      await waitFor(() => seen.length >= 3, 5000, 'beads before restart');
+      await ut.restartServer();
+      const after = testBeads('restart', 3);
+      for (;;) {
+        try {
+          await log.append('restart', after);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await waitFor(() => seen.length >= 6, 10_000, 'beads after restart');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual([...before, ...after].map((b) => b.bead_id));
+      expect(drops.length).toBeGreaterThan(0);
+    });
+
+    it('shows an append from a second client to a subscriber on the first', async (ctx) => {
+      if (!ut.openSecond) return ctx.skip();
+      const second = await ut.openSecond();
+      try {
+        const seen: string[] = [];
+        subs.push(log.subscribe((e) => void (e.kind === 'bead' && e.stream === 'x-client' && seen.push(e.bead.bead_id))));
+        const bead = testBead('x-client');
+        await second.append('x-client', [bead]);
+        await waitFor(() => seen.length === 1, 5000, 'cross-client bead');
+        expect(seen).toEqual([bead.bead_id]);
+      } finally {
+        await second.close();
+      }
+    });
+  });
+}
