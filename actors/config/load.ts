@@ -101,7 +101,7 @@ export function maskSecret(key: string, value: string): string {
 export function describeConfig(config: Config): [string, string][] {
   return ENV_KEYS.map((key) => {
     const value = config[key];
-    if (value === undefined) return [key, '(not set)'];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) return [key, '(not set)'];
     const text = Array.isArray(value) ? value.join(',') : String(value);
     return [key, (SECRET_KEYS as readonly string[]).includes(key) ? maskSecret(key, text) : text];
   });

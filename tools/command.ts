@@ -1,0 +1,57 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Exit codes every command shares, so scripts and the runbooks can rely on them. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  guardFailed: 3,
+  leaseHeld: 4,
+} as const;
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** The environment to build configuration from (tests pass their own). */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Resolves when the operator asks the process to stop (SIGINT/SIGTERM). */
+  signal: AbortSignal;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full --help text: usage line, options, examples. */
+  help: string;
+  run(argv: string[], io: CommandIo): Promise<number>;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * node:util parseArgs in strict mode, with its errors turned into a UsageError
+ * whose message a person can act on.
+ */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
+  stream.write(`${text}\n`);
+}
