@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LogUnavailableError } from '../../store/errors.ts';
+import type { LogEntry } from '../../store/port.ts';
+import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import { testBead, testBeads } from '../support/beads.ts';
+import { makeTempDir } from '../support/tempDir.ts';
+import { eventLogConformance, waitFor } from './conformance.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+eventLogConformance('sqlite', async () => {
+  const temp = makeTempDir('phoenix-sqlite');
+  const path = defaultLogPath(temp.dir);
+  const log = new SqliteEventLog(path);
+  return {
+    log,
+    openSecond: async () => new SqliteEventLog(path),
+    cleanup: async () => {
+      await log.close();
+      temp.remove();
+    },
+  };
+});
+
+async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const e of iterable) out.push(e);
+  return out;
+}
+
+describe('sqlite event log', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let path: string;
+  const open: SqliteEventLog[] = [];
+  const openLog = (options?: ConstructorParameters<typeof SqliteEventLog>[1]) => {
+    const log = new SqliteEventLog(path, options);
+    open.push(log);
+    return log;
+  };
+
+  beforeEach(() => {
+    temp = makeTempDir('phoenix-sqlite');
+    path = defaultLogPath(temp.dir);
+  });
+  afterEach(async () => {
+    for (const log of open.splice(0)) await log.close();
+    temp.remove();
+  });
+
+  it('keeps what it acknowledged across a reopen, and positions keep growing', async () => {
+    const first = openLog();
+    const beads = testBeads('durable', 3);
+    const written = await first.append('durable', beads);
+    await first.close();
+    const again = openLog();
+    expect((await again.readStream('durable')).map((e) => e.kind === 'bead' && e.bead.bead_id)).toEqual(
+      beads.map((b) => b.bead_id),
+    );
+    const next = await again.append('durable', [testBead('durable')], 2);
+    expect(next.position).toBeGreaterThan(written.position);
+  });
+
+  it('pages through readAll across page boundaries and honours a limit', async () => {
+    const log = openLog({ pageSize: 3 });
+    const beads = testBeads('paged', 10);
+    await log.append('paged', beads);
+    expect((await collect(log.readAll())).map((e) => e.kind === 'bead' && e.bead.bead_id)).toEqual(
+      beads.map((b) => b.bead_id),
+    );
+    const all = await collect(log.readAll());
+    const limited = await collect(log.readAll({ after: all[1]!.position, limit: 4 }));
+    expect(limited.map((e) => e.position)).toEqual(all.slice(2, 6).map((e) => e.position));
+  });
+
+  it('reads corrupt rows back as corrupt entries, with the reason, and keeps reading', async () => {
+    const log = openLog();
+    await log.append('mixed', [testBead('mixed')]);
+    const raw = new Database(path);
+    const insert = raw.prepare(
+      'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const good = testBead('mixed');
+    insert.run('mixed', 1, 'bad-json', 'DRILL', good.ts, '{"bead_type": "DRILL", ');
+    insert.run('mixed', 2, 'unknown-type', 'TELEPORT', good.ts, JSON.stringify({ ...good, bead_type: 'TELEPORT' }));
+    insert.run('mixed', 3, 'future', 'DRILL', good.ts, JSON.stringify({ ...good, bead_id: 'future', schema_version: 99 }));
+    raw.close();
+    await log.append('mixed', [good]);
+
+    const all = await collect(log.readAll());
+    expect(all.map((e) => e.kind)).toEqual(['bead', 'corrupt', 'corrupt', 'corrupt', 'bead']);
+    const reasons = all.flatMap((e) => (e.kind === 'corrupt' ? [e.reason] : []));
+    expect(reasons[0]).toMatch(/corrupt JSON/);
+    expect(reasons[1]).toMatch(/unknown bead_type "TELEPORT"/);
+    expect(reasons[2]).toMatch(/schema_version 99 is newer/);
+    expect(all[4]!.kind === 'bead' && all[4]!.bead.bead_id).toBe(good.bead_id);
+    expect((await log.readStream('mixed')).map((e) => e.kind)).toEqual(['bead', 'corrupt', 'corrupt', 'corrupt', 'bead']);
+
+    const seen: LogEntry[] = [];
+    const sub = log.subscribe((e) => void seen.push(e));
+    await waitFor(() => seen.length === 5, 5000, 'subscriber to pass the corrupt rows');
+    await sub.stop();
+    expect(seen.map((e) => e.kind)).toEqual(['bead', 'corrupt', 'corrupt', 'corrupt', 'bead']);
+  });
+
+  describe('fails closed when the log cannot be written', () => {
+    it('a closed log refuses an append with LogUnavailableError', async () => {
+      const log = openLog();
+      await log.close();
+      const err = await log.append('closed', [testBead('closed')]).catch((e) => e);
+      expect(err).toBeInstanceOf(LogUnavailableError);
+      expect(err.message).toMatch(/closed/);
+    });
+
+    it('a log opened read-only refuses an append with LogUnavailableError', async () => {
+      await openLog().append('ro', [testBead('ro')]);
+      const reader = openLog({ readonly: true });
+      expect(await reader.readStream('ro')).toHaveLength(1);
+      const err = await reader.append('ro', [testBead('ro')]).catch((e) => e);
+      expect(err).toBeInstanceOf(LogUnavailableError);
+      expect(err.message).toMatch(/SQLITE_READONLY/);
+    });
+
+    it('a write lock held past the busy timeout is LogUnavailableError, not a conflict, and nothing is written', async () => {
+      const log = openLog({ busyTimeoutMs: 50 });
+      await log.append('locked', [testBead('locked')]);
+      const other = new Database(path);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const err = await log.append('locked', [testBead('locked')], 0).catch((e) => e);
+        expect(err).toBeInstanceOf(LogUnavailableError);
+        expect(err.message).toMatch(/SQLITE_BUSY/);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(await log.readStream('locked')).toHaveLength(1);
+      expect((await log.append('locked', [testBead('locked')], 0)).nextRevision).toBe(1);
+    });
+
+    it('a file the log cannot open is LogUnavailableError', () => {
+      expect(() => new SqliteEventLog(join(temp.dir, 'missing.db'), { readonly: true })).toThrow(LogUnavailableError);
+    });
+
+    it('a file written by a newer layout is refused rather than misread', () => {
+      const raw = new Database(path);
+      raw.pragma('user_version = 2');
+      raw.close();
+      expect(() => openLog()).toThrow(/schema 2/);
+    });
+  });
+
+  it('delivers a bead appended by another process to a subscriber within 250 ms', async () => {
+    openLog(); // creates the file before the child opens it
+    const log = openLog();
+    const receivedAt = new Map<string, number>();
+    let caughtUp = false;
+    const sub = log.subscribe(
+      (e) => {
+        if (e.kind === 'bead' && e.stream === 'other-process') receivedAt.set(e.bead.bead_id, Date.now());
+      },
+      { onCaughtUp: () => (caughtUp = true) },
+    );
+    await waitFor(() => caughtUp, 5000, 'catch-up');
+
+    const appends = 3;
+    const child = spawn(process.execPath, ['bin/run-ts.mjs', 'test/support/appendFromChild.ts', path, String(appends), 'other-process'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(exitCode, stderr).toBe(0);
+
+    const commits = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { bead_id: string; committedAt: number });
+    expect(commits).toHaveLength(appends);
+    await waitFor(() => receivedAt.size === appends, 5000, 'the child process beads');
+    await sub.stop();
+    const latencies = commits.map((c) => receivedAt.get(c.bead_id)! - c.committedAt);
+    for (const latency of latencies) expect(latency, `latencies in ms: ${latencies.join(', ')}`).toBeLessThan(250);
+  });
+});
