@@ -1,0 +1,88 @@
+import { hostname } from 'node:os';
+import { streams } from '../../beads/index.ts';
+import { uuidV7Ids } from '../../store/ids.ts';
+import { HostLease, LeaseLostError } from '../../store/lease.ts';
+import type { EventLog } from '../../store/port.ts';
+import type { Clock } from '../clock.ts';
+import { type Config, publicParams } from '../config/load.ts';
+import type { Logger } from '../logger.ts';
+import { BeadWriter } from './beadWriter.ts';
+import { PHOENIX_VERSION } from './version.ts';
+
+export interface HostDeps {
+  config: Config;
+  log: EventLog;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface RunningHost {
+  writer: BeadWriter;
+  /** Resolves with a reason if the host must stop on its own (for example it lost the lease). */
+  readonly fatal: Promise<Error>;
+  stop(reason?: string): Promise<void>;
+}
+
+/**
+ * The actor host: takes the single-writer lease, records that it started and
+ * with which parameters, keeps the lease renewed, and on stop records that it
+ * is stopping and lets the lease go. Later actors (broker, intents, notify,
+ * monitor, dashboard) are started from here.
+ */
+export async function startHost({ config, log, clock, logger }: HostDeps): Promise<RunningHost> {
+  const hostId = config.PHOENIX_HOST_ID;
+  const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
+  const ttlMs = config.LEASE_TTL_S * 1000;
+  const lease = new HostLease({ log, holder: hostId, mode: config.mode, ttlMs, clock, ids: uuidV7Ids });
+  const grant = await lease.acquire();
+  if (grant.previous) {
+    logger.warn({ previous: grant.previous.holder, why: grant.previous.why }, 'took over the lease of a host that is gone');
+  }
+  const correlation = `host-${hostId}-${clock.now()}`;
+  const hostStream = streams.host(hostId);
+  await writer.write({
+    bead_type: 'HOST',
+    stream: hostStream,
+    correlation_id: correlation,
+    data: { event: 'STARTED', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname() },
+  });
+  await writer.write({
+    bead_type: 'CONFIG',
+    stream: streams.config,
+    correlation_id: correlation,
+    data: { config_hash: config.configHash, params: publicParams(config) },
+  });
+  logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash }, 'host started');
+
+  let reportFatal: (err: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((resolve) => {
+    reportFatal = resolve;
+  });
+  // Renew well inside the lease's life so one slow renewal never lets it lapse.
+  // This timer also keeps the process alive while the host runs.
+  const renewal = setInterval(() => {
+    lease.renew().catch((err: Error) => {
+      logger.error({ err: err.message }, 'lease renewal failed');
+      if (err instanceof LeaseLostError) reportFatal(err);
+    });
+  }, Math.max(1000, ttlMs / 3));
+
+  let stopped = false;
+  return {
+    writer,
+    fatal,
+    async stop(reason = 'signal') {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(renewal);
+      await writer.write({
+        bead_type: 'HOST',
+        stream: hostStream,
+        correlation_id: correlation,
+        data: { event: 'STOPPING', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname(), reason },
+      });
+      if (lease.held) await lease.release(reason);
+      logger.info({ reason }, 'host stopped');
+    },
+  };
+}

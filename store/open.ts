@@ -1,0 +1,21 @@
+import type { Config } from '../actors/config/load.ts';
+import type { EventLog } from './port.ts';
+import { defaultLogPath, SqliteEventLog, type SqliteEventLogOptions } from './sqlite.ts';
+
+export interface OpenLogOptions {
+  /** Commands that only read (replay, query, status) open SQLite read-only. */
+  readonly?: boolean;
+  sqlite?: SqliteEventLogOptions;
+}
+
+/**
+ * Chooses the adapter from configuration (S2): EventStoreDB when a connection
+ * string is set, otherwise the SQLite file under PHOENIX_HOME. The EventStoreDB
+ * client is loaded only when chosen, so a SQLite process never pays for gRPC.
+ */
+export async function openEventLog(config: Config, options: OpenLogOptions = {}): Promise<EventLog> {
+  if (config.EVENTSTORE_CONNECTION_STRING) {
+    throw new Error('EVENTSTORE_CONNECTION_STRING is set, but this build has no EventStoreDB adapter yet');
+  }
+  return new SqliteEventLog(defaultLogPath(config.homeDir), { ...options.sqlite, readonly: options.readonly ?? false });
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import type { LogEntry } from '../../store/port.ts';
+import { runPhoenix, startPhoenix } from '../support/phoenixProcess.ts';
+
+async function beadsIn(home: string): Promise<LogEntry[]> {
+  const log = new SqliteEventLog(defaultLogPath(home), { readonly: true });
+  const out: LogEntry[] = [];
+  for await (const e of log.readAll()) out.push(e);
+  await log.close();
+  return out;
+}
+
+describe('phoenix run', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'phoenix-run-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('runs in mock mode on the embedded log, refuses a second host on the same log, and stops cleanly on SIGTERM', async () => {
+    const first = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
+    await first.waitForOutput(/running in MOCK mode on the sqlite log/);
+
+    const second = await runPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
+    expect(second.code).toBe(4);
+    expect(second.stderr).toMatch(/refused: the log is held by host phoenix-1 \(pid \d+ on .+\) until .*another host is running against this log/);
+
+    first.child.kill('SIGTERM');
+    const end = await first.done;
+    expect(end.code).toBe(0);
+
+    const kinds = (await beadsIn(home)).map((e) => (e.kind === 'bead' ? `${e.bead.bead_type}:${'event' in e.bead.data ? e.bead.data.event : ''}` : 'corrupt'));
+    expect(kinds).toEqual(['LEASE:ACQUIRED', 'HOST:STARTED', 'CONFIG:', 'HOST:STOPPING', 'LEASE:RELEASED']);
+  });
+
+  it('takes over the lease of a host killed with SIGKILL, and says so in a bead', async () => {
+    const first = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
+    await first.waitForOutput(/running in MOCK mode/);
+    first.child.kill('SIGKILL');
+    await first.done;
+    const again = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
+    await again.waitForOutput(/running in MOCK mode/);
+    again.child.kill('SIGINT');
+    expect((await again.done).code).toBe(0);
+    const lease = (await beadsIn(home)).filter((e) => e.kind === 'bead' && e.bead.bead_type === 'LEASE');
+    const takeover = lease.find((e) => e.kind === 'bead' && e.bead.bead_type === 'LEASE' && e.bead.data.event === 'TAKEN_OVER');
+    expect(takeover && takeover.kind === 'bead' && takeover.bead.bead_type === 'LEASE' && takeover.bead.data.why).toMatch(/not running/);
+  });
+
+  it('exits 2 with the variable named when the configuration is bad', async () => {
+    const r = await runPhoenix(['run'], { PHOENIX_HOME: home, IBKR_MODE: 'papr' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/IBKR_MODE/);
+  });
+});

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/phoenix.mjs', import.meta.url));
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** An environment with nothing from the developer's shell that Phoenix reads, plus `env`. */
+export function cleanEnv(env: Record<string, string>): Record<string, string> {
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PHOENIX_ENV_FILE: '/nonexistent/.env' };
+  return { ...base, ...env };
+}
+
+/** Runs `phoenix <args>` as its own process to completion. */
+export function runPhoenix(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<Finished> {
+  return finished(startPhoenix(args, env), timeoutMs);
+}
+
+export interface RunningPhoenix {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  done: Promise<Finished>;
+}
+
+/** Starts a long-running `phoenix <args>` (run, watchdog, gateway-sim) as its own process. */
+export function startPhoenix(args: string[], env: Record<string, string>): RunningPhoenix {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<Finished>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }));
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    async waitForOutput(pattern, timeoutMs = 15_000) {
+      const start = Date.now();
+      for (;;) {
+        const m = pattern.exec(out) ?? pattern.exec(err);
+        if (m) return m[0];
+        if (child.exitCode !== null) throw new Error(`phoenix ${args.join(' ')} exited ${child.exitCode} before ${pattern}: ${err}`);
+        if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${pattern}; stdout: ${out} stderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}
+
+async function finished(p: RunningPhoenix, timeoutMs: number): Promise<Finished> {
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
+  try {
+    return await p.done;
+  } finally {
+    clearTimeout(timer);
+  }
+}
