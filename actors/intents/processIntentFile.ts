@@ -70,15 +70,16 @@ export async function claimAndProcess(deps: IntentSeamDeps, name: string): Promi
 /** Processes a claimed file: judge, record (bead first), then respond and move. */
 export async function processClaimed(deps: IntentSeamDeps, claimed: string, beadId: string, original: string): Promise<FileResult> {
   const path = join(deps.folders.incoming, claimed);
+  // The claim name is safe whatever the original was, so even a badly named file is read (for its hash).
+  const read = await readIntentFile(path, deps.maxBytes);
+  if (read.kind === 'gone') return { kind: 'skipped' };
+  const contentHash = read.contentHash;
   const problem = nameProblem(original);
-  // A badly named file is not opened at all: its name alone decides.
-  const read = problem === undefined ? await readIntentFile(path, deps.maxBytes) : undefined;
-  if (read?.kind === 'gone') return { kind: 'skipped' };
-  const contentHash = read?.contentHash;
   let judgement: IntentJudgement;
+  // A badly named file is not parsed: its name alone decides.
   if (problem !== undefined) judgement = { ok: false, reasons: [problem] };
-  else if (read?.kind === 'read') judgement = judgeIntentBytes(read.bytes, deps.activePairs);
-  else judgement = { ok: false, reasons: [read?.kind === 'refused' ? read.reason : 'unreadable'] };
+  else if (read.kind === 'read') judgement = judgeIntentBytes(read.bytes, deps.activePairs);
+  else judgement = { ok: false, reasons: [read.reason] };
 
   const intentId = judgement.ok ? judgement.intent.intent_id : judgement.intentId;
   const stream = intentId !== undefined ? streams.intent(intentId) : rejectedStream(contentHash, original);

@@ -22,7 +22,9 @@ export async function writeResponse(homeDir: string, markdown: string): Promise<
 
 /** Text from a file or a sender, made safe for one line of markdown. */
 export function mdText(text: string): string {
-  return JSON.stringify(text).slice(1, -1).replace(/[`|]/g, "'");
+  // Control characters become visible escapes (\n) so one line stays one line.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)).replace(/[`|]/g, "'");
 }
 
 function pips(a: number, b: number, intent: Intent): string {
