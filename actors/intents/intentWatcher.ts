@@ -27,6 +27,8 @@ export interface IntentWatcherOptions {
   logger?: Logger;
   /** How often the folder is rescanned as a safety net for missed fs.watch events. */
   rescanMs?: number;
+  /** false leaves it to the rescan alone, for filesystems where fs.watch does not work (some network mounts). */
+  useFsWatch?: boolean;
   maxBytes?: number;
   /** A READY intent was accepted: hand it to the approval flow. Key on intent_id; see ReadyIntentHandler. */
   onReadyIntent?: ReadyIntentHandler;
@@ -89,7 +91,7 @@ export async function startIntentWatcher(options: IntentWatcherOptions): Promise
   };
 
   const armWatch = (): void => {
-    if (fsWatcher || stopped) return;
+    if (fsWatcher || stopped || options.useFsWatch === false) return;
     try {
       const w = watch(folders.incoming, { persistent: false }, () => void scanNow());
       w.on('error', (err) => {

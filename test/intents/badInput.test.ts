@@ -131,8 +131,7 @@ describe('S14: every bad intent file ends in rejected/ with its reason, and the 
     expect(await readText(join(seam.rejected, 'again.yaml'))).toBe('not: [valid');
   });
 
-  afterAll(async () => {
-    // Every bad case produced exactly one INTENT bead; nothing was left behind or written outside the folders.
+  it('leaves one INTENT bead per bad file, nothing in incoming/, nothing outside the folders', async () => {
     const beads = await intentBeads(seam.log);
     for (const c of CASES) expect(beads.filter((b) => b.data.source_file === c.name)).toHaveLength(1);
     expect(await readdir(seam.incoming)).toEqual([]);
