@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import type { Bead } from '../../beads/index.ts';
+import { streams } from '../../beads/index.ts';
+import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
+import type { Logger } from '../logger.ts';
+import { classify, isAlertType } from './alertTypes.ts';
+import { alertsOf, type Notification, type QueuedAlert } from './alertModel.ts';
+import { renderNotification } from './alertMessages.ts';
+import { DispatchPolicy, type DispatchRules, ESCALATED_SUFFIX } from './dispatchPolicy.ts';
+import { type AlertSource, appendAlert, type RaiseAlertInput, deliveryBead, isAlertBead, queuedAlertOf } from './outbox.ts';
+import { type Ownership, restorePolicy } from './outboxRestore.ts';
+import type { Timers } from './timers.ts';
+import { DeliveryError, type Transport } from './transport.ts';
+
+export interface NotifierOptions {
+  log: EventLog;
+  transport: Transport;
+  /** Identity and clock for the delivery beads this notifier writes. */
+  source: AlertSource;
+  timers: Timers;
+  logger: Logger;
+  rules?: Partial<DispatchRules>;
+  /** A send that has not answered by then counts as failed and is retried. */
+  requestTimeoutMs?: number;
+  /** Which RAISED beads to deliver; default: those written by this host id. */
+  owns?: Ownership;
+  /** Retry pause after the log itself failed (an append), in ms. */
+  logRetryMs?: number;
+}
+
+/**
+ * The notify actor: reads RAISED beads from the log (the outbox), lets the
+ * dispatch policy decide, delivers through the transport, and records every
+ * step as an ALERT bead. One send at a time per chat: ordering is simple and
+ * the throttle is honest.
+ */
+export class AlertNotifier {
+  private readonly policy: DispatchPolicy;
+  private readonly logger: Logger;
+  private readonly owns: Ownership;
+  private subscription: Subscription | undefined;
+  private cancelWake: (() => void) | undefined;
+  private inFlight: AbortController | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly options: NotifierOptions) {
+    const origin = `${options.source.hostId} ${options.source.mode}`;
+    this.policy = new DispatchPolicy(options.rules, (input) => renderNotification({ ...input, origin }));
+    this.logger = options.logger.child({ actor: 'notify', transport: options.transport.name });
+    this.owns = options.owns ?? ((bead) => bead.host_id === options.source.hostId);
+  }
+
+  /** Restores the outbox from the log, then follows it live. */
+  async start(): Promise<void> {
+    const entries = await this.options.log.readStream(streams.alerts);
+    const restored = restorePolicy(this.policy, entries, this.owns);
+    if (this.policy.queued.length > 0) {
+      this.logger.info({ queued: this.policy.queued.length }, 'undelivered alerts found in the outbox; delivering them');
+    }
+    if (restored.unrecordedDuplicates.length > 0) {
+      await this.append(restored.unrecordedDuplicates.map(({ alert, of }) => this.groupedBead(alert, of)));
+    }
+    this.subscription = this.options.log.subscribe((entry) => this.intake(entry), {
+      ...(restored.lastPosition !== undefined ? { after: restored.lastPosition } : {}),
+      onDropped: (reason) => this.logger.warn({ reason }, 'alert subscription dropped; resubscribing'),
+      onError: (err) => this.logger.error({ error: err.message }, 'alert intake failed; notifier stopped reading'),
+    });
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelWake?.();
+    this.inFlight?.abort(new DeliveryError('notifier stopping'));
+    await this.pumping;
+    await this.subscription?.stop();
+  }
+
+  /**
+   * Resolves once everything appended so far has been taken in and nothing is
+   * being sent: what is left waits only for time to pass. For tests and drills.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.pumping) {
+        await this.pumping;
+        continue;
+      }
+      if (!(await this.behindLog())) return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  private async behindLog(): Promise<boolean> {
+    const checkpoint = this.subscription?.checkpoint;
+    const next = this.options.log.readAll({ ...(checkpoint !== undefined ? { after: checkpoint } : {}), limit: 1 });
+    for await (const _ of next) return true;
+    return false;
+  }
+
+  private async intake(entry: LogEntry): Promise<void> {
+    if (entry.kind !== 'bead' || entry.stream !== streams.alerts || !isAlertBead(entry.bead)) return;
+    const bead = entry.bead;
+    if ((bead.data.event !== 'RAISED' && bead.data.event !== 'RESOLVED') || !this.owns(bead)) return;
+    const alert = queuedAlertOf(bead);
+    const intake = this.policy.accept(alert);
+    if (intake.verdict === 'duplicate') {
+      await this.append([this.groupedBead(alert, intake.of)]);
+    }
+    this.kick();
+  }
+
+  /** Runs the pump, or asks the running one to look again. */
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const plan = this.policy.plan(this.options.source.clock.now());
+        if (plan.throttled.length > 0) {
+          await this.append(plan.throttled.map((a) => this.bead(a, 'THROTTLED', 'held back by the chat throttle; will go out in a later message')));
+        }
+        for (const alert of plan.escalate) await this.escalate(alert);
+        if (plan.send) {
+          await this.deliver(plan.send);
+          this.again = true;
+          continue;
+        }
+        this.scheduleWake(plan.wakeAt);
+      } catch (err) {
+        // Only an escalation can get here (its RAISED bead is the outbox itself). Look again shortly.
+        this.logger.error({ error: (err as Error).message }, 'alert pipeline step failed; retrying');
+        this.scheduleWake(this.options.source.clock.now() + (this.options.logRetryMs ?? 1_000));
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private scheduleWake(at: number | undefined): void {
+    this.cancelWake?.();
+    this.cancelWake = undefined;
+    if (at === undefined || this.stopped) return;
+    const delay = Math.max(0, at - this.options.source.clock.now());
+    this.cancelWake = this.options.timers.set(delay, () => this.kick());
+  }
+
+  private async deliver(n: Notification): Promise<void> {
+    const alerts = alertsOf(n);
+    const attempts = new Map(alerts.map((a) => [a.alertId, this.policy.failuresOf(a.alertId) + 1]));
+    const retried = alerts.filter((a) => attempts.get(a.alertId)! > 1);
+    if (retried.length > 0) {
+      await this.append(retried.map((a) => this.bead(a, 'RETRIED', 'delivery retried', { attempt: attempts.get(a.alertId)! })));
+    }
+    try {
+      for (let i = n.sentParts; i < n.parts.length; i++) {
+        n.messageIds.push(await this.sendWithTimeout(n.parts[i]!));
+        n.sentParts = i + 1;
+      }
+    } catch (err) {
+      const failure = asDeliveryError(err);
+      const { retryAt } = this.policy.failed(n, this.options.source.clock.now(), failure.retryAfterMs);
+      const waitMs = retryAt - this.options.source.clock.now();
+      this.logger.warn({ error: failure.message, alerts: alerts.length, retry_in_ms: waitMs }, 'alert delivery failed; will retry');
+      await this.append(
+        alerts.map((a) =>
+          this.bead(a, 'FAILED', `delivery failed; retry in ${Math.round(waitMs / 1000)} s`, {
+            attempt: attempts.get(a.alertId)!,
+            error: failure.message,
+          }),
+        ),
+      );
+      return;
+    }
+    this.policy.delivered(n, this.options.source.clock.now());
+    const deliveredAs = `${this.options.transport.name}:${n.messageIds.join(',')}`;
+    const summarised = new Set(n.summarised.map((a) => a.alertId));
+    const how = (a: QueuedAlert) =>
+      n.kind === 'critical'
+        ? 'sent at once (CRITICAL)'
+        : summarised.has(a.alertId)
+          ? `counted in the summary of a message for ${alerts.length} alerts`
+          : `sent in a message for ${alerts.length} alert${alerts.length === 1 ? '' : 's'}`;
+    this.logger.info({ delivered_as: deliveredAs, alerts: alerts.length, kind: n.kind }, 'alert notification delivered');
+    await this.append(alerts.map((a) => this.bead(a, 'SENT', how(a), { attempt: attempts.get(a.alertId)!, deliveredAs })));
+  }
+
+  private async sendWithTimeout(text: string): Promise<string> {
+    const controller = new AbortController();
+    this.inFlight = controller;
+    const timeoutMs = this.options.requestTimeoutMs ?? 15_000;
+    const cancel = this.options.timers.set(timeoutMs, () =>
+      controller.abort(new DeliveryError(`no answer within ${Math.round(timeoutMs / 1000)} s`)),
+    );
+    try {
+      return await this.options.transport.send(text, controller.signal);
+    } catch (err) {
+      // Our own abort says more than whatever the transport made of it.
+      if (controller.signal.aborted && controller.signal.reason instanceof DeliveryError) throw controller.signal.reason;
+      throw err;
+    } finally {
+      cancel();
+      this.inFlight = undefined;
+    }
+  }
+
+  /** An unresolved WARNING past its escalation time comes back as a CRITICAL of its own (S6.2). */
+  private async escalate(alert: QueuedAlert): Promise<void> {
+    const minutes = Math.round((this.options.source.clock.now() - alert.raisedAt) / 60_000);
+    const input = {
+      type: isAlertType(alert.type) ? alert.type : ('HEALTH_DEGRADED' as const),
+      message: `Still unresolved after ${minutes} min: ${alert.message}`,
+      dedupeKey: alert.dedupeKey + ESCALATED_SUFFIX,
+      correlationId: alert.correlationId,
+      causationId: alert.beadId,
+    };
+    this.logger.warn({ alert_type: alert.type, dedupe_key: alert.dedupeKey }, 'unresolved alert escalated to CRITICAL');
+    try {
+      await appendAlert(this.options.log, this.options.source, input, 'RAISED', 'CRITICAL');
+    } catch (err) {
+      this.logger.error({ error: (err as Error).message }, 'could not record the escalation; sending it anyway');
+      this.policy.accept({ ...alert, ...this.offLogIdentity(), severity: 'CRITICAL', message: input.message, dedupeKey: input.dedupeKey });
+    }
+  }
+
+  /**
+   * For the one alert that cannot go through the outbox: the log itself is
+   * unwritable (LOG_UNAVAILABLE, S2 fail closed). Same policy, no beads.
+   */
+  raiseWithoutLog(input: Omit<RaiseAlertInput, 'causationId'>): void {
+    const cls = classify(input.type);
+    const details = Object.entries(input.details ?? {}).map(([k, v]) => `${k}: ${v}`);
+    this.policy.accept({
+      ...this.offLogIdentity(),
+      type: input.type,
+      severity: cls.severity,
+      resolved: cls.resolves !== undefined,
+      title: cls.title,
+      message: [input.message, ...details].join('\n'),
+      runbookId: cls.runbook,
+      dedupeKey: input.dedupeKey,
+      correlationId: input.correlationId,
+    });
+    this.kick();
+  }
+
+  private offLogIdentity(): { alertId: string; beadId: string; raisedAt: number } {
+    const id = `off-log-${randomUUID()}`;
+    return { alertId: id, beadId: id, raisedAt: this.options.source.clock.now() };
+  }
+
+  private groupedBead(alert: QueuedAlert, of: string): Bead {
+    return this.bead(alert, 'GROUPED', `repeat of alert ${of} within the repeat interval; not sent again`, {
+      deliveredAs: `duplicate-of:${of}`,
+    });
+  }
+
+  private bead(alert: QueuedAlert, event: Parameters<typeof deliveryBead>[2], message: string, extra: { attempt?: number; error?: string; deliveredAs?: string } = {}): Bead {
+    return deliveryBead(this.options.source, alert, event, { message, ...extra });
+  }
+
+  /**
+   * Delivery beads are the record of what happened, not a gate on it: when the
+   * log refuses them, the operator is still told (S2: alerted through any
+   * channel). The cost is a possible repeat after a restart, which beats silence.
+   */
+  private async append(beads: Bead[]): Promise<void> {
+    if (beads.length === 0) return;
+    try {
+      await this.options.log.append(streams.alerts, beads);
+    } catch (err) {
+      this.logger.error({ error: (err as Error).message, beads: beads.length }, 'could not record alert delivery in the log');
+    }
+  }
+}
+
+function asDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  return new DeliveryError(err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,142 @@
+import { type Bead, type BeadOf, type IdSource, type Mode, stamp, streams } from '../../beads/index.ts';
+import type { EventLog, LogPosition } from '../../store/port.ts';
+import { uuidV7Ids } from '../../store/ids.ts';
+import { type Clock, isoAt } from '../clock.ts';
+import type { QueuedAlert } from './alertModel.ts';
+import { ALERT_TYPES, type AlertClass, type AlertType, classify, type Severity } from './alertTypes.ts';
+
+/**
+ * ALERT beads are the outbox (S7.1). Raising an alert is appending a RAISED
+ * bead to the `alerts` stream; the notifier picks it up from the log, so an
+ * alert raised by any actor, or by another process on the same log, is never
+ * lost to a crash between "decided to alert" and "told the operator".
+ */
+
+/** Who writes the bead and when: the identity every bead carries. */
+export interface AlertSource {
+  hostId: string;
+  mode: Mode;
+  clock: Clock;
+  ids?: IdSource;
+}
+
+export interface RaiseAlertInput {
+  type: AlertType;
+  /** What happened, for a person: it is the body of the Telegram message. */
+  message: string;
+  /** Repeats with the same key within the repeat interval are not notified again. */
+  dedupeKey: string;
+  correlationId: string;
+  causationId?: string;
+  /** Extra facts, shown as "key: value" lines under the message. */
+  details?: Record<string, string | number | boolean>;
+}
+
+/** Beads are the record, not a dump: a runaway message is cut rather than bloating the log. */
+const MAX_STORED_MESSAGE = 16_000;
+
+export type AlertBead = BeadOf<'ALERT'>;
+
+/**
+ * Appends a RAISED bead. A type that resolves another (CONNECTION_RESTORED)
+ * is written as a RESOLVED notice for the same dedupe key.
+ */
+export async function raiseAlert(log: EventLog, source: AlertSource, input: RaiseAlertInput): Promise<{ alertId: string; position: LogPosition }> {
+  const cls = classify(input.type);
+  return appendAlert(log, source, input, cls.resolves ? 'RESOLVED' : 'RAISED', cls.severity);
+}
+
+/** Appends a RESOLVED notice: "RESOLVED: <title of type>", and the dedupe key is news again. */
+export async function resolveAlert(
+  log: EventLog,
+  source: AlertSource,
+  input: Omit<RaiseAlertInput, 'details'>,
+): Promise<{ alertId: string; position: LogPosition }> {
+  return appendAlert(log, source, input, 'RESOLVED', classify(input.type).severity);
+}
+
+/** Used by the notifier to re-raise an unresolved WARNING as CRITICAL. */
+export async function appendAlert(
+  log: EventLog,
+  source: AlertSource,
+  input: RaiseAlertInput,
+  event: 'RAISED' | 'RESOLVED',
+  severity: Severity,
+): Promise<{ alertId: string; position: LogPosition }> {
+  const beadId = (source.ids ?? uuidV7Ids).next();
+  const details = Object.entries(input.details ?? {}).map(([k, v]) => `${k}: ${v}`);
+  const text = [input.message, ...details].join('\n');
+  const draft = {
+    bead_type: 'ALERT' as const,
+    stream: streams.alerts,
+    correlation_id: input.correlationId,
+    ...(input.causationId ? { causation_id: input.causationId } : {}),
+    data: {
+      event,
+      alert_id: beadId,
+      alert_type: input.type,
+      severity,
+      message: text.length > MAX_STORED_MESSAGE ? `${text.slice(0, MAX_STORED_MESSAGE)}… (cut)` : text,
+      runbook_id: classify(input.type).runbook,
+      dedupe_key: input.dedupeKey,
+    },
+  };
+  const bead = stamp(draft, { bead_id: beadId, ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode });
+  const result = await log.append(streams.alerts, [bead]);
+  return { alertId: beadId, position: result.position };
+}
+
+/** Reads a RAISED / RESOLVED bead back as the policy's view of it. */
+export function queuedAlertOf(bead: AlertBead): QueuedAlert {
+  const d = bead.data;
+  const cls = (ALERT_TYPES as Record<string, AlertClass>)[d.alert_type];
+  return {
+    alertId: d.alert_id,
+    type: d.alert_type,
+    severity: d.severity,
+    resolved: d.event === 'RESOLVED',
+    title: cls?.title ?? d.alert_type,
+    message: d.message,
+    runbookId: d.runbook_id ?? cls?.runbook ?? 'RB-?',
+    dedupeKey: d.dedupe_key,
+    raisedAt: Date.parse(bead.ts),
+    correlationId: bead.correlation_id,
+    beadId: bead.bead_id,
+  };
+}
+
+export type DeliveryEvent = 'SENT' | 'GROUPED' | 'THROTTLED' | 'FAILED' | 'RETRIED';
+
+/** A delivery bead: what happened to one alert on its way to the chat. */
+export function deliveryBead(
+  source: AlertSource,
+  alert: QueuedAlert,
+  event: DeliveryEvent,
+  fields: { message: string; attempt?: number; error?: string; deliveredAs?: string },
+): Bead {
+  const data = {
+    event,
+    alert_id: alert.alertId,
+    alert_type: alert.type,
+    severity: alert.severity,
+    message: fields.message,
+    runbook_id: alert.runbookId,
+    dedupe_key: alert.dedupeKey,
+    ...(fields.attempt !== undefined ? { attempt: fields.attempt } : {}),
+    ...(fields.error !== undefined ? { error: fields.error } : {}),
+    ...(fields.deliveredAs !== undefined ? { delivered_as: fields.deliveredAs } : {}),
+  };
+  return stamp(
+    { bead_type: 'ALERT', stream: streams.alerts, correlation_id: alert.correlationId, causation_id: alert.beadId, data },
+    {
+      bead_id: (source.ids ?? uuidV7Ids).next(),
+      ts: isoAt(source.clock.now()),
+      host_id: source.hostId,
+      mode: source.mode,
+    },
+  );
+}
+
+export function isAlertBead(bead: Bead): bead is AlertBead {
+  return bead.bead_type === 'ALERT';
+}
