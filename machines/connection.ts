@@ -1,0 +1,343 @@
+import { assign, emit, setup } from 'xstate';
+import { type BeadDraft, type BeadData, type Mode, streams } from '../beads/index.ts';
+import type { AlertRequest, BeadEmitted } from './types.ts';
+
+/**
+ * The IB Gateway connection (S3.1). Pure: the connector actor reports what the
+ * socket did as events, and this machine answers with beads to append and
+ * commands for the actor to carry out. Its only timers are XState `after`
+ * delays, named so that tests and TIME_SCALE can shrink them.
+ */
+
+/** Wait before attempt 1, 2 and 3: 65 s in all, then escalation. There are no endless retries. */
+export const RECONNECT_BACKOFF_MS = [5_000, 15_000, 45_000] as const;
+export const MAX_RECONNECT_ATTEMPTS = RECONNECT_BACKOFF_MS.length;
+/** A connect or validation that never answers must not hold the machine forever. */
+export const ATTEMPT_TIMEOUT_MS = 15_000;
+
+export const PROBE_TIMEOUT_REASON = 'liveness probe unanswered (half-open gateway)';
+export const ATTEMPT_TIMEOUT_REASON = `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
+/**
+ * IBKR_SESSION has no event of its own for a failed guard, so the DISCONNECT
+ * that ends such a session says so in its reason; replay reads it back.
+ */
+export const GUARD_FAILED_PREFIX = 'guard failed: ';
+export const ESCALATION_MESSAGE = 'Connection rotting — run RB-001';
+
+export interface ConnectionInput {
+  host: string;
+  /** This process run: one machine lives for one run, and its beads' correlation ids start with it. */
+  runId: string;
+  mode: Mode;
+  account: string;
+  port: number;
+  /** Multiplies every delay; 1 in production, e.g. 0.001 in tests. */
+  timeScale?: number;
+}
+
+export interface ConnectionContext {
+  host: string;
+  runId: string;
+  mode: Mode;
+  account: string;
+  port: number;
+  timeScale: number;
+  /** 0 outside an outage; 1..3 while a reconnect attempt is under way or has just failed. */
+  attempt: number;
+  /** Outages in this run; it numbers their correlation ids. */
+  outage: number;
+  /** Epoch ms the session was lost; executions since then must be recovered. Null when none was lost. */
+  lostAt: number | null;
+  lastReason: string | null;
+  serverVersion: number | null;
+}
+
+/** What the connector actor tells the machine. */
+export type ConnectionEvent =
+  | { type: 'CONNECT_REQUESTED' }
+  | { type: 'SOCKET_CONNECTED' }
+  /** The startup guards (actors/broker/startupGuards.ts) passed against the broker's answers. */
+  | { type: 'VALIDATION_PASSED'; serverVersion?: number }
+  | { type: 'VALIDATION_FAILED'; reason: string }
+  /** The socket closed, or the gateway reported connectivity lost. `at` is the epoch-ms time of the loss. */
+  | { type: 'CONNECTION_LOST'; reason: string; at: number }
+  /** The liveness probe went unanswered: the gateway is half-open. `at` is the last sign of life. */
+  | { type: 'PROBE_TIMEOUT'; at: number }
+  /** A connect attempt failed, e.g. "client id in use (326)". */
+  | { type: 'ATTEMPT_FAILED'; reason: string };
+
+/**
+ * What the machine asks the connector to do. The actor runs them one at a
+ * time in the order emitted: after a reconnect that order is S3.1's
+ * (resync, then resubscribe, then reconcile), guards having passed already.
+ */
+export type ConnectionCommand =
+  | { type: 'command'; command: 'connect'; attempt: number }
+  | { type: 'command'; command: 'validate'; attempt: number }
+  | { type: 'command'; command: 'disconnect'; reason: string }
+  /** Open orders, positions, and executions since `since` (epoch ms; null: all the broker still has). */
+  | { type: 'command'; command: 'resync'; since: number | null }
+  | { type: 'command'; command: 'resubscribe' }
+  | { type: 'command'; command: 'reconcile'; trigger: 'STARTUP' | 'RECONNECT' };
+
+export type ConnectionEmitted = BeadEmitted | AlertRequest | ConnectionCommand;
+
+/** One story per outage: the DISCONNECT, its attempts and the CONNECT or escalation that ends it. */
+export function correlationOf(context: Pick<ConnectionContext, 'runId' | 'outage'>): string {
+  return context.outage === 0 ? context.runId : `${context.runId}/outage-${context.outage}`;
+}
+
+/** The run a connection bead's correlation id belongs to. */
+export function runOf(correlationId: string): string {
+  const cut = correlationId.indexOf('/outage-');
+  return cut === -1 ? correlationId : correlationId.slice(0, cut);
+}
+
+type SessionFields = Omit<BeadData<'IBKR_SESSION'>, 'mode' | 'account' | 'port'>;
+
+function sessionBead(context: ConnectionContext, fields: SessionFields, at?: number): BeadEmitted {
+  const draft: BeadDraft = {
+    bead_type: 'IBKR_SESSION',
+    stream: streams.connection(context.host),
+    correlation_id: correlationOf(context),
+    data: { mode: context.mode, account: context.account, port: context.port, ...fields },
+  };
+  return at === undefined ? { type: 'bead', draft } : { type: 'bead', draft, at };
+}
+
+function alert(context: ConnectionContext, alertType: AlertRequest['alertType'], message: string): AlertRequest {
+  return { type: 'alert', alertType, message, dedupeKey: `${alertType}:${context.host}`, correlationId: correlationOf(context) };
+}
+
+/** Why an attempt ended; a delayed (timeout) event carries no reason of its own. */
+function failureReason(event: { type: string }): string {
+  const e = event as ConnectionEvent;
+  switch (e.type) {
+    case 'ATTEMPT_FAILED':
+    case 'CONNECTION_LOST':
+      return e.reason;
+    case 'PROBE_TIMEOUT':
+      return PROBE_TIMEOUT_REASON;
+    default:
+      return ATTEMPT_TIMEOUT_REASON;
+  }
+}
+
+function scaled(ms: number) {
+  return ({ context }: { context: ConnectionContext }) => ms * context.timeScale;
+}
+
+const command = (c: ConnectionCommand) => c;
+
+export const connectionMachine = setup({
+  types: {
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    input: {} as ConnectionInput,
+    emitted: {} as ConnectionEmitted,
+  },
+  delays: {
+    reconnectBackoff1: scaled(RECONNECT_BACKOFF_MS[0]),
+    reconnectBackoff2: scaled(RECONNECT_BACKOFF_MS[1]),
+    reconnectBackoff3: scaled(RECONNECT_BACKOFF_MS[2]),
+    attemptTimeout: scaled(ATTEMPT_TIMEOUT_MS),
+  },
+  guards: {
+    isAttempt: ({ context }, params: { attempt: number }) => context.attempt === params.attempt,
+  },
+  actions: {
+    requestConnect: emit(({ context }) => command({ type: 'command', command: 'connect', attempt: context.attempt })),
+    requestValidation: emit(({ context }) => command({ type: 'command', command: 'validate', attempt: context.attempt })),
+    requestDisconnect: emit(({ context }) => command({ type: 'command', command: 'disconnect', reason: context.lastReason ?? '' })),
+    // Recovery after a (re)connect, in S3.1's order; guards were re-validated to get here.
+    requestResync: emit(({ context }) => command({ type: 'command', command: 'resync', since: context.lostAt })),
+    requestResubscribe: emit(() => command({ type: 'command', command: 'resubscribe' })),
+    requestReconcile: emit(({ context }) =>
+      command({ type: 'command', command: 'reconcile', trigger: context.outage === 0 ? 'STARTUP' : 'RECONNECT' }),
+    ),
+
+    recordServerVersion: assign({
+      serverVersion: ({ event }) => (event.type === 'VALIDATION_PASSED' ? (event.serverVersion ?? null) : null),
+    }),
+    appendConnect: emit(({ context }) =>
+      sessionBead(context, {
+        event: 'CONNECT',
+        reconnect_attempt: context.attempt,
+        ...(context.serverVersion === null ? {} : { server_version: context.serverVersion }),
+      }),
+    ),
+    closeOutage: assign({ attempt: 0, lostAt: null }),
+
+    recordLoss: assign({
+      outage: ({ context }) => context.outage + 1,
+      attempt: 0,
+      lostAt: ({ event }) => (event.type === 'CONNECTION_LOST' || event.type === 'PROBE_TIMEOUT' ? event.at : null),
+      lastReason: ({ event }) => failureReason(event),
+    }),
+    // A first connect that never succeeded lost no session, so there is nothing "since" to recover.
+    recordInitialFailure: assign({
+      outage: ({ context }) => context.outage + 1,
+      attempt: 0,
+      lastReason: ({ event }) => failureReason(event),
+    }),
+    appendDisconnect: emit(({ context }) =>
+      sessionBead(context, { event: 'DISCONNECT', reason: context.lastReason ?? '' }, context.lostAt ?? undefined),
+    ),
+
+    startAttempt: assign({ attempt: (_, params: { attempt: number }) => params.attempt }),
+    // Write-ahead: the attempt is on record before the connector dials.
+    appendAttemptStarted: emit(({ context }) =>
+      sessionBead(context, {
+        event: 'RECONNECT',
+        reconnect_attempt: context.attempt,
+        reason: `attempt ${context.attempt} of ${MAX_RECONNECT_ATTEMPTS} after ${RECONNECT_BACKOFF_MS[context.attempt - 1]! / 1000} s`,
+      }),
+    ),
+    recordAttemptFailure: assign({ lastReason: ({ event }) => failureReason(event) }),
+    // A failed attempt always carries `escalated`; that is how replay tells it from a started one.
+    appendAttemptFailed: emit(({ context }) =>
+      sessionBead(context, {
+        event: 'RECONNECT',
+        reconnect_attempt: context.attempt,
+        escalated: context.attempt >= MAX_RECONNECT_ATTEMPTS,
+        reason: context.lastReason ?? '',
+      }),
+    ),
+
+    recordGuardFailure: assign({
+      lastReason: ({ event }) => GUARD_FAILED_PREFIX + (event.type === 'VALIDATION_FAILED' ? event.reason : 'unknown'),
+    }),
+    appendGuardFailed: emit(({ context }) => sessionBead(context, { event: 'DISCONNECT', reason: context.lastReason ?? '' })),
+
+    raiseConnectionLost: emit(({ context }) =>
+      alert(context, 'CONNECTION_LOST', `IB Gateway connection lost on ${context.host}: ${context.lastReason ?? 'unknown'}`),
+    ),
+    raiseConnectionRestored: emit(({ context }) =>
+      alert(context, 'CONNECTION_RESTORED', `IB Gateway connection restored on ${context.host} (attempt ${context.attempt})`),
+    ),
+    raiseEscalation: emit(({ context }) =>
+      alert(context, 'CONNECTION_ESCALATED', `${ESCALATION_MESSAGE}: ${MAX_RECONNECT_ATTEMPTS} attempts failed on ${context.host}, last: ${context.lastReason ?? 'unknown'}. Restart by hand.`),
+    ),
+    raiseGuardViolation: emit(({ context }) =>
+      alert(context, 'GUARD_VIOLATION', `IB connection refused by startup guards on ${context.host}: ${context.lastReason ?? 'unknown'}`),
+    ),
+  },
+}).createMachine({
+  id: 'connection',
+  context: ({ input }) => ({
+    host: input.host,
+    runId: input.runId,
+    mode: input.mode,
+    account: input.account,
+    port: input.port,
+    timeScale: input.timeScale ?? 1,
+    attempt: 0,
+    outage: 0,
+    lostAt: null,
+    lastReason: null,
+    serverVersion: null,
+  }),
+  initial: 'DISCONNECTED',
+  states: {
+    DISCONNECTED: {
+      on: { CONNECT_REQUESTED: { target: 'CONNECTING', actions: 'requestConnect' } },
+    },
+    CONNECTING: {
+      after: { attemptTimeout: { target: 'RECONNECTING', actions: initialFailure() } },
+      on: {
+        SOCKET_CONNECTED: { target: 'VALIDATING' },
+        ATTEMPT_FAILED: { target: 'RECONNECTING', actions: initialFailure() },
+        CONNECTION_LOST: { target: 'RECONNECTING', actions: initialFailure() },
+        PROBE_TIMEOUT: { target: 'RECONNECTING', actions: initialFailure() },
+      },
+    },
+    VALIDATING: {
+      entry: 'requestValidation',
+      after: { attemptTimeout: { target: 'RECONNECTING', actions: initialFailure() } },
+      on: {
+        VALIDATION_PASSED: {
+          target: 'CONNECTED',
+          actions: ['recordServerVersion', 'appendConnect', 'requestResync', 'requestResubscribe', 'requestReconcile', 'closeOutage'],
+        },
+        VALIDATION_FAILED: { target: 'GUARD_FAILED', actions: guardFailure() },
+        ATTEMPT_FAILED: { target: 'RECONNECTING', actions: initialFailure() },
+        CONNECTION_LOST: { target: 'RECONNECTING', actions: initialFailure() },
+        PROBE_TIMEOUT: { target: 'RECONNECTING', actions: initialFailure() },
+      },
+    },
+    CONNECTED: {
+      on: {
+        CONNECTION_LOST: { target: 'RECONNECTING', actions: sessionLost() },
+        PROBE_TIMEOUT: { target: 'RECONNECTING', actions: sessionLost() },
+      },
+    },
+    RECONNECTING: {
+      initial: 'backoff1',
+      states: {
+        backoff1: { after: { reconnectBackoff1: { target: 'attempt', actions: attemptStart(1) } } },
+        backoff2: { after: { reconnectBackoff2: { target: 'attempt', actions: attemptStart(2) } } },
+        backoff3: { after: { reconnectBackoff3: { target: 'attempt', actions: attemptStart(3) } } },
+        attempt: {
+          initial: 'connecting',
+          entry: 'requestConnect',
+          after: { attemptTimeout: failedAttempt() },
+          on: {
+            ATTEMPT_FAILED: failedAttempt(),
+            CONNECTION_LOST: failedAttempt(),
+            PROBE_TIMEOUT: failedAttempt(),
+          },
+          states: {
+            connecting: { on: { SOCKET_CONNECTED: { target: 'validating' } } },
+            validating: {
+              entry: 'requestValidation',
+              on: {
+                VALIDATION_PASSED: {
+                  target: '#connection.CONNECTED',
+                  actions: [
+                    'recordServerVersion',
+                    'appendConnect',
+                    'raiseConnectionRestored',
+                    'requestResync',
+                    'requestResubscribe',
+                    'requestReconcile',
+                    'closeOutage',
+                  ],
+                },
+                VALIDATION_FAILED: { target: '#connection.GUARD_FAILED', actions: guardFailure() },
+              },
+            },
+          },
+        },
+      },
+    },
+    /** Three attempts failed. Final: a person restarts the host after RB-001. */
+    ESCALATED: { type: 'final' },
+    /** The startup guards refused this gateway (S4.1). Final: no order is possible. */
+    GUARD_FAILED: { type: 'final' },
+  },
+});
+
+// Transition fragments used from several states; `as const` keeps the action names checked.
+function initialFailure() {
+  return ['recordInitialFailure', 'appendDisconnect', 'requestDisconnect', 'raiseConnectionLost'] as const;
+}
+function sessionLost() {
+  return ['recordLoss', 'appendDisconnect', 'requestDisconnect', 'raiseConnectionLost'] as const;
+}
+function guardFailure() {
+  return ['recordGuardFailure', 'appendGuardFailed', 'requestDisconnect', 'raiseGuardViolation'] as const;
+}
+function attemptStart(attempt: 1 | 2 | 3) {
+  return [{ type: 'startAttempt', params: { attempt } }, 'appendAttemptStarted'] as const;
+}
+function failedAttempt() {
+  const recorded = ['recordAttemptFailure', 'appendAttemptFailed', 'requestDisconnect'] as const;
+  return [
+    { guard: { type: 'isAttempt', params: { attempt: 1 } }, target: '#connection.RECONNECTING.backoff2', actions: recorded },
+    { guard: { type: 'isAttempt', params: { attempt: 2 } }, target: '#connection.RECONNECTING.backoff3', actions: recorded },
+    // Any other count is the last attempt: escalate rather than risk a fourth.
+    { target: '#connection.ESCALATED', actions: [...recorded, 'raiseEscalation'] },
+  ] as const;
+}
+
+export type ConnectionMachine = typeof connectionMachine;
