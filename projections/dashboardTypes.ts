@@ -1,0 +1,221 @@
+import type { Bead, BeadOf, Mode } from '../beads/index.ts';
+import type { RecentList } from './recentList.ts';
+
+/**
+ * The shapes of the dashboard fold (S9). Rows are plain JSON-ready records so
+ * that the view, the page and /metrics read them without translation.
+ */
+
+type HeartbeatData = BeadOf<'HEARTBEAT'>['data'];
+type PositionData = BeadOf<'POSITION'>['data'];
+type ApprovalData = BeadOf<'APPROVAL'>['data'];
+type AlertData = BeadOf<'ALERT'>['data'];
+type ReconciliationData = BeadOf<'RECONCILIATION'>['data'];
+
+export interface HostStatus {
+  host_id: string;
+  /** The mode the host started in: fixed for the run (S4.1). */
+  mode: Mode;
+  state: 'RUNNING' | 'STOPPED';
+  pid: number;
+  version: string;
+  config_hash: string;
+  hostname?: string;
+  started_at: string;
+  stopped_at?: string;
+  reason?: string;
+}
+
+export interface HealthNow {
+  status: HeartbeatData['status'];
+  ts: string;
+  host_id: string;
+  checks: HeartbeatData['checks'];
+  details: NonNullable<HeartbeatData['details']>;
+  miss_count: number;
+}
+
+export interface HeartbeatPoint {
+  ts: string;
+  status: HeartbeatData['status'];
+  /** Seconds since the previous live heartbeat; absent for the first one seen. */
+  interval_s?: number;
+  /** A MISSED beat, or a live one that came later than the gap threshold. */
+  gap: boolean;
+}
+
+/** A stretch with no sign of life: heartbeats, or the broker connection. */
+export interface Gap {
+  from: string;
+  to: string;
+  seconds: number;
+}
+
+export type ConnectionState = 'UNKNOWN' | 'CONNECTED' | 'DISCONNECTED' | 'RECONNECTING' | 'ESCALATED';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  since?: string;
+  mode?: Mode;
+  account?: string;
+  port?: number;
+  server_version?: number;
+  gateway_version?: string;
+  /** The reconnect attempt in progress (0 when connected). */
+  attempt: number;
+  reason?: string;
+}
+
+export interface SessionEvent {
+  ts: string;
+  event: 'CONNECT' | 'DISCONNECT' | 'RECONNECT';
+  attempt: number;
+  escalated: boolean;
+  account: string;
+  port: number;
+  reason?: string;
+}
+
+export type PositionRow = Pick<
+  PositionData,
+  'position_id' | 'state' | 'pair' | 'side' | 'quantity' | 'avg_price' | 'stop' | 'target' | 'unrealised_pnl' | 'realised_pnl' | 'reason'
+> & { opened_at: string; updated_at: string; correlation_id: string };
+
+export type ApprovalRow = Pick<
+  ApprovalData,
+  'intent_id' | 'event' | 'verdict' | 'anchor_age_s' | 'evidence' | 'decision' | 'decided_by' | 'channel' | 'expires_at' | 'reason'
+> & { received_at: string; updated_at: string; correlation_id: string };
+
+export type AlertRow = Pick<AlertData, 'alert_id' | 'alert_type' | 'severity' | 'message' | 'runbook_id' | 'dedupe_key' | 'error'> & {
+  /** The latest event: RAISED, then its delivery (QUEUED, SENT, …) or RESOLVED. */
+  status: AlertData['event'];
+  raised_at: string;
+  updated_at: string;
+  resolved: boolean;
+};
+
+export interface ReconciliationRow {
+  ts: string;
+  result: ReconciliationData['result'];
+  trigger?: ReconciliationData['trigger'];
+  drift: ReconciliationData['drift'];
+  broker_positions: number;
+  local_positions: number;
+  broker_open_orders: number;
+  local_open_orders: number;
+}
+
+export interface DriftStatus {
+  last?: ReconciliationRow;
+  last_drift?: ReconciliationRow;
+  runs: number;
+  drifts: number;
+}
+
+export interface KillFlagStatus {
+  /** ARMED is the normal state (S3.5): trading allowed. */
+  state: 'ARMED' | 'SET';
+  who?: string;
+  reason?: string;
+  ts?: string;
+}
+
+/**
+ * One S11 gate. The dashboard fold only seeds NOT_COMPUTED placeholders; a
+ * gates projection fills the list through withGates, so nothing is self-declared here.
+ */
+export interface GateStatus {
+  id: string;
+  name: string;
+  status: 'NOT_COMPUTED' | 'PASS' | 'FAIL' | 'PENDING';
+  detail: string;
+  /** Bead ids or short facts that prove the status. */
+  evidence?: string[];
+  computed_at?: string;
+}
+
+/** A runbook file's front matter (S8), as the dashboard actor read it. */
+export interface RunbookInfo {
+  id: string;
+  title: string;
+  file: string;
+  alert_types: string[];
+  severity?: string;
+  last_reviewed?: string;
+  /** Why the front matter could not be read, if it could not. */
+  problem?: string;
+}
+
+export interface ActivityItem {
+  position: number;
+  bead: Bead;
+}
+
+/** What every bead touches: kept apart so the common path copies only this. */
+export interface LogSection {
+  readonly lastPosition: number | undefined;
+  readonly beadsTotal: number;
+  /** Beads seen per type, indexed like BEAD_TYPES. */
+  readonly beadsByType: readonly number[];
+  readonly corrupt: { readonly count: number; readonly last?: { position: number; reason: string } };
+  /** The newest bead's mode: the best guess until a host announces itself. */
+  readonly lastMode: Mode | undefined;
+  readonly activity: RecentList<ActivityItem>;
+}
+
+export interface HeartbeatSection {
+  readonly gapMs: number;
+  readonly now: HealthNow | undefined;
+  readonly points: RecentList<HeartbeatPoint>;
+  readonly lastLive: string | undefined;
+  readonly gaps: RecentList<Gap>;
+  readonly gapsTotal: number;
+}
+
+export interface ConnectionSection {
+  readonly status: ConnectionStatus;
+  readonly sessions: RecentList<SessionEvent>;
+  readonly disconnectedSince: string | undefined;
+  readonly gaps: RecentList<Gap>;
+}
+
+export interface PositionsSection {
+  /** Keyed by position_id, in opening order. Copied on write, never mutated. */
+  readonly open: ReadonlyMap<string, PositionRow>;
+  readonly openDropped: number;
+  readonly closed: RecentList<PositionRow>;
+  readonly realisedTotal: number;
+}
+
+export interface ApprovalsSection {
+  /** Keyed by intent_id, in arrival order. Copied on write, never mutated. */
+  readonly pending: ReadonlyMap<string, ApprovalRow>;
+  readonly pendingDropped: number;
+  readonly settled: RecentList<ApprovalRow>;
+}
+
+export interface AlertsSection {
+  /** Oldest first, at most ALERTS_KEPT. */
+  readonly recent: readonly AlertRow[];
+  readonly raised: Readonly<Record<AlertData['severity'], number>>;
+}
+
+/**
+ * The fold's state, one section per panel; a bead replaces only the sections
+ * it changes. Read it through dashboardView, which is what leaves the process.
+ */
+export interface DashboardModel {
+  readonly log: LogSection;
+  readonly host: HostStatus | undefined;
+  readonly heartbeat: HeartbeatSection;
+  readonly connection: ConnectionSection;
+  readonly positions: PositionsSection;
+  readonly approvals: ApprovalsSection;
+  readonly alerts: AlertsSection;
+  readonly drift: DriftStatus;
+  readonly killFlag: KillFlagStatus;
+  /** Placeholders until a gates projection fills them (withGates). */
+  readonly gates: readonly GateStatus[];
+  /** Passed in by the dashboard actor (withRunbooks). */
+  readonly runbooks: readonly RunbookInfo[];
+}

@@ -1,0 +1,141 @@
+import { BEAD_TYPES, type BeadType, type Mode } from '../beads/index.ts';
+import type {
+  AlertRow,
+  ApprovalRow,
+  ConnectionStatus,
+  DashboardModel,
+  DriftStatus,
+  GateStatus,
+  Gap,
+  HealthNow,
+  HeartbeatPoint,
+  HostStatus,
+  KillFlagStatus,
+  PositionRow,
+  RunbookInfo,
+  SessionEvent,
+} from './dashboardTypes.ts';
+import { recentItems } from './recentList.ts';
+import { summarizeBead } from './timeline.ts';
+
+/**
+ * What leaves the process: GET /api/dashboard, every SSE update, and the
+ * source of /metrics. Built on demand from the fold (at most a few times a
+ * second), so the per-bead fold stays cheap. Lists are newest first.
+ */
+export type BannerLevel = 'HEALTHY' | 'DEGRADED' | 'CRITICAL' | 'UNKNOWN';
+
+export interface DashboardView {
+  generated_at: string;
+  /** False while the dashboard is still reading the log's history. */
+  caught_up: boolean;
+  log_position: number | null;
+  banner: { level: BannerLevel; reasons: string[] };
+  mode: Mode | null;
+  host: HostStatus | null;
+  health: (HealthNow & { age_s: number }) | null;
+  heartbeats: { points: HeartbeatPoint[]; gaps: Gap[]; gaps_total: number; gap_threshold_s: number; last_live_age_s: number | null };
+  connection: ConnectionStatus & { sessions: SessionEvent[]; gaps: Gap[] };
+  positions: { open: PositionRow[]; closed: PositionRow[]; unrealised_total: number; realised_total: number; not_shown: number };
+  approvals: { pending: ApprovalRow[]; settled: ApprovalRow[]; not_shown: number };
+  alerts: { recent: AlertRow[]; raised: { WARNING: number; CRITICAL: number } };
+  drift: DriftStatus;
+  kill_flag: KillFlagStatus;
+  gates: GateStatus[];
+  runbooks: RunbookInfo[];
+  activity: { position: number; ts: string; bead_type: BeadType; stream: string; summary: string }[];
+  counts: { beads_total: number; by_type: Partial<Record<BeadType, number>>; corrupt: number; last_corrupt: { position: number; reason: string } | null };
+}
+
+const RANK: Record<BannerLevel, number> = { UNKNOWN: 0, HEALTHY: 1, DEGRADED: 2, CRITICAL: 3 };
+
+function worse(a: BannerLevel, b: BannerLevel): BannerLevel {
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+function ageSeconds(ts: string, nowMs: number): number {
+  return Math.max(0, Math.round((nowMs - Date.parse(ts)) / 1000));
+}
+
+/** S3.4 in one word: the last beat's status, made worse by silence, a lost link or drift. */
+function bannerOf(model: DashboardModel, nowMs: number): DashboardView['banner'] {
+  const { now: health, lastLive, gapMs } = model.heartbeat;
+  const reasons: string[] = [];
+  let level: BannerLevel = 'UNKNOWN';
+  if (!health) {
+    reasons.push('no heartbeat recorded yet');
+  } else if (health.status === 'MISSED') {
+    level = health.miss_count >= 3 ? 'CRITICAL' : 'DEGRADED';
+    reasons.push(`watchdog: ${health.miss_count} heartbeat(s) missed`);
+  } else {
+    level = health.status;
+    const failing = Object.entries(health.checks).filter(([, ok]) => !ok).map(([name]) => name);
+    if (failing.length) reasons.push(`failing: ${failing.join(', ')}`);
+    for (const d of health.details) reasons.push(d.message);
+  }
+  if (lastLive !== undefined && model.host?.state !== 'STOPPED') {
+    const silentMs = nowMs - Date.parse(lastLive);
+    if (silentMs > gapMs) {
+      level = worse(level, silentMs > 3 * gapMs ? 'CRITICAL' : 'DEGRADED');
+      reasons.push(`last heartbeat ${Math.round(silentMs / 1000)} s ago`);
+    }
+  }
+  const link = model.connection.status;
+  if (link.state === 'DISCONNECTED' || link.state === 'RECONNECTING' || link.state === 'ESCALATED') {
+    level = worse(level, 'CRITICAL');
+    reasons.push(`broker connection ${link.state}${link.state === 'RECONNECTING' ? ` (attempt ${link.attempt})` : ''}`);
+  }
+  if (model.drift.last?.result === 'DRIFT') {
+    level = worse(level, 'CRITICAL');
+    reasons.push(`reconciliation drift: ${model.drift.last.drift.length} item(s)`);
+  }
+  if (model.host?.state === 'STOPPED') reasons.push(`host ${model.host.host_id} stopped`);
+  return { level, reasons };
+}
+
+function countsByType(counts: readonly number[]): Partial<Record<BeadType, number>> {
+  const out: Partial<Record<BeadType, number>> = {};
+  BEAD_TYPES.forEach((type, i) => {
+    if (counts[i]) out[type] = counts[i];
+  });
+  return out;
+}
+
+export function dashboardView(model: DashboardModel, nowMs: number, caughtUp = true): DashboardView {
+  const { log, heartbeat, connection, positions, approvals, alerts } = model;
+  const open = [...positions.open.values()].reverse();
+  return {
+    generated_at: new Date(nowMs).toISOString(),
+    caught_up: caughtUp,
+    log_position: log.lastPosition ?? null,
+    banner: bannerOf(model, nowMs),
+    mode: model.host?.mode ?? log.lastMode ?? null,
+    host: model.host ?? null,
+    health: heartbeat.now ? { ...heartbeat.now, age_s: ageSeconds(heartbeat.now.ts, nowMs) } : null,
+    heartbeats: {
+      points: recentItems(heartbeat.points),
+      gaps: recentItems(heartbeat.gaps).reverse(),
+      gaps_total: heartbeat.gapsTotal,
+      gap_threshold_s: heartbeat.gapMs / 1000,
+      last_live_age_s: heartbeat.lastLive === undefined ? null : ageSeconds(heartbeat.lastLive, nowMs),
+    },
+    connection: { ...connection.status, sessions: recentItems(connection.sessions).reverse(), gaps: recentItems(connection.gaps).reverse() },
+    positions: {
+      open,
+      closed: recentItems(positions.closed).reverse(),
+      unrealised_total: open.reduce((sum, p) => sum + (p.unrealised_pnl ?? 0), 0),
+      realised_total: positions.realisedTotal,
+      not_shown: positions.openDropped,
+    },
+    approvals: { pending: [...approvals.pending.values()].reverse(), settled: recentItems(approvals.settled).reverse(), not_shown: approvals.pendingDropped },
+    alerts: { recent: [...alerts.recent].reverse(), raised: { ...alerts.raised } },
+    drift: model.drift,
+    kill_flag: model.killFlag,
+    gates: [...model.gates],
+    runbooks: [...model.runbooks],
+    activity: recentItems(log.activity)
+      .reverse()
+      .map(({ position, bead }) => ({ position, ts: bead.ts, bead_type: bead.bead_type, stream: bead.stream, summary: summarizeBead(bead) })),
+    counts: { beads_total: log.beadsTotal, by_type: countsByType(log.beadsByType), corrupt: log.corrupt.count, last_corrupt: log.corrupt.last ?? null },
+  };
+}
