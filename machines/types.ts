@@ -59,7 +59,9 @@ export type Requester = HumanActor | SystemActor;
 
 /** The form a requester takes in a bead's `who` field: `cli:alice`, `telegram:1234`, `system:reconciliation`. */
 export function whoOf(requester: Requester): string {
-  return requester.kind === 'human' ? `${requester.channel.toLowerCase()}:${requester.id}` : `system:${requester.component}`;
+  // A blank name still yields a readable, parseable `who`: a halt is never refused for want of one.
+  if (requester.kind === 'human') return `${requester.channel.toLowerCase()}:${requester.id.trim() || 'unknown'}`;
+  return `system:${requester.component.trim() || 'unknown'}`;
 }
 
 /** The inverse of `whoOf`; undefined for a string no requester produces. */
