@@ -15,7 +15,8 @@ export interface OpenLogOptions {
  */
 export async function openEventLog(config: Config, options: OpenLogOptions = {}): Promise<EventLog> {
   if (config.EVENTSTORE_CONNECTION_STRING) {
-    throw new Error('EVENTSTORE_CONNECTION_STRING is set, but this build has no EventStoreDB adapter yet');
+    const { EventStoreDbEventLog } = await import('./eventstoredb.ts');
+    return new EventStoreDbEventLog({ connectionString: config.EVENTSTORE_CONNECTION_STRING });
   }
   return new SqliteEventLog(defaultLogPath(config.homeDir), { ...options.sqlite, readonly: options.readonly ?? false });
 }
