@@ -25,6 +25,8 @@ const STREAMS_SERVICE = 'event_store.client.streams.Streams';
  */
 export class FakeEventStore {
   readonly log = new FakeLog();
+  /** How often each RPC was called, so tests can tell which path the client took. */
+  readonly calls = { read: 0, append: 0, batchAppend: 0, serverFeatures: 0 };
   private server: Server | undefined;
   private boundPort: number | undefined;
   private readonly behaviour: ReadBehaviour;
@@ -74,16 +76,26 @@ export class FakeEventStore {
     const unimplemented = (_call: unknown, done: sendUnaryData<never>) =>
       done({ code: status.UNIMPLEMENTED, details: 'not faked' });
     return {
-      read: (call) => handleRead(this.log, this.behaviour, call),
-      append: (call, done) => handleAppend(this.log, call, done),
-      batchAppend: (call) =>
-        this.batchAppend ? handleBatchAppend(this.log, call) : call.emit('error', { code: status.UNIMPLEMENTED, details: 'not faked' }),
+      read: (call) => {
+        this.calls.read += 1;
+        handleRead(this.log, this.behaviour, call);
+      },
+      append: (call, done) => {
+        this.calls.append += 1;
+        handleAppend(this.log, call, done);
+      },
+      batchAppend: (call) => {
+        this.calls.batchAppend += 1;
+        if (this.batchAppend) handleBatchAppend(this.log, call);
+        else call.emit('error', { code: status.UNIMPLEMENTED, details: 'not faked' });
+      },
       delete: unimplemented,
       tombstone: unimplemented,
     };
   }
 
   private features(_call: ServerUnaryCall<Empty, SupportedMethods>, done: sendUnaryData<SupportedMethods>): void {
+    this.calls.serverFeatures += 1;
     const methods = ['Read', 'Append', ...(this.batchAppend ? ['BatchAppend'] : [])].map((name) =>
       new SupportedMethod().setServiceName(STREAMS_SERVICE).setMethodName(name),
     );

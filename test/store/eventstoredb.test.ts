@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogUnavailableError, WrongExpectedRevisionError } from '../../store/errors.ts';
 import { EventStoreDbEventLog, type EventStoreDbOptions } from '../../store/eventstoredb.ts';
 import { FakeEventStore, type FakeEventStoreOptions } from '../esdb/fakeEventStore.ts';
 import { realServerConnectionString } from '../esdb/realServer.ts';
-import { eventLogConformance } from './conformance.ts';
+import type { LogEntry } from '../../store/port.ts';
+import { testBead, testBeads } from '../support/beads.ts';
+import { eventLogConformance, waitFor } from './conformance.ts';
 
 /** Quick to notice a dead server, so the restart test stays fast. */
 const TEST_TIMINGS = {
@@ -41,4 +46,180 @@ if (real) {
     const log = open();
     return { log, openSecond: async () => open(), cleanup: () => log.close() };
   });
+}
+
+describe('eventstoredb adapter against the loopback server', () => {
+  let fake: FakeEventStore;
+  const logs: EventStoreDbEventLog[] = [];
+  const open = (options: Partial<EventStoreDbOptions> = {}) => {
+    const log = new EventStoreDbEventLog({ connectionString: fake.connectionString, ...TEST_TIMINGS, ...options });
+    logs.push(log);
+    return log;
+  };
+  const startFake = async (options: FakeEventStoreOptions = {}) => {
+    fake = new FakeEventStore(options);
+    await fake.start();
+  };
+  afterEach(async () => {
+    for (const log of logs.splice(0)) await log.close();
+    await fake.stop();
+  });
+
+  async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
+    const out: LogEntry[] = [];
+    for await (const e of iterable) out.push(e);
+    return out;
+  }
+
+  const raw = (type: string, text: string, contentType = 'application/json') => ({
+    id: randomUUID(),
+    type,
+    contentType,
+    data: new TextEncoder().encode(text),
+    customMetadata: new Uint8Array(),
+  });
+
+  it('hands out corrupt JSON and unknown bead types as corrupt entries, from every read', async () => {
+    await startFake();
+    const log = open();
+    const good = testBead('mixed');
+    fake.log.writeRaw('mixed', [
+      raw('DRILL', '{"bead_type": "DRILL", '),
+      raw('TELEPORT', JSON.stringify({ ...testBead('mixed'), bead_type: 'TELEPORT' })),
+      raw('DRILL', '\u0000\u0001 not text', 'application/octet-stream'),
+    ]);
+    await log.append('mixed', [good]);
+    const expectShape = (entries: LogEntry[]) => {
+      expect(entries.map((e) => e.kind)).toEqual(['corrupt', 'corrupt', 'corrupt', 'bead']);
+      expect(entries.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
+      const reasons = entries.flatMap((e) => (e.kind === 'corrupt' ? [e.reason] : []));
+      expect(reasons[0]).toMatch(/corrupt JSON/);
+      expect(reasons[1]).toMatch(/unknown bead_type "TELEPORT"/);
+      expect(reasons[2]).toMatch(/corrupt JSON/);
+    };
+    expectShape(await log.readStream('mixed'));
+    expectShape((await collect(log.readAll())).filter((e) => e.stream === 'mixed'));
+    const seen: LogEntry[] = [];
+    const sub = log.subscribe((e) => void seen.push(e));
+    await waitFor(() => seen.length >= 4, 3000, 'subscribed entries');
+    await sub.stop();
+    expectShape(seen.filter((e) => e.stream === 'mixed'));
+  });
+
+  it('fails an append closed, fast, when the server is gone', async () => {
+    await startFake();
+    const log = open();
+    await log.append('down', [testBead('down')]);
+    await fake.stop();
+    const started = Date.now();
+    const err = await log.append('down', [testBead('down')]).catch((e) => e);
+    expect(err).toBeInstanceOf(LogUnavailableError);
+    expect(err.message).toMatch(/cannot append to down/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('fails an append closed within its deadline when the server accepts but never answers', async () => {
+    await startFake();
+    const sockets = new Set<Socket>();
+    const blackHole = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = blackHole.address() as AddressInfo;
+      const log = new EventStoreDbEventLog({ connectionString: `esdb://127.0.0.1:${port}?tls=false`, appendTimeoutMs: 300 });
+      logs.push(log);
+      const started = Date.now();
+      const err = await log.append('hole', [testBead('hole')]).catch((e) => e);
+      expect(err).toBeInstanceOf(LogUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
+  });
+
+  it('stores a retried append once even after the node forgot its id cache, or with a newer expected revision', async () => {
+    await startFake();
+    const log = open();
+    const first = testBeads('retry', 2);
+    const written = await log.append('retry', first, 'any');
+    await fake.restart();
+    const again = await eventually(() => log.append('retry', first, 'any'));
+    expect(again).toEqual(written);
+    await log.append('retry', [testBead('retry')], 1);
+    const stale = await log.append('retry', first, 2);
+    expect(stale.nextRevision).toBe(1);
+    expect(fake.log.stream('retry')).toHaveLength(3);
+  });
+
+  it('writes only the missing beads of a partly stored batch', async () => {
+    await startFake();
+    const log = open();
+    const [a, b, c] = testBeads('partial', 3);
+    await log.append('partial', [a!, b!]);
+    const result = await log.append('partial', [a!, b!, c!], 'any');
+    expect(result.nextRevision).toBe(2);
+    expect((await log.readStream('partial')).map((e) => e.kind === 'bead' && e.bead.bead_id)).toEqual([a, b, c].map((x) => x!.bead_id));
+    const conflict = await log.append('partial', [testBead('partial'), c!], 0).catch((e) => e);
+    expect(conflict).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(conflict.actual).toBe(2);
+  });
+
+  it('appends through Append or BatchAppend, whichever the server lists in its features', async () => {
+    await startFake();
+    await open().append('path', [testBead('path')]);
+    expect(fake.calls).toMatchObject({ append: 1, batchAppend: 0 });
+    expect(fake.calls.serverFeatures).toBeGreaterThan(0);
+    await fake.stop();
+
+    await startFake({ batchAppend: true });
+    const log = open();
+    await log.append('path', [testBead('path')]);
+    const conflict = await log.append('path', [testBead('path')], 'no_stream').catch((e) => e);
+    expect(conflict).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(conflict.actual).toBe(0);
+    expect(fake.calls.append).toBe(0);
+    expect(fake.calls.batchAppend).toBeGreaterThan(0);
+  });
+
+  it('works with an older server: no CaughtUp message, no positions on stream reads', async () => {
+    await startFake({ sendCaughtUp: false, streamReadPositions: false });
+    const log = open();
+    const beads = testBeads('old', 2);
+    const written = await log.append('old', beads);
+    expect(written.position).toBeGreaterThan(0);
+    expect((await log.append('old', beads)).nextRevision).toBe(written.nextRevision);
+    expect((await log.readStream('old')).map((e) => e.position)).toEqual([-1, -1]);
+    let caughtUp = false;
+    const seen: LogEntry[] = [];
+    const sub = log.subscribe((e) => void seen.push(e), { onCaughtUp: () => (caughtUp = true) });
+    await waitFor(() => caughtUp && seen.length === 2, 3000, 'caught up without a CaughtUp message');
+    await sub.stop();
+  });
+
+  it('skips system events between beads and keeps the gaps in positions', async () => {
+    await startFake();
+    const log = open();
+    await log.append('gaps', [testBead('gaps')]);
+    await fake.restart();
+    await eventually(() => log.append('gaps', [testBead('gaps')]));
+    expect(fake.log.log.some((e) => e.stream.startsWith('$stats-') && e.revision > 0)).toBe(true);
+    const all = await collect(log.readAll());
+    expect(all.map((e) => e.stream)).toEqual(['gaps', 'gaps']);
+    expect(all[1]!.position - all[0]!.position).toBeGreaterThan(1);
+    const after = await collect(log.readAll({ after: all[0]!.position }));
+    expect(after.map((e) => e.position)).toEqual([all[1]!.position]);
+  });
+});
+
+/** Retries while the client reconnects to a restarted server. */
+async function eventually<T>(work: () => Promise<T>, timeoutMs = 3000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof LogUnavailableError) || Date.now() - started > timeoutMs) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
