@@ -1,0 +1,223 @@
+import type { Bead, BeadOf } from '../beads/index.ts';
+import type { CheckDetail } from '../machines/heartbeat.ts';
+import { ageText } from './healthTicks.ts';
+
+/**
+ * The semantic checks of S6.1 over the log, kept current bead by bead.
+ *
+ * The view holds only what is still open (pending orders, open positions, the
+ * last reconciliation), so folding a bead is O(1) and evaluating a check is
+ * O(open things): neither grows with the length of the log (S6.1, B6). Like
+ * the other folds, it is an accumulator updated in place; time comes in as data.
+ */
+
+export interface SemanticThresholds {
+  /** A pending order whose status has not changed for this long is stale (5 min). */
+  orderStaleMs: number;
+  /** A position waiting for fills that has had none for longer than this is stale (10 min). */
+  fillStaleMs: number;
+  /** Reconciliation older than this is not fresh (10 min). */
+  reconciliationMaxAgeMs: number;
+}
+
+export const DEFAULT_SEMANTIC_THRESHOLDS: SemanticThresholds = {
+  orderStaleMs: 5 * 60_000,
+  fillStaleMs: 10 * 60_000,
+  reconciliationMaxAgeMs: 10 * 60_000,
+};
+
+export function scaleThresholds<T extends object>(thresholds: T, timeScale: number): T {
+  return Object.fromEntries(Object.entries(thresholds).map(([k, v]) => [k, (v as number) * timeScale])) as T;
+}
+
+interface PendingOrder {
+  ref: string;
+  pair?: string;
+  role?: string;
+  bracketChild: boolean;
+  status: string;
+  /** event, status and filled quantity: a change of any of them is progress. */
+  progressKey: string;
+  changedAt: number;
+}
+
+interface OpenPosition {
+  id: string;
+  state: string;
+  stateSince: number;
+  lastFillAt?: number;
+}
+
+export interface SemanticView {
+  orders: Map<string, PendingOrder>;
+  positions: Map<string, OpenPosition>;
+  /** Order ref → position id, for fills that name only their order; dropped when the position closes. */
+  positionOfOrder: Map<string, string>;
+  ordersOfPosition: Map<string, Set<string>>;
+  lastReconciliationAt?: number;
+  /** The last reconciliation found drift and none has matched since. */
+  drift?: { at: number; items: string[] };
+}
+
+export function emptySemanticView(): SemanticView {
+  return { orders: new Map(), positions: new Map(), positionOfOrder: new Map(), ordersOfPosition: new Map() };
+}
+
+/** IB's statuses after which an order does nothing more. */
+const FINAL_STATUSES = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+/** Statuses of an order resting at the broker, accepted and working. */
+const WORKING_STATUSES = new Set(['Submitted', 'PreSubmitted']);
+/** Position states that wait on the broker for fills. */
+const AWAITING_FILLS = new Set(['SUBMITTED', 'PARTIAL', 'CLOSING']);
+const CLOSED_STATES = new Set(['CLOSED', 'REJECTED', 'CANCELLED']);
+
+export function foldSemantic(view: SemanticView, bead: Bead): SemanticView {
+  switch (bead.bead_type) {
+    case 'ORDER':
+      applyOrder(view, bead);
+      break;
+    case 'FILL':
+      applyFill(view, bead);
+      break;
+    case 'POSITION':
+      applyPosition(view, bead);
+      break;
+    case 'RECONCILIATION':
+      applyReconciliation(view, bead);
+      break;
+  }
+  return view;
+}
+
+function applyOrder(view: SemanticView, bead: BeadOf<'ORDER'>): void {
+  const d = bead.data;
+  const at = Date.parse(bead.ts);
+  if (d.position_id !== undefined && !view.positionOfOrder.has(d.order_ref)) {
+    view.positionOfOrder.set(d.order_ref, d.position_id);
+    const refs = view.ordersOfPosition.get(d.position_id) ?? new Set<string>();
+    view.ordersOfPosition.set(d.position_id, refs.add(d.order_ref));
+  }
+  const finished =
+    d.event === 'REJECTED' || d.event === 'CANCELLED' || FINAL_STATUSES.has(d.status ?? '') || (d.remaining === 0 && (d.filled ?? 0) > 0);
+  if (finished) {
+    view.orders.delete(d.order_ref);
+    return;
+  }
+  const before = view.orders.get(d.order_ref);
+  const status = d.status ?? (d.event === 'STATUS' || d.event === 'RECOVERED' ? (before?.status ?? d.event) : d.event);
+  const progressKey = `${d.event === 'STATUS' || d.event === 'RECOVERED' ? 'STATUS' : d.event}:${status}:${d.filled ?? ''}`;
+  const role = d.role ?? before?.role;
+  const order: PendingOrder = {
+    ref: d.order_ref,
+    status,
+    progressKey,
+    bracketChild: role === 'STOP' || role === 'TARGET' || d.parent_id !== undefined || (before?.bracketChild ?? false),
+    changedAt: before && before.progressKey === progressKey ? before.changedAt : at,
+  };
+  const pair = d.pair ?? before?.pair;
+  if (pair !== undefined) order.pair = pair;
+  if (role !== undefined) order.role = role;
+  view.orders.set(d.order_ref, order);
+}
+
+function applyFill(view: SemanticView, bead: BeadOf<'FILL'>): void {
+  const d = bead.data;
+  const positionId = d.position_id ?? (d.order_ref !== undefined ? view.positionOfOrder.get(d.order_ref) : undefined);
+  const position = positionId !== undefined ? view.positions.get(positionId) : undefined;
+  if (position) position.lastFillAt = Date.parse(bead.ts);
+}
+
+function applyPosition(view: SemanticView, bead: BeadOf<'POSITION'>): void {
+  const d = bead.data;
+  const at = Date.parse(bead.ts);
+  const before = view.positions.get(d.position_id);
+  if (CLOSED_STATES.has(d.state)) {
+    for (const ref of view.ordersOfPosition.get(d.position_id) ?? []) view.positionOfOrder.delete(ref);
+    view.ordersOfPosition.delete(d.position_id);
+    view.positions.delete(d.position_id);
+    return;
+  }
+  if (before) {
+    if (before.state !== d.state) {
+      before.state = d.state;
+      before.stateSince = at;
+    }
+    return;
+  }
+  view.positions.set(d.position_id, { id: d.position_id, state: d.state, stateSince: at });
+}
+
+function applyReconciliation(view: SemanticView, bead: BeadOf<'RECONCILIATION'>): void {
+  const at = Date.parse(bead.ts);
+  view.lastReconciliationAt = at;
+  if (bead.data.result === 'MATCH') {
+    delete view.drift;
+    return;
+  }
+  view.drift = { at, items: bead.data.drift.map((i) => `${i.kind} ${i.subject}`) };
+}
+
+export interface SemanticCheckInput {
+  now: number;
+  /** When the monitor started: a new host gets the full freshness window before its first reconciliation. */
+  startedAt: number;
+  thresholds: SemanticThresholds;
+}
+
+/** Every semantic finding at `now`, in the HEARTBEAT bead's `details` shape. Empty means semantically healthy. */
+export function semanticFindings(view: SemanticView, input: SemanticCheckInput): CheckDetail[] {
+  return [...ordersFlowing(view, input), ...fillsUpdating(view, input), ...reconciliationFresh(view, input)];
+}
+
+function ordersFlowing(view: SemanticView, { now, thresholds }: SemanticCheckInput): CheckDetail[] {
+  const out: CheckDetail[] = [];
+  for (const order of view.orders.values()) {
+    // A bracket's stop and target legitimately rest at the broker for as long as the position lives.
+    if (order.bracketChild && WORKING_STATUSES.has(order.status)) continue;
+    const age = now - order.changedAt;
+    if (age < thresholds.orderStaleMs) continue;
+    const what = [order.role, order.pair].filter(Boolean).join(' ');
+    out.push({
+      check: 'orders_flowing',
+      subject: order.ref,
+      message: `order ${order.ref}${what ? ` (${what})` : ''} stuck at ${order.status} for ${ageText(age)} with no status change`,
+    });
+  }
+  return out;
+}
+
+function fillsUpdating(view: SemanticView, { now, thresholds }: SemanticCheckInput): CheckDetail[] {
+  const out: CheckDetail[] = [];
+  for (const p of view.positions.values()) {
+    // A MANAGED position's bracket may rest for hours: only a position that waits on fills can be starved of them.
+    if (!AWAITING_FILLS.has(p.state)) continue;
+    const since = Math.max(p.lastFillAt ?? p.stateSince, p.stateSince);
+    const age = now - since;
+    if (age <= thresholds.fillStaleMs) continue;
+    const last = p.lastFillAt === undefined ? 'no fill yet' : `last fill ${ageText(now - p.lastFillAt)} ago`;
+    out.push({ check: 'fills_updating', subject: p.id, message: `position ${p.id} ${p.state} for ${ageText(now - p.stateSince)}, ${last}` });
+  }
+  return out;
+}
+
+function reconciliationFresh(view: SemanticView, { now, startedAt, thresholds }: SemanticCheckInput): CheckDetail[] {
+  const out: CheckDetail[] = [];
+  const last = view.lastReconciliationAt;
+  const anchor = Math.max(last ?? Number.NEGATIVE_INFINITY, startedAt);
+  if (now - anchor >= thresholds.reconciliationMaxAgeMs) {
+    const message =
+      last === undefined || last < startedAt
+        ? `no reconciliation since the host started ${ageText(now - startedAt)} ago`
+        : `last reconciliation ${ageText(now - last)} ago (limit ${ageText(thresholds.reconciliationMaxAgeMs)})`;
+    out.push({ check: 'reconciliation_fresh', subject: 'reconciliation', message });
+  }
+  if (view.drift) {
+    const items = view.drift.items.length > 0 ? `: ${view.drift.items.join(', ')}` : '';
+    out.push({ check: 'reconciliation_fresh', subject: 'drift', message: `reconciliation DRIFT unresolved for ${ageText(now - view.drift.at)}${items}` });
+  }
+  for (const p of view.positions.values()) {
+    if (p.state !== 'STALLED') continue;
+    out.push({ check: 'reconciliation_fresh', subject: p.id, message: `position ${p.id} STALLED for ${ageText(now - p.stateSince)}` });
+  }
+  return out;
+}
