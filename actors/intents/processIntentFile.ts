@@ -174,10 +174,18 @@ async function finish(deps: IntentSeamDeps, bead: BeadOf<'INTENT'>, path: string
       }
     }
     await placeFile(path, folder, finalName, bead.data.outcome === 'REJECTED' ? reasonText(bead, original) : undefined);
-    deps.onOutcome?.(outcome);
+    notifyOutcome(deps, outcome);
     return { kind: 'done', outcome };
   } catch (err) {
     return { kind: 'retry', why: `recorded, but cannot move the file: ${(err as Error).message}` };
+  }
+}
+
+function notifyOutcome(deps: IntentSeamDeps, outcome: IntentOutcome): void {
+  try {
+    deps.onOutcome?.(outcome);
+  } catch (err) {
+    deps.logger.error({ err, stream: outcome.bead.stream }, 'the intent outcome listener failed');
   }
 }
 
