@@ -19,7 +19,7 @@ import { checkExpectedRevision } from './revision.ts';
 import { entryOf, type StoredRow } from './sqlite/decode.ts';
 import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
-import { prepareStatements, type Statements } from './sqlite/statements.ts';
+import { INSERT_CHUNK, INSERT_COLUMNS, prepareStatements, type Statements } from './sqlite/statements.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
 
@@ -118,7 +118,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   private writeBeads(stream: string, beads: Bead[], expected: ExpectedRevision): AppendResult {
-    const unstored = beads.filter((b) => this.sql.storedAt.get(b.bead_id) === undefined);
+    const unstored = this.withoutStored(beads);
     if (unstored.length === 0 && beads.length > 0) {
       // A retried append: every bead is already stored, so it is a no-op.
       const last = this.sql.storedAt.get(beads[beads.length - 1]!.bead_id)!;
@@ -126,14 +126,36 @@ export class SqliteEventLog implements EventLog {
     }
     const actual = this.sql.lastRevision.get(stream) ?? -1;
     checkExpectedRevision(stream, expected, actual);
-    let revision = actual;
-    let position: LogPosition = this.sql.lastPosition.get() ?? -1;
-    for (const bead of unstored) {
-      revision += 1;
-      const info = this.sql.insert.run(stream, revision, bead.bead_id, bead.bead_type, bead.ts, JSON.stringify(bead));
-      position = Number(info.lastInsertRowid);
+    if (unstored.length === 0) return { nextRevision: actual, position: this.sql.lastPosition.get() ?? -1 };
+    return { nextRevision: actual + unstored.length, position: this.insertRows(stream, actual + 1, unstored) };
+  }
+
+  private withoutStored(beads: Bead[]): Bead[] {
+    if (beads.length === 0) return beads;
+    const stored = this.sql.storedIds.all(JSON.stringify(beads.map((b) => b.bead_id)));
+    if (stored.length === 0) return beads;
+    const skip = new Set(stored);
+    return beads.filter((b) => !skip.has(b.bead_id));
+  }
+
+  /** Inserts beads at consecutive revisions from `firstRevision`; returns the last one's position. */
+  private insertRows(stream: string, firstRevision: number, beads: Bead[]): LogPosition {
+    const params: unknown[] = [];
+    let lastRowid: number | bigint = 0;
+    let chunkStart = 0;
+    for (let i = 0; i < beads.length; i++) {
+      const b = beads[i]!;
+      params.push(stream, firstRevision + i, b.bead_id, b.bead_type, b.ts, JSON.stringify(b));
+      if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
+        lastRowid = this.sql.insertChunk.run(params).lastInsertRowid;
+        params.length = 0;
+        chunkStart = i + 1;
+      }
     }
-    return { nextRevision: revision, position };
+    for (let i = chunkStart; i < beads.length; i++) {
+      lastRowid = this.sql.insertOne.run(params.slice((i - chunkStart) * INSERT_COLUMNS, (i - chunkStart + 1) * INSERT_COLUMNS)).lastInsertRowid;
+    }
+    return Number(lastRowid);
   }
 
   /** A hand-rolled iterator: each page is one synchronous query, then entries are handed out without a generator frame each. */

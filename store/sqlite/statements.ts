@@ -1,17 +1,26 @@
 import type Database from 'better-sqlite3';
 import { ROW_COLUMNS, type StoredRow } from './decode.ts';
 
+/** Rows per multi-row INSERT: one statement step per chunk instead of per bead roughly halves the insert cost of a batch. */
+export const INSERT_CHUNK = 32;
+export const INSERT_COLUMNS = 6;
+const INSERT_SQL = 'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES ';
+const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMNS).fill('?').join(', ')})`;
+
 /** Every statement the adapter runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
   return {
     storedAt: db.prepare<[string], { revision: number; position: number }>(
       'SELECT revision, position FROM beads WHERE bead_id = ?',
     ),
+    /** Which of a JSON array of bead ids are already stored: one statement for a whole batch. */
+    storedIds: db
+      .prepare<[string], string>('SELECT bead_id FROM beads WHERE bead_id IN (SELECT value FROM json_each(?))')
+      .pluck(),
     lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM beads WHERE stream = ?').pluck(),
     lastPosition: db.prepare<[], number | null>('SELECT max(position) FROM beads').pluck(),
-    insert: db.prepare<[string, number, string, string, string, string]>(
-      'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    insertOne: db.prepare<unknown[]>(INSERT_SQL + ROW_PLACEHOLDERS),
+    insertChunk: db.prepare<unknown[]>(INSERT_SQL + Array(INSERT_CHUNK).fill(ROW_PLACEHOLDERS).join(', ')),
     // LIMIT -1 is SQLite for "no limit".
     streamForwards: db
       .prepare<[string, number, number], StoredRow>(

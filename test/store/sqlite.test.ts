@@ -64,6 +64,19 @@ describe('sqlite event log', () => {
     expect(next.position).toBeGreaterThan(written.position);
   });
 
+  it('writes a batch of many insert chunks at consecutive revisions and reports the last position', async () => {
+    const log = openLog();
+    const beads = testBeads('big-batch', 75);
+    const result = await log.append('big-batch', beads, 'no_stream');
+    expect(result.nextRevision).toBe(74);
+    const read = await log.readStream('big-batch');
+    expect(read.map((e) => e.revision)).toEqual(beads.map((_, i) => i));
+    expect(read.map((e) => e.kind === 'bead' && e.bead.bead_id)).toEqual(beads.map((b) => b.bead_id));
+    expect(read[74]!.position).toBe(result.position);
+    const retried = await log.append('big-batch', [...beads.slice(70), testBead('big-batch')], 74);
+    expect(retried.nextRevision).toBe(75);
+  });
+
   it('pages through readAll across page boundaries and honours a limit', async () => {
     const log = openLog({ pageSize: 3 });
     const beads = testBeads('paged', 10);
