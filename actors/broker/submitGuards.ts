@@ -1,0 +1,236 @@
+import { type BeadDraft, type Clock, PAIRS, type Pair, streams } from '../../beads/index.ts';
+import type { KillSwitchEvent } from '../../machines/killswitch.ts';
+import type { AlertRequest } from '../../machines/types.ts';
+import { isLogUnavailable } from '../../store/errors.ts';
+import type { Config } from '../config/load.ts';
+import { accountPrefixProblem, portProblem } from './startupGuards.ts';
+import type { ApprovalTokens } from './tokens.ts';
+
+/**
+ * The submit guard chain (S4.1), run before every order in exactly this
+ * order. A refusal happens before any byte reaches the broker; the write-ahead
+ * ORDER bead is appended before `send`, and if it cannot be, nothing is sent.
+ */
+export const SUBMIT_CHAIN = ['ACCOUNT', 'PORT', 'KILL_FLAG', 'ACTIVE_PAIR', 'TOKEN', 'PACING', 'WRITE_AHEAD', 'SEND'] as const;
+export type SubmitStep = (typeof SUBMIT_CHAIN)[number];
+
+/** One order as it goes on the wire; the connector maps it to IB's Order (with transmit set explicitly). */
+export interface OrderTicket {
+  orderId: number;
+  /** Unique per order, never reused: the write-ahead stream is `order-<orderRef>`, and recovery looks orders up by it. */
+  orderRef: string;
+  /** A string, not a Pair: an unknown symbol must be refused clearly, not fail to compile upstream. */
+  pair: string;
+  action: 'BUY' | 'SELL';
+  quantity: number;
+  orderType: 'MKT' | 'LMT' | 'STP';
+  limitPrice?: number;
+  stopPrice?: number;
+  role: 'ENTRY' | 'STOP' | 'TARGET' | 'CLOSE' | 'FLATTEN';
+  parentId?: number;
+  ocaGroup?: string;
+  positionId?: string;
+}
+
+type Tickets = readonly [OrderTicket, ...OrderTicket[]];
+
+/** A new position: needs a person's T2 token. A bracket (entry, stop, target) goes through the chain as one. */
+export interface EntryRequest {
+  kind: 'ENTRY';
+  account: string;
+  orders: Tickets;
+  approval: { token: string; intentId: string; contentHash: string };
+}
+
+/** Reducing risk (a manual close, a halt's flatten): passes a SET kill flag, but never carries an ENTRY order. */
+export interface ExitRequest {
+  kind: 'EXIT';
+  account: string;
+  orders: Tickets;
+  correlationId: string;
+  authority: { who: string; reason: string };
+}
+
+export type SubmitRequest = EntryRequest | ExitRequest;
+
+export type PacingVerdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * The connector's throttle (S4.2: 50 messages/s for everything it sends).
+ * `acquire` resolves once `messages` may go out, queuing the excess; it refuses
+ * only when it gives up (queue full, shutting down).
+ */
+export interface SubmitPacer {
+  acquire(messages: number): Promise<PacingVerdict>;
+}
+
+/** What the connector is actually connected to, as opposed to what the configuration says. */
+export interface SessionFacts {
+  port: number;
+  managedAccounts: readonly string[];
+}
+
+export type SubmitConfig = Pick<Config, 'mode' | 'IBKR_ACCOUNT' | 'ibkrPort' | 'IBKR_PAPER_PORT' | 'IBKR_LIVE_PORT' | 'ACTIVE_PAIRS'>;
+
+export interface SubmitPorts {
+  config: SubmitConfig;
+  session(): SessionFacts;
+  killFlag(): 'ARMED' | 'SET';
+  tokens: Pick<ApprovalTokens, 'redeem'>;
+  pacer: SubmitPacer;
+  clock: Clock;
+  /** Appends one write-ahead ORDER bead; throws LogUnavailableError when the log cannot be written. */
+  appendWriteAhead(draft: BeadDraft): Promise<unknown>;
+  send(order: OrderTicket): Promise<void> | void;
+}
+
+/**
+ * `tokenId` is set once the token has been redeemed: the caller records its
+ * CONSUMED bead whatever happened next. `alert` and `killFlag` are requests
+ * for the alert pipeline and the kill-switch actor.
+ */
+export type SubmitResult =
+  | { outcome: 'SENT'; orderRefs: string[]; tokenId?: string }
+  | { outcome: 'REFUSED'; step: Exclude<SubmitStep, 'SEND'>; reason: string; alert?: AlertRequest; killFlag?: KillSwitchEvent; tokenId?: string }
+  | { outcome: 'SEND_FAILED'; reason: string; sent: string[]; unsent: string[]; tokenId?: string };
+
+type Refused = Extract<SubmitResult, { outcome: 'REFUSED' }>;
+
+const correlationOf = (r: SubmitRequest) => (r.kind === 'ENTRY' ? r.approval.intentId : r.correlationId);
+const isPair = (s: string): s is Pair => (PAIRS as readonly string[]).includes(s);
+const hasEntryOrder = (r: SubmitRequest) => r.kind === 'ENTRY' || r.orders.some((o) => o.role === 'ENTRY');
+
+function violation(r: SubmitRequest, step: Refused['step'], reason: string, setKillFlag: boolean): Refused {
+  const refs = r.orders.map((o) => o.orderRef).join(', ');
+  const alert: AlertRequest = {
+    type: 'alert',
+    alertType: 'GUARD_VIOLATION',
+    message: `Order ${refs} refused by the ${step} guard before sending: ${reason}`,
+    dedupeKey: `GUARD_VIOLATION:${step}`,
+    correlationId: correlationOf(r),
+  };
+  return setKillFlag
+    ? { outcome: 'REFUSED', step, reason, alert, killFlag: { type: 'GUARD_VIOLATION', reason: `${step} guard: ${reason}` } }
+    : { outcome: 'REFUSED', step, reason, alert };
+}
+
+function accountGuard(r: SubmitRequest, p: SubmitPorts): Refused | undefined {
+  const { mode, IBKR_ACCOUNT: configured } = p.config;
+  const problem =
+    configured === undefined && mode !== 'MOCK'
+      ? 'IBKR_ACCOUNT is not set'
+      : configured !== undefined && r.account !== configured
+        ? `order account ${r.account} is not IBKR_ACCOUNT ${configured}`
+        : (accountPrefixProblem(mode, r.account) ??
+          (p.session().managedAccounts.includes(r.account) ? undefined : `the gateway does not manage account ${r.account}`));
+  return problem === undefined ? undefined : violation(r, 'ACCOUNT', problem, true);
+}
+
+function portGuard(r: SubmitRequest, p: SubmitPorts): Refused | undefined {
+  const { mode } = p.config;
+  const problem = portProblem(mode, p.config.ibkrPort, p.config) ?? portProblem(mode, p.session().port, p.config);
+  return problem === undefined ? undefined : violation(r, 'PORT', problem, true);
+}
+
+function killFlagGuard(r: SubmitRequest, p: SubmitPorts): Refused | undefined {
+  if (p.killFlag() !== 'SET' || !hasEntryOrder(r)) return undefined;
+  // The flag has alerted already; refusing entries is it working, not a new violation.
+  return { outcome: 'REFUSED', step: 'KILL_FLAG', reason: 'the kill flag is SET: new entries are refused until a person clears it' };
+}
+
+function activePairGuard(r: SubmitRequest, p: SubmitPorts): Refused | undefined {
+  for (const o of r.orders) {
+    if (!isPair(o.pair)) return violation(r, 'ACTIVE_PAIR', `unknown symbol ${o.pair} (known: ${PAIRS.join(', ')})`, false);
+    // Exits may close a pair that has since left ACTIVE_PAIRS; only new risk is confined to the active ones.
+    if (hasEntryOrder(r) && !p.config.ACTIVE_PAIRS.includes(o.pair)) {
+      return violation(r, 'ACTIVE_PAIR', `${o.pair} is not in ACTIVE_PAIRS (${p.config.ACTIVE_PAIRS.join(', ')})`, false);
+    }
+  }
+  return undefined;
+}
+
+/** Steps 1–4 in chain order: the first that refuses is the one reported. */
+const SYNC_GUARDS = [accountGuard, portGuard, killFlagGuard, activePairGuard] as const;
+
+function writeAheadDraft(r: SubmitRequest, o: OrderTicket, tokenId: string | undefined): BeadDraft {
+  const reason = r.kind === 'ENTRY' ? `approved, token ${tokenId ?? '?'}` : `${r.authority.who}: ${r.authority.reason}`;
+  return {
+    bead_type: 'ORDER',
+    stream: streams.order(o.orderRef),
+    correlation_id: correlationOf(r),
+    data: {
+      event: 'SUBMIT_REQUESTED',
+      order_ref: o.orderRef,
+      order_id: o.orderId,
+      pair: o.pair as Pair,
+      action: o.action,
+      quantity: o.quantity,
+      order_type: o.orderType,
+      role: o.role,
+      reason,
+      ...(o.limitPrice === undefined ? {} : { limit_price: o.limitPrice }),
+      ...(o.stopPrice === undefined ? {} : { stop_price: o.stopPrice }),
+      ...(o.parentId === undefined ? {} : { parent_id: o.parentId }),
+      ...(o.ocaGroup === undefined ? {} : { oca_group: o.ocaGroup }),
+      ...(o.positionId === undefined ? {} : { position_id: o.positionId }),
+    },
+  };
+}
+
+export async function submitGuarded(r: SubmitRequest, p: SubmitPorts): Promise<SubmitResult> {
+  for (const guard of SYNC_GUARDS) {
+    const refused = guard(r, p);
+    if (refused) return refused;
+  }
+
+  let tokenId: string | undefined;
+  if (r.kind === 'EXIT' && hasEntryOrder(r)) return violation(r, 'TOKEN', 'an ENTRY order needs an approval token', false);
+  if (r.kind === 'ENTRY') {
+    // Redeemed synchronously with the checks above: two submits racing with one token cannot both pass.
+    const verdict = p.tokens.redeem(r.approval.token, { intentId: r.approval.intentId, contentHash: r.approval.contentHash, now: p.clock.now() });
+    if (!verdict.ok) {
+      return verdict.code === 'EXPIRED'
+        ? { outcome: 'REFUSED', step: 'TOKEN', reason: verdict.why }
+        : violation(r, 'TOKEN', `${verdict.code}: ${verdict.why}`, false);
+    }
+    tokenId = verdict.tokenId;
+  }
+  const withToken = <T extends object>(x: T) => (tokenId === undefined ? x : { ...x, tokenId });
+
+  const paced = await p.pacer.acquire(r.orders.length);
+  if (!paced.ok) return withToken({ outcome: 'REFUSED', step: 'PACING', reason: paced.reason } as const);
+  // Waiting for pacing takes time; a halt that landed meanwhile still stops the entry.
+  const haltedMeanwhile = killFlagGuard(r, p);
+  if (haltedMeanwhile) return withToken(haltedMeanwhile);
+
+  for (const o of r.orders) {
+    try {
+      await p.appendWriteAhead(writeAheadDraft(r, o, tokenId));
+    } catch (err) {
+      const reason = `write-ahead ORDER bead for ${o.orderRef} could not be appended: ${err instanceof Error ? err.message : String(err)}`;
+      if (!isLogUnavailable(err)) return withToken({ outcome: 'REFUSED', step: 'WRITE_AHEAD', reason } as const);
+      const alert: AlertRequest = {
+        type: 'alert',
+        alertType: 'LOG_UNAVAILABLE',
+        message: `Event log unavailable: order ${o.orderRef} not sent. ${reason}`,
+        dedupeKey: 'LOG_UNAVAILABLE',
+        correlationId: correlationOf(r),
+      };
+      const killFlag: KillSwitchEvent = { type: 'LOG_UNAVAILABLE', reason };
+      return withToken({ outcome: 'REFUSED', step: 'WRITE_AHEAD', reason, alert, killFlag } as const);
+    }
+  }
+
+  const sent: string[] = [];
+  for (const o of r.orders) {
+    try {
+      await p.send(o);
+      sent.push(o.orderRef);
+    } catch (err) {
+      const unsent = r.orders.map((x) => x.orderRef).filter((ref) => !sent.includes(ref));
+      const reason = `send failed for ${o.orderRef}: ${err instanceof Error ? err.message : String(err)}`;
+      return withToken({ outcome: 'SEND_FAILED', reason, sent, unsent } as const);
+    }
+  }
+  return withToken({ outcome: 'SENT', orderRefs: sent } as const);
+}
