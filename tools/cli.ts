@@ -2,11 +2,12 @@ import { ConfigError } from '../actors/config/load.ts';
 import { DotenvError } from '../actors/config/dotenv.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } from './command.ts';
 import { configCommand } from './commands/configCheck.ts';
+import { mockCseCommand } from './commands/mockCse.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 
 /** Every command of the CLI (S9). Each has --help. */
-export const COMMANDS: Command[] = [runCommand, replayCommand, configCommand];
+export const COMMANDS: Command[] = [runCommand, mockCseCommand, replayCommand, configCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
