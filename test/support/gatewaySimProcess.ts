@@ -76,6 +76,8 @@ export interface GatewaySimHandle {
   waitForState(predicate: (state: SimSnapshot) => boolean, what: string, timeoutMs?: number): Promise<SimSnapshot>;
   /** Sends a signal (default SIGKILL) and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<Exit>;
+  /** Resolves when the current process exits by itself (e.g. after the kill command). */
+  waitForExit(): Promise<Exit>;
   /** Starts a new process on the same ports and state file, killing the old one first if it still runs. */
   respawn(options?: RespawnOptions): Promise<void>;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and removes a temp state file. */
@@ -234,6 +236,7 @@ export async function startGatewaySim(options: GatewaySimProcessOptions = {}): P
       }
     },
     kill,
+    waitForExit: () => current.exit,
     async respawn(respawn = {}) {
       await kill('SIGKILL');
       Object.assign(settings, {
