@@ -1,0 +1,1 @@
+export { DashboardPortError, type DashboardOptions, type GatesFold, type RunningDashboard, startDashboard } from './server.ts';

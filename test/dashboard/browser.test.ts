@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import { makeTempDir } from '../support/tempDir.ts';
+import { beads, T0 } from './beads.ts';
+import { HAVE_CHROMIUM, type HeadlessBrowser, launchChromium, NO_CHROMIUM_MESSAGE } from './browser.ts';
+import { startTestDashboard, type TestDashboard } from './support.ts';
+
+if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
+
+const EVIDENCE = { pair: 'EURUSD', current_price: 1.0852, anchor_age_s: 42, money_at_risk: 60, reward_to_risk: 2, health: 'HEALTHY' };
+const DRIFT = [{ kind: 'POSITION_QUANTITY', subject: 'EURUSD', broker: '40000', local: '20000' }];
+const INJECTION = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+
+function desk() {
+  return [
+    beads.hostStarted({ t: 0, mode: 'PAPER' }),
+    beads.session('CONNECT', {}, { t: 1 }),
+    ...[0, 30, 60].map((t) => beads.heartbeat({ t: t + 2 })),
+    beads.heartbeat({ t: 140 }),
+    beads.heartbeat({ t: 170 }),
+    beads.position('pos-7', 'MANAGED', { unrealised_pnl: 123.45 }, { t: 150 }),
+    beads.position('pos-3', 'CLOSED', { realised_pnl: -18.5 }, { t: 151 }),
+    beads.approval('int-42', 'EVIDENCE_SHOWN', { verdict: 'FRESH', anchor_age_s: 42, evidence: EVIDENCE }, { t: 160 }),
+    beads.alert('alert-1', 'RAISED', { severity: 'WARNING', alert_type: 'POSITION_STALLED', message: 'pos-7 has not moved for 6 min', runbook_id: 'RB-003' }, { t: 161 }),
+    beads.reconciliation('DRIFT', DRIFT, { t: 162 }),
+    beads.reconciliation('MATCH', [], { t: 171 }),
+  ];
+}
+
+async function text(page: Page, selector: string, contains: string): Promise<string> {
+  const locator = page.locator(selector, { hasText: contains });
+  await locator.first().waitFor({ timeout: 5000 });
+  return (await locator.first().textContent()) ?? '';
+}
+
+// One tab follows the whole story, as an operator's would: every step after the first is a live update.
+describe.skipIf(!HAVE_CHROMIUM)('dashboard in headless Chromium', () => {
+  let browser: HeadlessBrowser;
+  let t: TestDashboard;
+  let page: Page;
+  let errors: string[];
+  const tmp = makeTempDir('phoenix-dashboard-browser');
+
+  beforeAll(async () => {
+    const log = new SqliteEventLog(defaultLogPath(tmp.dir));
+    [browser, t] = await Promise.all([launchChromium(), startTestDashboard({ log, history: desk(), clockAt: T0 + 175_000 })]);
+    ({ page, errors } = await browser.newPage());
+    await page.goto(t.dashboard.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+    tmp.remove();
+  });
+
+  it('shows mode, health, positions with P&L, pending evidence, alerts, drift and the kill flag', async () => {
+    await text(page, '#live', 'live');
+    expect(await page.textContent('#mode')).toBe('PAPER');
+    expect(await text(page, '#banner-level', 'HEALTHY')).toBe('HEALTHY');
+    expect(await page.getAttribute('#banner', 'class')).toContain('level-HEALTHY');
+    expect(await text(page, '#kill', 'ARMED')).toContain('trading allowed');
+    const position = await text(page, '#positions tr', 'pos-7');
+    expect(position).toContain('123.45');
+    expect(position).toContain('MANAGED');
+    expect(await text(page, '#pnl-summary', 'realised')).toContain('-18.50');
+    const approval = await text(page, '#approvals .approval', 'int-42');
+    for (const fact of ['current_price', '1.0852', 'money_at_risk', 'reward_to_risk']) expect(approval).toContain(fact);
+    expect(await text(page, '#alerts tr', 'POSITION_STALLED')).toContain('pos-7 has not moved for 6 min');
+    const drift = await text(page, '#drift', 'Last drift');
+    expect(drift).toContain('POSITION_QUANTITY');
+    expect(drift).toContain('40000');
+    expect(await page.locator('#heartbeats .beat.gap').count()).toBe(1);
+    expect(await text(page, '#gates', 'P1-8')).toContain('not yet computed');
+    expect(errors).toEqual([]);
+  });
+
+  it('updates live when a bead is appended, without reloading the page', async () => {
+    await page.evaluate('window.__sameDocument = true');
+    await t.append(
+      beads.degraded('order ref-9 unchanged for 6 min', { t: 174 }),
+      beads.killFlag('SET', 'operator', 'halt drill RB-004', { t: 174 }),
+      beads.session('DISCONNECT', { reason: 'socket closed by gateway' }, { t: 174.5 }),
+    );
+    expect(await text(page, '#kill-state', 'KILL FLAG SET')).toContain('new entries refused');
+    expect(await text(page, '#kill-detail', 'operator')).toContain('halt drill RB-004');
+    expect(await text(page, '#banner-level', 'CRITICAL')).toBe('CRITICAL');
+    expect(await text(page, '#banner-detail', 'order ref-9')).toContain('broker connection DISCONNECTED');
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+  });
+
+  it('shows markup from a bead as text and never runs it', async () => {
+    await t.append(
+      beads.alert('alert-x', 'RAISED', { message: INJECTION, alert_type: '<b>BOLD</b>' }, { t: 176 }),
+      beads.approval('int-<i>x</i>', 'EVIDENCE_SHOWN', { evidence: { [INJECTION]: INJECTION } }, { t: 176 }),
+    );
+    expect(await text(page, '#alerts tr', 'window.__pwned')).toContain(INJECTION);
+    expect(await text(page, '#approvals', 'int-<i>x</i>')).toContain(INJECTION);
+    expect(await text(page, '#activity', '<b>BOLD</b>')).toContain(INJECTION);
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    expect(await page.locator('img, b, i, #alerts script, #approvals script').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('is read-only from the browser too: a POST gets 405', async () => {
+    const statuses = await page.evaluate(
+      `Promise.all(['/', '/api/dashboard', '/events', '/metrics', '/nope'].map((p) => fetch(p, { method: 'POST', body: 'x' }).then((r) => r.status)))`,
+    );
+    expect(statuses).toEqual([405, 405, 405, 405, 405]);
+  });
+
+  it('renders a readable screenshot', async () => {
+    const dir = process.env.PHOENIX_SCREENSHOT_DIR ?? tmp.dir;
+    const file = join(dir, 'dashboard.png');
+    await page.screenshot({ path: file, fullPage: true });
+    const png = readFileSync(file);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.length).toBeGreaterThan(20_000);
+  });
+});
+
+describe.skipIf(HAVE_CHROMIUM)('dashboard in headless Chromium', () => {
+  it.skip(NO_CHROMIUM_MESSAGE, () => undefined);
+});
