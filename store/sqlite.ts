@@ -15,11 +15,12 @@ import type {
 } from './port.ts';
 import { prepareAppend } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
-import { checkExpectedRevision } from './revision.ts';
-import { entryOf, type StoredRow } from './sqlite/decode.ts';
+import { entryOf } from './sqlite/decode.ts';
 import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
-import { INSERT_CHUNK, INSERT_COLUMNS, prepareStatements, type Statements } from './sqlite/statements.ts';
+import { pagesAfter } from './sqlite/pages.ts';
+import { prepareStatements, type Statements } from './sqlite/statements.ts';
+import { writeBeads } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
 
@@ -59,7 +60,9 @@ export class SqliteEventLog implements EventLog {
     this.sql = prepareStatements(this.db);
     // IMMEDIATE takes the write lock before reading the stream's revision, so
     // the expected-revision check and the insert see the same log.
-    this.appendInTransaction = this.db.transaction(this.writeBeads.bind(this)).immediate;
+    this.appendInTransaction = this.db.transaction((stream: string, beads: Bead[], expected: ExpectedRevision) =>
+      writeBeads(this.sql, stream, beads, expected),
+    ).immediate;
   }
 
   async append(stream: string, beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
@@ -80,7 +83,8 @@ export class SqliteEventLog implements EventLog {
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<LogEntry> {
-    return { [Symbol.asyncIterator]: () => this.pagesAfter(options.after, options.limit) };
+    const readPage = (after: LogPosition, limit: number) => this.guard('read the log', () => this.sql.pageAfter.all(after, limit));
+    return { [Symbol.asyncIterator]: () => pagesAfter(readPage, this.options.pageSize, options.after, options.limit) };
   }
 
   subscribe(handler: EntryHandler, options: SubscribeOptions = {}): Subscription {
@@ -111,84 +115,19 @@ export class SqliteEventLog implements EventLog {
     return subscription;
   }
 
+  /** The durability settings this connection really runs with, for `phoenix status` and tests. */
+  settings(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA'; busyTimeoutMs: number } {
+    return this.guard('read the log settings', () => ({
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[Number(this.db.pragma('synchronous', { simple: true }))]!,
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+    }));
+  }
+
   async close(): Promise<void> {
     // Stop subscribers first, or they would poll a closed file forever.
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     if (this.db.open) this.db.close();
-  }
-
-  private writeBeads(stream: string, beads: Bead[], expected: ExpectedRevision): AppendResult {
-    const unstored = this.withoutStored(beads);
-    if (unstored.length === 0 && beads.length > 0) {
-      // A retried append: every bead is already stored, so it is a no-op.
-      const last = this.sql.storedAt.get(beads[beads.length - 1]!.bead_id)!;
-      return { nextRevision: last.revision, position: last.position };
-    }
-    const actual = this.sql.lastRevision.get(stream) ?? -1;
-    checkExpectedRevision(stream, expected, actual);
-    if (unstored.length === 0) return { nextRevision: actual, position: this.sql.lastPosition.get() ?? -1 };
-    return { nextRevision: actual + unstored.length, position: this.insertRows(stream, actual + 1, unstored) };
-  }
-
-  private withoutStored(beads: Bead[]): Bead[] {
-    if (beads.length === 0) return beads;
-    const stored = this.sql.storedIds.all(JSON.stringify(beads.map((b) => b.bead_id)));
-    if (stored.length === 0) return beads;
-    const skip = new Set(stored);
-    return beads.filter((b) => !skip.has(b.bead_id));
-  }
-
-  /** Inserts beads at consecutive revisions from `firstRevision`; returns the last one's position. */
-  private insertRows(stream: string, firstRevision: number, beads: Bead[]): LogPosition {
-    const params: unknown[] = [];
-    let lastRowid: number | bigint = 0;
-    let chunkStart = 0;
-    for (let i = 0; i < beads.length; i++) {
-      const b = beads[i]!;
-      params.push(stream, firstRevision + i, b.bead_id, b.bead_type, b.ts, JSON.stringify(b));
-      if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
-        lastRowid = this.sql.insertChunk.run(params).lastInsertRowid;
-        params.length = 0;
-        chunkStart = i + 1;
-      }
-    }
-    for (let i = chunkStart; i < beads.length; i++) {
-      lastRowid = this.sql.insertOne.run(params.slice((i - chunkStart) * INSERT_COLUMNS, (i - chunkStart + 1) * INSERT_COLUMNS)).lastInsertRowid;
-    }
-    return Number(lastRowid);
-  }
-
-  /** A hand-rolled iterator: each page is one synchronous query, then entries are handed out without a generator frame each. */
-  private pagesAfter(after: LogPosition | undefined, limit: number | undefined): AsyncIterator<LogEntry> {
-    const pageSize = this.options.pageSize;
-    let cursor = after ?? -1;
-    let remaining = limit ?? Number.POSITIVE_INFINITY;
-    let rows: StoredRow[] = [];
-    let index = 0;
-    let exhausted = false;
-    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-    const next = (): IteratorResult<LogEntry> => {
-      if (index === rows.length) {
-        if (exhausted || remaining <= 0) return done;
-        const want = Math.min(pageSize, remaining);
-        rows = this.guard('read the log', () => this.sql.pageAfter.all(cursor, want));
-        index = 0;
-        if (rows.length < want) exhausted = true;
-        if (rows.length === 0) return done;
-        remaining -= rows.length;
-        cursor = rows[rows.length - 1]![0];
-      }
-      return { done: false, value: entryOf(rows[index++]!) };
-    };
-    return {
-      next: () => {
-        try {
-          return Promise.resolve(next());
-        } catch (err) {
-          return Promise.reject(err);
-        }
-      },
-    };
   }
 
   /** Runs a database call, turning any storage failure into LogUnavailableError (fail closed). */

@@ -51,6 +51,11 @@ describe('sqlite event log', () => {
     temp.remove();
   });
 
+  it('runs every connection in WAL with synchronous=FULL and a busy timeout', () => {
+    expect(openLog().settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 5000 });
+    expect(openLog({ busyTimeoutMs: 750 }).settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 750 });
+  });
+
   it('keeps what it acknowledged across a reopen, and positions keep growing', async () => {
     const first = openLog();
     const beads = testBeads('durable', 3);
