@@ -1,0 +1,61 @@
+import type { LogEntry, LogPosition } from '../store/port.ts';
+
+/**
+ * A projection as replay sees it (S1: every view is a pure fold over the
+ * log). Method syntax on purpose: it lets projections with different state
+ * types sit in one list.
+ */
+export interface Projection<S> {
+  readonly name: string;
+  init(): S;
+  apply(state: S, entry: LogEntry): S;
+}
+
+export interface LogCensus {
+  beadsByType: Map<string, number>;
+  corrupt: number;
+  lastPositionByStream: Map<string, LogPosition>;
+}
+
+/** The stand-in projection until projections/ lands: counts per type, last position per stream. */
+export const logCensus: Projection<LogCensus> = {
+  name: 'census',
+  init: () => ({ beadsByType: new Map(), corrupt: 0, lastPositionByStream: new Map() }),
+  apply(state, entry) {
+    // Mutating in place: a replay folds a million entries, and a copy per entry would be the benchmark.
+    if (entry.kind === 'bead') {
+      const type = entry.bead.bead_type;
+      state.beadsByType.set(type, (state.beadsByType.get(type) ?? 0) + 1);
+    } else {
+      state.corrupt += 1;
+    }
+    state.lastPositionByStream.set(entry.stream, entry.position);
+    return state;
+  },
+};
+
+/**
+ * Every projection a replay folds through (B2: "all projections").
+ * HOOK: when projections/ lands, add each one here (or import its registry);
+ * B2 and B5 then measure the real set with no other change.
+ */
+export const ALL_PROJECTIONS: readonly Projection<unknown>[] = [logCensus];
+
+export interface FoldResult {
+  entries: number;
+  states: Map<string, unknown>;
+}
+
+/** Reads the whole source once and folds every entry through every projection. */
+export async function foldAll(
+  source: AsyncIterable<LogEntry>,
+  projections: readonly Projection<unknown>[] = ALL_PROJECTIONS,
+): Promise<FoldResult> {
+  const states = projections.map((p) => p.init());
+  let entries = 0;
+  for await (const entry of source) {
+    for (let i = 0; i < projections.length; i++) states[i] = projections[i]!.apply(states[i], entry);
+    entries += 1;
+  }
+  return { entries, states: new Map(projections.map((p, i) => [p.name, states[i]])) };
+}

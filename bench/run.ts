@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { benchAppend } from './b1Append.ts';
+import { benchReplay } from './b2Replay.ts';
+import { type Measure, renderTable, toRow } from './table.ts';
+
+/**
+ * `npm run bench` (S13): runs every benchmark in a temp dir, prints the
+ * table, and leaves nothing behind. Add B3..B7 to BENCHMARKS.
+ */
+const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
+  { id: 'B1', run: benchAppend },
+  { id: 'B2', run: benchReplay },
+];
+
+/** The filesystem the temp dir lives on: fsync cost, and so B1, depends on it. */
+function filesystemOf(dir: string): string {
+  try {
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter((f) => f.length > 2 && dir.startsWith(f[1]!))
+      .sort((a, b) => b[1]!.length - a[1]!.length);
+    return mounts[0] ? `${mounts[0][2]} (${mounts[0][0]} on ${mounts[0][1]})` : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function header(dir: string): string {
+  const sqliteVersion = new Database(':memory:').prepare<[], string>('SELECT sqlite_version()').pluck().get();
+  return [
+    `date:     ${new Date().toISOString()}`,
+    `machine:  ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    `load:     ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (1/5/15 min, at start: other work on the box skews every figure)`,
+    `runtime:  node ${process.version}, SQLite ${sqliteVersion}`,
+    `temp dir: ${dir} on ${filesystemOf(dir)}`,
+  ].join('\n');
+}
+
+const only = process.argv.slice(2);
+const dir = mkdtempSync(join(os.tmpdir(), 'phoenix-bench-'));
+try {
+  console.log(header(dir));
+  const measures: Measure[] = [];
+  for (const bench of BENCHMARKS) {
+    if (only.length > 0 && !only.includes(bench.id)) continue;
+    const start = performance.now();
+    measures.push(...(await bench.run(dir)));
+    console.log(`${bench.id} done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  }
+  console.log();
+  console.log(renderTable(measures.map(toRow)));
+  console.log('\nratio: against a baseline measured in the same run; above 1 means faster than the baseline.');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
