@@ -166,6 +166,7 @@ export class EventStoreDbEventLog implements EventLog {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
     await this.client.dispose();
+    await closeChannel(this.client);
   }
 
   /**
@@ -230,6 +231,22 @@ export class EventStoreDbEventLog implements EventLog {
     if (revision < 0) return -1;
     const [event] = await this.readRecorded(server, BigInt(revision), 1);
     return toLogPosition(event?.position) ?? -1;
+  }
+}
+
+/**
+ * dispose() only cancels the client's calls; its channel stays connected, so
+ * a host that opens and closes logs would pile up connections on the server.
+ * Client 6.2.1 has no public close, so this uses its (protected) getChannel,
+ * which the class assigns in its constructor.
+ */
+async function closeChannel(client: EventStoreDBClient): Promise<void> {
+  const { getChannel } = client as unknown as { getChannel?: () => Promise<{ close(): void }> };
+  if (typeof getChannel !== 'function') return;
+  try {
+    (await getChannel()).close();
+  } catch {
+    // No channel could be made (for example the server is unreachable): nothing is open.
   }
 }
 

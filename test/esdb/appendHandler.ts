@@ -1,12 +1,12 @@
 import type { ServerDuplexStream, ServerReadableStream, StatusObject, sendUnaryData } from '@grpc/grpc-js';
-import { Any } from 'google-protobuf/google/protobuf/any_pb.js';
-import { Empty as ProtobufEmpty } from 'google-protobuf/google/protobuf/empty_pb.js';
-import { Code } from '@eventstore/db-client/generated/code_pb.js';
-import { AllStreamPosition, Empty, WrongExpectedVersion } from '@eventstore/db-client/generated/shared_pb.js';
-import { Status } from '@eventstore/db-client/generated/status_pb.js';
-import { type AppendReq, AppendResp, type BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type { AppendReq, AppendResp, BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb.js';
 import type { AppendOutcome, ExpectedState, FakeLog, ProposedEvent } from './fakeLog.ts';
 import { invalidArgument, isStatus, proposedEvent, streamIdentifier, streamName, uuidString } from './messages.ts';
+import { anyPb, codePb, emptyPb, sharedPb, statusPb, streamsPb } from './protos.ts';
+
+const { Empty, AllStreamPosition, WrongExpectedVersion } = sharedPb;
+/** BatchAppend's messages use google.protobuf.Empty where Append's use ESDB's own Empty. */
+const ProtobufEmpty = emptyPb.Empty;
 
 /**
  * Streams.Append: options first, then the proposed messages. A wrong expected
@@ -44,17 +44,17 @@ function expectedOfAppend(options: AppendReq.Options): ExpectedState {
 
 function appendResponse(outcome: AppendOutcome): AppendResp {
   if (outcome.kind === 'success') {
-    const success = new AppendResp.Success();
+    const success = new streamsPb.AppendResp.Success();
     if (outcome.currentRevision < 0) success.setNoStream(new Empty());
     else success.setCurrentRevision(String(outcome.currentRevision));
     if (outcome.position === undefined) success.setNoPosition(new Empty());
     else {
       const p = String(outcome.position);
-      success.setPosition(new AppendResp.Position().setCommitPosition(p).setPreparePosition(p));
+      success.setPosition(new streamsPb.AppendResp.Position().setCommitPosition(p).setPreparePosition(p));
     }
-    return new AppendResp().setSuccess(success);
+    return new streamsPb.AppendResp().setSuccess(success);
   }
-  const wrong = new AppendResp.WrongExpectedVersion();
+  const wrong = new streamsPb.AppendResp.WrongExpectedVersion();
   if (outcome.currentRevision < 0) wrong.setCurrentNoStream(new Empty());
   else wrong.setCurrentRevision(String(outcome.currentRevision));
   const expected = outcome.expected;
@@ -62,7 +62,7 @@ function appendResponse(outcome: AppendOutcome): AppendResp {
   else if (expected.kind === 'no_stream') wrong.setExpectedNoStream(new Empty());
   else if (expected.kind === 'stream_exists') wrong.setExpectedStreamExists(new Empty());
   else wrong.setExpectedAny(new Empty());
-  return new AppendResp().setWrongExpectedVersion(wrong);
+  return new streamsPb.AppendResp().setWrongExpectedVersion(wrong);
 }
 
 interface PendingBatch {
@@ -107,14 +107,14 @@ function expectedOfBatch(options: BatchAppendReq.Options): ExpectedState {
 }
 
 function batchResponse(outcome: AppendOutcome, options: BatchAppendReq.Options): BatchAppendResp {
-  const resp = new BatchAppendResp();
+  const resp = new streamsPb.BatchAppendResp();
   if (options.hasStreamPosition()) resp.setStreamPosition(options.getStreamPosition());
   else if (options.hasNoStream()) resp.setNoStream(new ProtobufEmpty());
   else if (options.hasStreamExists()) resp.setStreamExists(new ProtobufEmpty());
   else resp.setAny(new ProtobufEmpty());
 
   if (outcome.kind === 'success') {
-    const success = new BatchAppendResp.Success();
+    const success = new streamsPb.BatchAppendResp.Success();
     if (outcome.currentRevision < 0) success.setNoStream(new ProtobufEmpty());
     else success.setCurrentRevision(String(outcome.currentRevision));
     if (outcome.position === undefined) success.setNoPosition(new ProtobufEmpty());
@@ -132,8 +132,8 @@ function batchResponse(outcome: AppendOutcome, options: BatchAppendReq.Options):
   else if (expected.kind === 'no_stream') details.setExpectedNoStream(new ProtobufEmpty());
   else if (expected.kind === 'stream_exists') details.setExpectedStreamExists(new ProtobufEmpty());
   else details.setExpectedAny(new ProtobufEmpty());
-  const packed = new Any();
+  const packed = new anyPb.Any();
   packed.pack(details.serializeBinary(), 'event_store.client.WrongExpectedVersion');
-  const error = new Status().setCode(Code.FAILED_PRECONDITION).setMessage('wrong expected version').setDetails(packed);
+  const error = new statusPb.Status().setCode(codePb.Code.FAILED_PRECONDITION).setMessage('wrong expected version').setDetails(packed);
   return resp.setError(error);
 }

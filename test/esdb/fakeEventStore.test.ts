@@ -1,12 +1,14 @@
 import { type AllStreamResolvedEvent, type AllStreamSubscription, EventStoreDBClient, jsonEvent, START } from '@eventstore/db-client';
 import { credentials } from '@grpc/grpc-js';
-import { Empty, UUID } from '@eventstore/db-client/generated/shared_pb.js';
-import { StreamsClient } from '@eventstore/db-client/generated/streams_grpc_pb.js';
-import { AppendReq, type AppendResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type { AppendResp } from '@eventstore/db-client/generated/streams_pb.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../store/conformance.ts';
 import { FakeEventStore } from './fakeEventStore.ts';
 import { streamIdentifier } from './messages.ts';
+import { sharedPb, streamsGrpc, streamsPb } from './protos.ts';
+
+const { Empty, UUID } = sharedPb;
+const { AppendReq } = streamsPb;
 
 /** The loopback server's own contract: the ESDB behaviours S2 says the suite must meet. */
 describe('loopback EventStoreDB', () => {
@@ -40,7 +42,7 @@ describe('loopback EventStoreDB', () => {
 
   it('answers a wrong expected version with the AppendResp variant, not a gRPC error', async () => {
     await client.appendToStream('s', [event(0)]);
-    const raw = new StreamsClient(`127.0.0.1:${fake.port}`, credentials.createInsecure());
+    const raw = new streamsGrpc.StreamsClient(`127.0.0.1:${fake.port}`, credentials.createInsecure());
     try {
       const resp = await new Promise<AppendResp>((resolve, reject) => {
         const call = raw.append((err, r) => (err ? reject(err) : resolve(r)));

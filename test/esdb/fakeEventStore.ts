@@ -1,10 +1,10 @@
 import { type ServerUnaryCall, Server, ServerCredentials, type sendUnaryData, status } from '@grpc/grpc-js';
-import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb.js';
-import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
+import type { SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import type { Empty } from '@eventstore/db-client/generated/shared_pb.js';
-import { type IStreamsServer, StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb.js';
+import type { IStreamsServer } from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import { handleAppend, handleBatchAppend } from './appendHandler.ts';
 import { FakeLog } from './fakeLog.ts';
+import { serverFeaturesGrpc, serverFeaturesPb, streamsGrpc } from './protos.ts';
 import { handleRead, type ReadBehaviour } from './readHandler.ts';
 
 export interface FakeEventStoreOptions extends Partial<ReadBehaviour> {
@@ -50,8 +50,8 @@ export class FakeEventStore {
   async start(): Promise<void> {
     if (this.server) return;
     const server = new Server();
-    server.addService(StreamsService, this.streams());
-    server.addService(ServerFeaturesService, {
+    server.addService(streamsGrpc.StreamsService, this.streams());
+    server.addService(serverFeaturesGrpc.ServerFeaturesService, {
       getSupportedMethods: (call: ServerUnaryCall<Empty, SupportedMethods>, done: sendUnaryData<SupportedMethods>) =>
         this.features(call, done),
     });
@@ -97,10 +97,10 @@ export class FakeEventStore {
   private features(_call: ServerUnaryCall<Empty, SupportedMethods>, done: sendUnaryData<SupportedMethods>): void {
     this.calls.serverFeatures += 1;
     const methods = ['Read', 'Append', ...(this.batchAppend ? ['BatchAppend'] : [])].map((name) =>
-      new SupportedMethod().setServiceName(STREAMS_SERVICE).setMethodName(name),
+      new serverFeaturesPb.SupportedMethod().setServiceName(STREAMS_SERVICE).setMethodName(name),
     );
     const version = this.batchAppend ? '23.10.0-loopback' : '20.10.0-loopback';
-    done(null, new SupportedMethods().setEventStoreServerVersion(version).setMethodsList(methods));
+    done(null, new serverFeaturesPb.SupportedMethods().setEventStoreServerVersion(version).setMethodsList(methods));
   }
 }
 

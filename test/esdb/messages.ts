@@ -1,7 +1,8 @@
 import { Metadata, type StatusObject, status } from '@grpc/grpc-js';
-import { Empty, StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb.js';
-import { ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb.js';
+import type { ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import type { ProposedEvent, StoredEvent } from './fakeLog.ts';
+import { sharedPb, streamsPb } from './protos.ts';
 
 /** ESDB's marker for "no $all position" in a stream read from servers before 22.x. */
 export const NO_POSITION = 18_446_744_073_709_551_615n;
@@ -11,7 +12,7 @@ export function streamName(identifier: StreamIdentifier | undefined): string {
 }
 
 export function streamIdentifier(name: string): StreamIdentifier {
-  return new StreamIdentifier().setStreamName(Uint8Array.from(Buffer.from(name, 'utf8')));
+  return new sharedPb.StreamIdentifier().setStreamName(Uint8Array.from(Buffer.from(name, 'utf8')));
 }
 
 export function uuidString(uuid: UUID | undefined): string | undefined {
@@ -61,11 +62,11 @@ function requiredMetadataMissing(properties: string[]): StatusObject {
 export type UuidFormat = 'string' | 'structured';
 
 function uuidMessage(id: string, format: UuidFormat): UUID {
-  const uuid = new UUID();
+  const uuid = new sharedPb.UUID();
   if (format === 'string') return uuid.setString(id);
   const hex = Buffer.from(id.replaceAll('-', ''), 'hex');
   return uuid.setStructured(
-    new UUID.Structured()
+    new sharedPb.UUID.Structured()
       .setMostSignificantBits(hex.readBigInt64BE(0).toString())
       .setLeastSignificantBits(hex.readBigInt64BE(8).toString()),
   );
@@ -79,7 +80,7 @@ export interface EventRendering {
 
 export function eventResponse(event: StoredEvent, rendering: EventRendering): ReadResp {
   const position = rendering.withPosition ? event.position : NO_POSITION;
-  const recorded = new ReadResp.ReadEvent.RecordedEvent()
+  const recorded = new streamsPb.ReadResp.ReadEvent.RecordedEvent()
     .setId(uuidMessage(event.id, rendering.uuid))
     .setStreamIdentifier(streamIdentifier(event.stream))
     .setStreamRevision(String(event.revision))
@@ -91,8 +92,8 @@ export function eventResponse(event: StoredEvent, rendering: EventRendering): Re
   metadata.set('type', event.type);
   metadata.set('content-type', event.contentType);
   metadata.set('created', String(event.createdTicks));
-  const read = new ReadResp.ReadEvent().setEvent(recorded);
+  const read = new streamsPb.ReadResp.ReadEvent().setEvent(recorded);
   if (rendering.withPosition) read.setCommitPosition(String(event.position));
-  else read.setNoPosition(new Empty());
-  return new ReadResp().setEvent(read);
+  else read.setNoPosition(new sharedPb.Empty());
+  return new streamsPb.ReadResp().setEvent(read);
 }

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, type ServerWritableStream, type StatusObject, status } from '@grpc/grpc-js';
-import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import type { FakeLog, StoredEvent } from './fakeLog.ts';
 import { type EventRendering, eventResponse, invalidArgument, streamIdentifier, streamName } from './messages.ts';
+import { streamsPb } from './protos.ts';
+
+const { ReadReq: ReadRequest, ReadResp: ReadResponse } = streamsPb;
 
 export interface ReadBehaviour {
   /** Servers from 23.10 send CaughtUp after a subscription's catch-up; older ones do not. */
@@ -30,9 +33,9 @@ function serveRead(log: FakeLog, behaviour: ReadBehaviour, call: ReadCall): Stat
     uuid: options.getUuidOption()?.hasStructured() ? 'structured' : 'string',
     withPosition: true,
   };
-  const subscription = options.getCountOptionCase() === ReadReq.Options.CountOptionCase.SUBSCRIPTION;
+  const subscription = options.getCountOptionCase() === ReadRequest.Options.CountOptionCase.SUBSCRIPTION;
   const count = subscription ? Number.POSITIVE_INFINITY : Number(options.getCount());
-  const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
+  const backwards = options.getReadDirection() === ReadRequest.Options.ReadDirection.BACKWARDS;
 
   const stream = options.getStream();
   if (stream) {
@@ -60,7 +63,7 @@ function readStream(
   const name = streamName(options.getStreamIdentifier());
   const events = log.stream(name);
   if (!events || events.length === 0) {
-    call.write(new ReadResp().setStreamNotFound(new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(name))));
+    call.write(new ReadResponse().setStreamNotFound(new ReadResponse.StreamNotFound().setStreamIdentifier(streamIdentifier(name))));
     return void call.end();
   }
   const last = events.length - 1;
@@ -129,21 +132,21 @@ function subscribeAll(
   rendering: EventRendering,
   checkpointEvery: number,
 ): void {
-  call.write(new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())));
+  call.write(new ReadResponse().setConfirmation(new ReadResponse.SubscriptionConfirmation().setSubscriptionId(randomUUID())));
   let considered = 0;
   const deliver = (event: StoredEvent) => {
     considered += 1;
     if (!filter || filter.matches(event)) call.write(eventResponse(event, rendering));
     if (filter && considered % checkpointEvery === 0) {
       const position = String(event.position);
-      call.write(new ReadResp().setCheckpoint(new ReadResp.Checkpoint().setCommitPosition(position).setPreparePosition(position)));
+      call.write(new ReadResponse().setCheckpoint(new ReadResponse.Checkpoint().setCommitPosition(position).setPreparePosition(position)));
     }
   };
   // A subscription starts after its position, unlike a read.
   const start = from.kind === 'start' ? 0 : from.kind === 'end' ? log.log.length : log.indexAt(from.position + 1n);
   // Catch-up and the live registration happen in one turn, so no append can fall between them.
   for (const event of log.log.slice(start)) deliver(event);
-  if (behaviour.sendCaughtUp) call.write(new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
+  if (behaviour.sendCaughtUp) call.write(new ReadResponse().setCaughtUp(new ReadResponse.CaughtUp()));
   const unsubscribe = log.onCommit(deliver);
   call.on('cancelled', unsubscribe);
   call.on('close', unsubscribe);
