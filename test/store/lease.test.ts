@@ -177,6 +177,15 @@ describe.each(adapters)('host lease on %s', (_name, openFixture) => {
     for (const err of losers) expect(err.current.holder).toBe(beads[0]!.data.holder);
   });
 
+  it('renews when the holder asks for a lease it already holds', async () => {
+    const first = lease('phoenix-1');
+    await first.acquire();
+    clock.advance(1000);
+    const again = await first.acquire();
+    expect(again).toEqual({ event: 'RENEWED', expiresAt: clock.now() + TTL_MS });
+    expect((await leaseBeads()).map((b) => b.data.event)).toEqual(['ACQUIRED', 'RENEWED']);
+  });
+
   it('hands the log straight to the next host after a release', async () => {
     const first = lease('phoenix-1');
     await first.acquire();
