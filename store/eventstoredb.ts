@@ -54,6 +54,9 @@ export interface EventStoreDbOptions {
   retryScan?: { maxEvents: number; clockSkewMs: number };
 }
 
+/** Small pages: a retried bead is normally within the last few events of its stream. */
+const RETRY_SCAN_PAGE = 32;
+
 const DEFAULTS = {
   streamPrefix: '',
   appendTimeoutMs: 5_000,
@@ -84,7 +87,7 @@ export class EventStoreDbEventLog implements EventLog {
         prepared.map((b) => b.bead_id),
         {
           readBackwards: (from, count) => this.readRecorded(server, from, count),
-          pageSize: Math.min(this.settings.pageSize, 100),
+          pageSize: Math.min(this.settings.pageSize, RETRY_SCAN_PAGE),
           ...this.settings.retryScan,
         },
       );

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '@eventstore/db-client';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogUnavailableError, WrongExpectedRevisionError } from '../../store/errors.ts';
 import { EventStoreDbEventLog, type EventStoreDbOptions } from '../../store/eventstoredb.ts';
 import { FakeEventStore, type FakeEventStoreOptions } from '../esdb/fakeEventStore.ts';
 import { realServerConnectionString } from '../esdb/realServer.ts';
+import { findStoredBeads } from '../../store/esdb/storedBeads.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { testBead, testBeads } from '../support/beads.ts';
 import { eventLogConformance, waitFor } from './conformance.ts';
@@ -42,7 +44,7 @@ if (real) {
   eventLogConformance('eventstoredb (real server)', async () => {
     // Every test gets its own streams, so runs never meet on a shared server.
     const streamPrefix = `phoenix-test-${randomUUID().slice(0, 8)}-`;
-    const open = () => new EventStoreDbEventLog({ connectionString: real, streamPrefix, ...TEST_TIMINGS });
+    const open = () => new EventStoreDbEventLog({ connectionString: real, streamPrefix });
     const log = open();
     return { log, openSecond: async () => open(), cleanup: () => log.close() };
   });
@@ -164,6 +166,16 @@ describe('eventstoredb adapter against the loopback server', () => {
     expect(conflict.actual).toBe(2);
   });
 
+  it('checks only the expected revision on an empty append', async () => {
+    await startFake();
+    const log = open();
+    await log.append('empty', testBeads('empty', 2));
+    expect(await log.append('empty', [], 1)).toMatchObject({ nextRevision: 1 });
+    const err = await log.append('empty', [], 0).catch((e) => e);
+    expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(fake.log.stream('empty')).toHaveLength(2);
+  });
+
   it('appends through Append or BatchAppend, whichever the server lists in its features', async () => {
     await startFake();
     await open().append('path', [testBead('path')]);
@@ -223,3 +235,37 @@ async function eventually<T>(work: () => Promise<T>, timeoutMs = 3000): Promise<
     }
   }
 }
+
+describe('looking for already-stored beads before an append', () => {
+  const recorded = (id: string, revision: number) => ({ id, revision: BigInt(revision) }) as RecordedEvent;
+  const mintedAt = (ms: number) => {
+    const hex = ms.toString(16).padStart(12, '0');
+    return `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-${randomUUID().slice(-12)}`;
+  };
+
+  it('walks back from the tail and stops at events minted well before the beads', async () => {
+    const now = Date.parse('2026-11-24T09:00:00Z');
+    const stream = [
+      ...Array.from({ length: 50 }, (_, i) => recorded(mintedAt(now - 3_600_000 + i), i)),
+      recorded(mintedAt(now), 50),
+      ...Array.from({ length: 5 }, (_, i) => recorded(mintedAt(now + 1000 + i), 51 + i)),
+    ];
+    const reads: number[] = [];
+    const scan = {
+      readBackwards: async (from: bigint | undefined, count: number) => {
+        const top = from === undefined ? stream.length - 1 : Number(from);
+        reads.push(top);
+        return stream.slice(Math.max(0, top - count + 1), top + 1).reverse();
+      },
+      pageSize: 4,
+      maxEvents: 1000,
+      clockSkewMs: 60_000,
+    };
+    const wanted = stream[50]!.id;
+    expect(await findStoredBeads([wanted], scan)).toEqual(new Map([[wanted, { revision: 50, position: -1 }]]));
+    const missing = mintedAt(now + 10);
+    expect((await findStoredBeads([missing], scan)).size).toBe(0);
+    // It gave up at the first hour-old event instead of reading the whole stream.
+    expect(reads.length).toBeLessThan(5);
+  });
+});
