@@ -7,7 +7,7 @@ import { classify, isAlertType } from './alertTypes.ts';
 import { alertsOf, type Notification, type QueuedAlert } from './alertModel.ts';
 import { renderNotification } from './alertMessages.ts';
 import { DispatchPolicy, type DispatchRules, ESCALATED_SUFFIX } from './dispatchPolicy.ts';
-import { type AlertSource, appendAlert, type RaiseAlertInput, deliveryBead, isAlertBead, queuedAlertOf } from './outbox.ts';
+import { type AlertSource, deliveryBead, isAlertBead, queuedAlertOf, type RaiseAlertInput, raiseAlert } from './outbox.ts';
 import { type Ownership, restorePolicy } from './outboxRestore.ts';
 import type { Timers } from './timers.ts';
 import { DeliveryError, type Transport } from './transport.ts';
@@ -41,7 +41,8 @@ export class AlertNotifier {
   private subscription: Subscription | undefined;
   private cancelWake: (() => void) | undefined;
   private inFlight: AbortController | undefined;
-  private pumping: Promise<void> | undefined;
+  private pumping: Promise<void> = Promise.resolve();
+  private running = false;
   private again = false;
   private stopped = false;
 
@@ -84,7 +85,7 @@ export class AlertNotifier {
    */
   async idle(): Promise<void> {
     for (;;) {
-      if (this.pumping) {
+      if (this.running) {
         await this.pumping;
         continue;
       }
@@ -103,7 +104,10 @@ export class AlertNotifier {
   private async intake(entry: LogEntry): Promise<void> {
     if (entry.kind !== 'bead' || entry.stream !== streams.alerts || !isAlertBead(entry.bead)) return;
     const bead = entry.bead;
-    if ((bead.data.event !== 'RAISED' && bead.data.event !== 'RESOLVED') || !this.owns(bead)) return;
+    const event = bead.data.event;
+    // Someone else delivered it (e.g. `phoenix telegram test` records RAISED and SENT together): do not repeat it.
+    if (event === 'SENT' || event === 'GROUPED') return this.policy.settle(bead.data.alert_id);
+    if ((event !== 'RAISED' && event !== 'RESOLVED') || !this.owns(bead)) return;
     const alert = queuedAlertOf(bead);
     const intake = this.policy.accept(alert);
     if (intake.verdict === 'duplicate') {
@@ -115,37 +119,42 @@ export class AlertNotifier {
   /** Runs the pump, or asks the running one to look again. */
   private kick(): void {
     if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-    });
+    this.again = true;
+    if (this.running) return;
+    this.running = true;
+    this.pumping = this.pump();
   }
 
   private async pump(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        const plan = this.policy.plan(this.options.source.clock.now());
-        if (plan.throttled.length > 0) {
-          await this.append(plan.throttled.map((a) => this.bead(a, 'THROTTLED', 'held back by the chat throttle; will go out in a later message')));
-        }
-        for (const alert of plan.escalate) await this.escalate(alert);
-        if (plan.send) {
-          await this.deliver(plan.send);
-          this.again = true;
-          continue;
-        }
-        this.scheduleWake(plan.wakeAt);
-      } catch (err) {
-        // Only an escalation can get here (its RAISED bead is the outbox itself). Look again shortly.
-        this.logger.error({ error: (err as Error).message }, 'alert pipeline step failed; retrying');
-        this.scheduleWake(this.options.source.clock.now() + (this.options.logRetryMs ?? 1_000));
+    try {
+      while (this.again && !this.stopped) {
+        this.again = false;
+        await this.step();
+      }
+    } finally {
+      // Cleared in the same turn the loop ends in, so a kick can never fall between "done" and "not running".
+      this.running = false;
+    }
+  }
+
+  private async step(): Promise<void> {
+    try {
+      const plan = this.policy.plan(this.options.source.clock.now());
+      if (plan.throttled.length > 0) {
+        await this.append(plan.throttled.map((a) => this.bead(a, 'THROTTLED', 'held back by the chat throttle; will go out in a later message')));
+      }
+      for (const alert of plan.escalate) await this.escalate(alert);
+      if (plan.send) {
+        await this.deliver(plan.send);
+        this.again = true;
         return;
       }
-    } while (this.again && !this.stopped);
+      this.scheduleWake(plan.wakeAt);
+    } catch (err) {
+      // A bug or a broken transport, not a reason to go silent: log it and look again shortly.
+      this.logger.error({ error: (err as Error).message }, 'alert pipeline step failed; retrying');
+      this.scheduleWake(this.options.source.clock.now() + (this.options.logRetryMs ?? 1_000));
+    }
   }
 
   private scheduleWake(at: number | undefined): void {
@@ -227,7 +236,7 @@ export class AlertNotifier {
     };
     this.logger.warn({ alert_type: alert.type, dedupe_key: alert.dedupeKey }, 'unresolved alert escalated to CRITICAL');
     try {
-      await appendAlert(this.options.log, this.options.source, input, 'RAISED', 'CRITICAL');
+      await raiseAlert(this.options.log, this.options.source, { ...input, severity: 'CRITICAL' });
     } catch (err) {
       this.logger.error({ error: (err as Error).message }, 'could not record the escalation; sending it anyway');
       this.policy.accept({ ...alert, ...this.offLogIdentity(), severity: 'CRITICAL', message: input.message, dedupeKey: input.dedupeKey });

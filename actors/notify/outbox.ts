@@ -30,6 +30,11 @@ export interface RaiseAlertInput {
   causationId?: string;
   /** Extra facts, shown as "key: value" lines under the message. */
   details?: Record<string, string | number | boolean>;
+  /**
+   * Only to escalate: a WARNING type raised as CRITICAL (S6.2). Use the dedupe
+   * key plus ESCALATED_SUFFIX so the notifier's own escalation stands down.
+   */
+  severity?: 'CRITICAL';
 }
 
 /** Beads are the record, not a dump: a runaway message is cut rather than bloating the log. */
@@ -43,20 +48,19 @@ export type AlertBead = BeadOf<'ALERT'>;
  */
 export async function raiseAlert(log: EventLog, source: AlertSource, input: RaiseAlertInput): Promise<{ alertId: string; position: LogPosition }> {
   const cls = classify(input.type);
-  return appendAlert(log, source, input, cls.resolves ? 'RESOLVED' : 'RAISED', cls.severity);
+  return appendAlert(log, source, input, cls.resolves ? 'RESOLVED' : 'RAISED', input.severity ?? cls.severity);
 }
 
 /** Appends a RESOLVED notice: "RESOLVED: <title of type>", and the dedupe key is news again. */
 export async function resolveAlert(
   log: EventLog,
   source: AlertSource,
-  input: Omit<RaiseAlertInput, 'details'>,
+  input: Omit<RaiseAlertInput, 'details' | 'severity'>,
 ): Promise<{ alertId: string; position: LogPosition }> {
   return appendAlert(log, source, input, 'RESOLVED', classify(input.type).severity);
 }
 
-/** Used by the notifier to re-raise an unresolved WARNING as CRITICAL. */
-export async function appendAlert(
+async function appendAlert(
   log: EventLog,
   source: AlertSource,
   input: RaiseAlertInput,

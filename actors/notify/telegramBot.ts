@@ -1,0 +1,95 @@
+import { stamp, streams } from '../../beads/index.ts';
+import type { EventLog } from '../../store/port.ts';
+import { uuidV7Ids } from '../../store/ids.ts';
+import { isoAt } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { AlertSource } from './outbox.ts';
+import { createTelegramApi, type TelegramSettings } from './telegramApi.ts';
+import { type TelegramChat, TelegramChatClient, TelegramTransport } from './telegramChat.ts';
+import { TelegramPoller } from './telegramPoller.ts';
+import { TelegramRouter } from './telegramRouter.ts';
+import type { SecurityRecorder } from './telegramRouterTypes.ts';
+import type { Timers } from './timers.ts';
+import { LogTransport, type Transport } from './transport.ts';
+
+export interface TelegramBotOptions {
+  settings: TelegramSettings;
+  log: EventLog;
+  /** Identity and clock for SECURITY beads; the clock also times confirmations and stale buttons. */
+  source: AlertSource;
+  timers: Timers;
+  logger: Logger;
+  /** Server-side long-poll wait in seconds (30 in production; tests use 1). */
+  pollTimeoutS?: number;
+  /** Backstop for any one request; the alert notifier applies its own, shorter timeout. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The Telegram actor: one client, the configured chat, the alert transport over
+ * it, and inbound polling through the router. The host registers its commands
+ * and buttons on `router` before `start()`.
+ */
+export class TelegramBot {
+  readonly chat: TelegramChat;
+  readonly transport: Transport;
+  readonly router: TelegramRouter;
+  private readonly poller: TelegramPoller;
+
+  constructor(options: TelegramBotOptions) {
+    const { settings } = options;
+    const logger = options.logger.child({ actor: 'telegram' });
+    const api = createTelegramApi(settings, options.requestTimeoutMs);
+    this.chat = new TelegramChatClient(api, settings.chatId, settings.token);
+    this.transport = new TelegramTransport(this.chat);
+    this.router = new TelegramRouter({
+      chat: this.chat,
+      chatId: settings.chatId,
+      allowedUserIds: settings.allowedUserIds,
+      recordRefusal: securityRecorder(options.log, options.source),
+      clock: options.source.clock,
+      logger,
+    });
+    this.poller = new TelegramPoller({
+      api,
+      token: settings.token,
+      timers: options.timers,
+      logger,
+      onUpdate: (update) => this.router.handle(update),
+      ...(options.pollTimeoutS !== undefined ? { pollTimeoutS: options.pollTimeoutS } : {}),
+    });
+  }
+
+  /** Starts polling; resolves once pending updates are dropped and nothing stale can fire. */
+  async start(): Promise<void> {
+    this.poller.start();
+    await this.poller.ready;
+  }
+
+  async stop(): Promise<void> {
+    await this.poller.stop();
+  }
+}
+
+/** Every refused Telegram update becomes a SECURITY bead (S7.2, S14). */
+export function securityRecorder(log: EventLog, source: AlertSource): SecurityRecorder {
+  return async (refusal) => {
+    const bead = stamp(
+      {
+        bead_type: 'SECURITY',
+        stream: streams.security,
+        correlation_id: `telegram-update-${refusal.updateId}`,
+        data: { who: refusal.who, channel: 'TELEGRAM', why: refusal.why, ...(refusal.detail ? { detail: refusal.detail } : {}) },
+      },
+      { bead_id: (source.ids ?? uuidV7Ids).next(), ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode },
+    );
+    await log.append(streams.security, [bead]);
+  };
+}
+
+/** Telegram when configured; otherwise the log, and a warning at start that nobody's phone will ring. */
+export function alertTransportFor(bot: TelegramBot | undefined, logger: Logger): Transport {
+  if (bot) return bot.transport;
+  logger.warn('TELEGRAM_BOT_TOKEN or TELEGRAM_CHAT_ID not set: alerts go to the log and the dashboard only');
+  return new LogTransport(logger.child({ actor: 'notify' }));
+}

@@ -1,0 +1,90 @@
+import type { Api } from 'node-telegram-bot-api';
+import { describeTelegramFailure } from './telegramApi.ts';
+import type { Transport } from './transport.ts';
+
+/** One inline button; `data` comes back in the callback query (Telegram allows 64 bytes). */
+export interface InlineButton {
+  text: string;
+  data: string;
+}
+
+/** Rows of buttons, as Telegram lays them out. */
+export type ButtonRows = InlineButton[][];
+
+/**
+ * The outbound side of the configured chat: what the router, the approval
+ * flow and the alert transport use. Errors come out as DeliveryError, token-free.
+ */
+export interface TelegramChat {
+  sendMessage(text: string, options?: { buttons?: ButtonRows; signal?: AbortSignal }): Promise<{ messageId: number }>;
+  /** Replaces a message's text; buttons omitted means the buttons are removed. */
+  editMessageText(messageId: number, text: string, options?: { buttons?: ButtonRows }): Promise<void>;
+  answerCallbackQuery(callbackQueryId: string, text?: string, options?: { alert?: boolean }): Promise<void>;
+}
+
+const MAX_CALLBACK_DATA_BYTES = 64;
+
+export class TelegramChatClient implements TelegramChat {
+  constructor(
+    private readonly api: Api,
+    private readonly chatId: string,
+    private readonly token: string,
+  ) {}
+
+  async sendMessage(text: string, options: { buttons?: ButtonRows; signal?: AbortSignal } = {}): Promise<{ messageId: number }> {
+    const markup = options.buttons ? { reply_markup: inlineKeyboard(options.buttons) } : {};
+    try {
+      const message = await this.api.sendMessage({ chat_id: this.chatId, text, ...markup }, options.signal);
+      return { messageId: message.message_id };
+    } catch (err) {
+      throw describeTelegramFailure(err, this.token);
+    }
+  }
+
+  async editMessageText(messageId: number, text: string, options: { buttons?: ButtonRows } = {}): Promise<void> {
+    try {
+      await this.api.editMessageText({
+        chat_id: this.chatId,
+        message_id: messageId,
+        text,
+        reply_markup: inlineKeyboard(options.buttons ?? []),
+      });
+    } catch (err) {
+      throw describeTelegramFailure(err, this.token);
+    }
+  }
+
+  async answerCallbackQuery(callbackQueryId: string, text?: string, options: { alert?: boolean } = {}): Promise<void> {
+    try {
+      await this.api.answerCallbackQuery({
+        callback_query_id: callbackQueryId,
+        ...(text !== undefined ? { text } : {}),
+        ...(options.alert ? { show_alert: true } : {}),
+      });
+    } catch (err) {
+      throw describeTelegramFailure(err, this.token);
+    }
+  }
+}
+
+function inlineKeyboard(rows: ButtonRows) {
+  for (const button of rows.flat()) {
+    // A programmer error: Telegram would refuse the whole message.
+    if (Buffer.byteLength(button.data) > MAX_CALLBACK_DATA_BYTES) {
+      throw new Error(`callback data over ${MAX_CALLBACK_DATA_BYTES} bytes: ${button.data}`);
+    }
+  }
+  return { inline_keyboard: rows.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) };
+}
+
+/** The alert transport over the configured chat: plain text, one message per call. */
+export class TelegramTransport implements Transport {
+  readonly name = 'telegram';
+
+  constructor(private readonly chat: TelegramChat) {}
+
+  async send(text: string, signal: AbortSignal): Promise<string> {
+    const { messageId } = await this.chat.sendMessage(text, { signal });
+    return String(messageId);
+  }
+}
