@@ -226,8 +226,8 @@ describe('INV-IBKR-RECONNECT-1: at most 3 attempts (5/15/45 s), then escalation 
     expect(failures.at(-1)).toBe(65 + 3 * timeout);
     const countAtEscalation = emitted.length;
     advance(clock, 10_000);
-    actor.send({ type: 'CONNECT_REQUESTED' });
     expect(emitted.length).toBe(countAtEscalation);
+    // Done means stopped: the actor takes no further event, so only a restart brings the connection back.
     expect(actor.getSnapshot().status).toBe('done');
   });
 
