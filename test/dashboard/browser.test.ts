@@ -119,6 +119,12 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in headless Chromium', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.length).toBeGreaterThan(20_000);
   });
+
+  // Last: it takes the server away from the tab.
+  it('says "reconnecting" when the stream is lost', async () => {
+    await t.dashboard.stop();
+    expect(await text(page, '#live', 'reconnecting')).toBe('reconnecting');
+  });
 });
 
 describe.skipIf(HAVE_CHROMIUM)('dashboard in headless Chromium', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DashboardPortError, startDashboard } from '../../actors/dashboard/index.ts';
 import { silentLogger } from '../../actors/logger.ts';
+import type { Bead } from '../../beads/index.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { at, beads, T0 } from './beads.ts';
@@ -88,6 +89,19 @@ describe('dashboard HTTP: read-only routes', () => {
   });
 });
 
+describe('dashboard HTTP: gates', () => {
+  it('shows what a gates fold computes in place of the placeholders', async () => {
+    const gates = {
+      initial: 0,
+      apply: (sessions: number, b: Bead) => sessions + (b.bead_type === 'IBKR_SESSION' && b.data.event === 'CONNECT' ? 1 : 0),
+      statuses: (sessions: number) => [{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: sessions > 0 ? ('PASS' as const) : ('PENDING' as const), detail: `${sessions} CONNECT bead(s)` }],
+    };
+    const t = await start({ history: history(), gates });
+    const view = await waitForView(t.dashboard, (v) => v.caught_up);
+    expect(view.gates).toEqual([{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'PASS', detail: '1 CONNECT bead(s)' }]);
+  });
+});
+
 describe('dashboard HTTP: /metrics', () => {
   it('is valid Prometheus text with the expected series and values', async () => {
     const t = await start({ history: history(), clockAt: T0 + 40_000 });
@@ -140,7 +154,7 @@ describe('dashboard HTTP: live updates over server-sent events', () => {
     const t = await start({ sse: { keepAliveMs: 50 } });
     const stream = await openEvents(t.dashboard);
     await stream.next(() => true);
-    await new Promise((r) => setTimeout(r, 150));
+    for (let i = 0; i < 100 && !stream.comments.includes(': keepalive'); i++) await new Promise((r) => setTimeout(r, 20));
     expect(stream.comments).toContain(': keepalive');
     const clients = async () => sampleValue(parsePrometheusText((await http(`${t.dashboard.url}metrics`)).body), 'phoenix_dashboard_clients');
     expect(await clients()).toBe(1);
