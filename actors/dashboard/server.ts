@@ -179,6 +179,7 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/`;
   logger.info({ url }, 'dashboard listening');
+  if (!isLoopback(host)) logger.warn({ host }, 'the dashboard is bound beyond loopback: anyone who can reach this address can read the desk (S14)');
 
   let stopped = false;
   return {
