@@ -8,6 +8,7 @@ import { type BrokerState, emptyBrokerState } from './broker/brokerTypes.ts';
 import { loadBrokerState, saveBrokerState } from './broker/stateFile.ts';
 import { FX_PAIRS, PAIR_NAMES, type PairName } from './market/fxPairs.ts';
 import { PriceBook } from './market/priceBook.ts';
+import { errorMessage } from './protocol/responses.ts';
 import { BrokerFanout } from './server/brokerFanout.ts';
 import { GatewayServer } from './server/gatewayServer.ts';
 import { DEFAULT_PACING, type PacingOptions } from './server/pacing.ts';
@@ -30,6 +31,18 @@ export interface GatewaySimOptions {
   tickMs: number;
   pacing?: PacingOptions;
 }
+
+export type ConnectivityEvent = 'lost' | 'restored-data-lost' | 'restored-data-kept' | 'server-broken';
+
+const CONNECTIVITY_MESSAGES: Record<ConnectivityEvent, [number, string]> = {
+  lost: [1100, 'Connectivity between IB and Trader Workstation has been lost.'],
+  'restored-data-lost': [1101, 'Connectivity between IB and Trader Workstation has been restored - data lost.'],
+  'restored-data-kept': [1102, 'Connectivity between IB and Trader Workstation has been restored - data maintained.'],
+  'server-broken': [
+    2110,
+    'Connectivity between Trader Workstation and server is broken. It will be restored automatically.',
+  ],
+};
 
 export interface RestartOptions {
   downtimeMs: number;
@@ -150,6 +163,22 @@ export class GatewaySimulator implements GatewayContext {
       .finally(() => {
         this.restarting = false;
       });
+  }
+
+  /**
+   * Tells every connected client about the gateway's own link to IB (codes
+   * 1100, 1101, 1102, 2110, all with id -1). After 1101 ("data lost") IB has
+   * dropped the market data subscriptions, so the simulator drops them too and
+   * the client must subscribe again. Returns how many clients were told.
+   */
+  announceConnectivity(event: ConnectivityEvent): number {
+    const [code, text] = CONNECTIVITY_MESSAGES[event];
+    const sessions = this.server.readySessions();
+    for (const session of sessions) {
+      session.send(errorMessage(session.serverVersion, -1, code, text));
+      if (code === 1101) session.marketData.clear();
+    }
+    return sessions.length;
   }
 
   /** Resets every client connection (RST, not FIN), for a kill that looks like a crash. */

@@ -21,7 +21,8 @@ import {
   type Position,
   type SimOrder,
 } from './brokerTypes.ts';
-import { fillPrice, fillQuantity, isMarketable } from './fillRules.ts';
+import { FillEngine } from './fillEngine.ts';
+import { fillPrice } from './fillRules.ts';
 import { Ledger } from './ledger.ts';
 import {
   NO_SECURITY_DEFINITION,
@@ -74,7 +75,7 @@ export class Broker {
   /** Refused orders, newest last; kept in memory only, for the control channel. */
   readonly rejections: Rejection[] = [];
   private readonly ledger: Ledger;
-  private readonly delayedFills = new Map<number, NodeJS.Timeout>();
+  private readonly fills: FillEngine;
 
   constructor(
     readonly state: BrokerState,
@@ -84,6 +85,9 @@ export class Broker {
     private readonly clock: () => number = Date.now,
   ) {
     this.ledger = new Ledger(state, account, clock);
+    this.fills = new FillEngine(state, prices, this.ledger, listener, this.flags, clock, (order, change) =>
+      this.cancel(order, change),
+    );
   }
 
   get nextValidId(): number {
@@ -188,8 +192,7 @@ export class Broker {
         message: `quantity must be in (0, ${order.remaining}]`,
       };
     }
-    this.cancelDelayedFill(orderId);
-    this.execute(order, qty, price ?? fillPrice(order, this.prices.quote(order.pair)));
+    this.fills.fill(order, qty, price ?? fillPrice(order, this.prices.quote(order.pair)));
     this.evaluate([order.pair]);
     return { ok: true };
   }
@@ -201,33 +204,14 @@ export class Broker {
     return changed;
   }
 
-  /**
-   * Fills whatever the current prices make marketable. Each order fills at
-   * most once per call, so the rest of a partial fill waits for the next
-   * price change (or a fill-order).
-   */
+  /** Fills whatever the current prices make marketable (see FillEngine.evaluate). */
   evaluate(pairs: readonly PairName[]): void {
-    const done = new Set<number>();
-    for (let progressed = true; progressed; ) {
-      progressed = false;
-      const working = this.state.orders
-        .filter((o) => o.status === 'Submitted' && pairs.includes(o.pair))
-        .filter((o) => !done.has(o.orderId) && !this.delayedFills.has(o.orderId))
-        .sort((a, b) => a.orderId - b.orderId);
-      for (const order of working) {
-        if (order.status !== 'Submitted') continue;
-        if (!isMarketable(order, this.prices.quote(order.pair))) continue;
-        done.add(order.orderId);
-        progressed = true;
-        this.trigger(order);
-      }
-    }
+    this.fills.evaluate(pairs);
   }
 
   /** Stops pending delayed fills; used when the simulator shuts down. */
   dispose(): void {
-    for (const timer of this.delayedFills.values()) clearTimeout(timer);
-    this.delayedFills.clear();
+    this.fills.dispose();
   }
 
   private admit(clientId: number, orderId: number, pair: FxPair | undefined, spec: OrderSpec): Verdict {
@@ -319,72 +303,13 @@ export class Broker {
     this.evaluate([order.pair]);
   }
 
-  private trigger(order: SimOrder): void {
-    const delay = this.flags.delayFillsMs;
-    if (delay <= 0) {
-      this.fillAtMarket(order);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.delayedFills.delete(order.orderId);
-      if (order.status !== 'Submitted') return;
-      this.fillAtMarket(order);
-      this.evaluate([order.pair]);
-    }, delay);
-    this.delayedFills.set(order.orderId, timer);
-  }
-
-  private fillAtMarket(order: SimOrder): void {
-    const partial = this.flags.partialNext;
-    this.flags.partialNext = false;
-    this.execute(order, fillQuantity(order.remaining, partial), fillPrice(order, this.prices.quote(order.pair)));
-  }
-
-  private execute(order: SimOrder, quantity: number, price: number): void {
-    const filledBefore = order.filled;
-    order.filled = filledBefore + quantity;
-    order.remaining = order.totalQuantity - order.filled;
-    order.avgFillPrice = Number(((order.avgFillPrice * filledBefore + price * quantity) / order.filled).toFixed(6));
-    order.lastFillPrice = price;
-    order.status = order.remaining === 0 ? 'Filled' : 'Submitted';
-    order.updatedAt = new Date(this.clock()).toISOString();
-    const { execution, position } = this.ledger.recordFill(order, quantity, price);
-    this.listener.executed(execution, order);
-    this.listener.orderChanged(order, order.status === 'Filled' ? 'filled' : 'partiallyFilled');
-    this.listener.positionChanged(position);
-    if (order.status === 'Filled') this.afterCompleteFill(order);
-    this.listener.stateChanged();
-  }
-
-  private afterCompleteFill(order: SimOrder): void {
-    for (const child of this.state.orders) {
-      if (child.parentId === order.orderId && child.status === 'PreSubmitted') {
-        child.status = 'Submitted';
-        child.updatedAt = order.updatedAt;
-        this.listener.orderChanged(child, 'activated');
-      }
-    }
-    if (order.ocaGroup === '') return;
-    for (const other of this.state.orders) {
-      if (other.orderId === order.orderId || other.ocaGroup !== order.ocaGroup) continue;
-      if (other.clientId !== order.clientId || !isCancellable(other.status)) continue;
-      this.cancel(other, 'ocaCancelled');
-    }
-  }
-
   private cancel(order: SimOrder, change: OrderChange): void {
-    this.cancelDelayedFill(order.orderId);
+    this.fills.cancelDelayedFill(order.orderId);
     order.status = 'Cancelled';
     order.updatedAt = new Date(this.clock()).toISOString();
     this.listener.orderChanged(order, change);
     for (const child of this.state.orders) {
       if (child.parentId === order.orderId && isCancellable(child.status)) this.cancel(child, 'parentCancelled');
     }
-  }
-
-  private cancelDelayedFill(orderId: number): void {
-    const timer = this.delayedFills.get(orderId);
-    if (timer) clearTimeout(timer);
-    this.delayedFills.delete(orderId);
   }
 }

@@ -52,6 +52,9 @@ export const controlSchemas = {
       price: z.number().finite().positive().optional(),
     })
     .strict(),
+  connectivity: z
+    .object({ event: z.enum(['lost', 'restored-data-lost', 'restored-data-kept', 'server-broken']) })
+    .strict(),
   step: z.object({ count: z.number().int().positive().max(100_000).default(1) }).strict(),
 } as const;
 

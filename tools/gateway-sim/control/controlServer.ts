@@ -146,6 +146,10 @@ export class ControlServer {
         if (!verdict.ok) return fail(verdict.code, verdict.message);
         return ok({ order: sim.broker.order(b.orderId) });
       }
+      case 'connectivity': {
+        const b = body as ControlBody<'connectivity'>;
+        return ok({ event: b.event, clients: sim.announceConnectivity(b.event) });
+      }
       case 'step': {
         const b = body as ControlBody<'step'>;
         for (let i = 0; i < b.count; i += 1) sim.step();
