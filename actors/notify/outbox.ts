@@ -67,6 +67,12 @@ async function appendAlert(
   event: 'RAISED' | 'RESOLVED',
   severity: Severity,
 ): Promise<{ alertId: string; position: LogPosition }> {
+  const bead = alertBead(source, input, event, severity);
+  const result = await log.append(streams.alerts, [bead]);
+  return { alertId: bead.data.alert_id, position: result.position };
+}
+
+function alertBead(source: AlertSource, input: RaiseAlertInput, event: 'RAISED' | 'RESOLVED', severity: Severity): AlertBead {
   const beadId = (source.ids ?? uuidV7Ids).next();
   const details = Object.entries(input.details ?? {}).map(([k, v]) => `${k}: ${v}`);
   const text = [input.message, ...details].join('\n');
@@ -85,9 +91,28 @@ async function appendAlert(
       dedupe_key: input.dedupeKey,
     },
   };
-  const bead = stamp(draft, { bead_id: beadId, ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode });
-  const result = await log.append(streams.alerts, [bead]);
-  return { alertId: beadId, position: result.position };
+  return stamp(draft, { bead_id: beadId, ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode }) as AlertBead;
+}
+
+/** The RAISED (or RESOLVED) bead `raiseAlert` would append, without appending it. */
+export function buildAlertBead(source: AlertSource, input: RaiseAlertInput): AlertBead {
+  const cls = classify(input.type);
+  return alertBead(source, input, cls.resolves ? 'RESOLVED' : 'RAISED', input.severity ?? cls.severity);
+}
+
+/**
+ * Records an alert that was delivered outside the notifier (`phoenix telegram
+ * test`): RAISED and SENT in one append, so no notifier following the log
+ * ever sees it undelivered and sends it again.
+ */
+export async function recordDelivered(
+  log: EventLog,
+  source: AlertSource,
+  raised: AlertBead,
+  delivery: { deliveredAs: string; message: string },
+): Promise<void> {
+  const sent = deliveryBead(source, queuedAlertOf(raised), 'SENT', { message: delivery.message, attempt: 1, deliveredAs: delivery.deliveredAs });
+  await log.append(streams.alerts, [raised, sent]);
 }
 
 /** Reads a RAISED / RESOLVED bead back as the policy's view of it. */
