@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { streams } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { HostLease, LeaseLostError } from '../../store/lease.ts';
@@ -6,6 +7,7 @@ import type { EventLog } from '../../store/port.ts';
 import type { Clock } from '../clock.ts';
 import { type Config, publicParams } from '../config/load.ts';
 import type { Logger } from '../logger.ts';
+import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { BeadWriter } from './beadWriter.ts';
 import { PHOENIX_VERSION } from './version.ts';
 
@@ -18,6 +20,8 @@ export interface HostDeps {
 
 export interface RunningHost {
   writer: BeadWriter;
+  /** The dashboard's address, when it could bind. */
+  dashboardUrl?: string;
   /** Resolves with a reason if the host must stop on its own (for example it lost the lease). */
   readonly fatal: Promise<Error>;
   stop(reason?: string): Promise<void>;
@@ -52,7 +56,8 @@ export async function startHost({ config, log, clock, logger }: HostDeps): Promi
     correlation_id: correlation,
     data: { config_hash: config.configHash, params: publicParams(config) },
   });
-  logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash }, 'host started');
+  const dashboard = await startHostDashboard(config, log, clock, logger);
+  logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
   let reportFatal: (err: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => {
@@ -70,11 +75,13 @@ export async function startHost({ config, log, clock, logger }: HostDeps): Promi
   let stopped = false;
   return {
     writer,
+    dashboardUrl: dashboard?.url,
     fatal,
     async stop(reason = 'signal') {
       if (stopped) return;
       stopped = true;
       clearInterval(renewal);
+      await dashboard?.stop();
       await writer.write({
         bead_type: 'HOST',
         stream: hostStream,
@@ -85,4 +92,27 @@ export async function startHost({ config, log, clock, logger }: HostDeps): Promi
       logger.info({ reason }, 'host stopped');
     },
   };
+}
+
+const RUNBOOKS_DIR = fileURLToPath(new URL('../../runbooks', import.meta.url));
+
+/**
+ * The dashboard is a window, not a control: if its port is taken the host
+ * still runs (trading must not depend on a view) and says so loudly.
+ */
+async function startHostDashboard(config: Config, log: EventLog, clock: Clock, logger: Logger): Promise<RunningDashboard | undefined> {
+  try {
+    return await startDashboard({
+      log,
+      host: config.DASHBOARD_HOST,
+      port: config.DASHBOARD_PORT,
+      logger,
+      clock,
+      runbooksDir: RUNBOOKS_DIR,
+      heartbeatGapMs: (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE,
+    });
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'dashboard not started');
+    return undefined;
+  }
 }

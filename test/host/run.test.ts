@@ -37,6 +37,21 @@ describe('phoenix run', () => {
     expect(kinds).toEqual(['LEASE:ACQUIRED', 'HOST:STARTED', 'CONFIG:', 'HOST:STOPPING', 'LEASE:RELEASED']);
   });
 
+  it('serves the read-only dashboard on loopback, showing the running host', async () => {
+    const host = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
+    const line = await host.waitForOutput(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    const url = line.replace('dashboard: ', '');
+    let view: { host?: { state?: string; mode?: string } } = {};
+    for (let i = 0; i < 100 && view.host?.state !== 'RUNNING'; i++) {
+      view = (await (await fetch(`${url}api/dashboard`)).json()) as typeof view;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(view.host).toMatchObject({ state: 'RUNNING', mode: 'MOCK' });
+    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+    host.child.kill('SIGTERM');
+    expect((await host.done).code).toBe(0);
+  });
+
   it('takes over the lease of a host killed with SIGKILL, and says so in a bead', async () => {
     const first = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
     await first.waitForOutput(/running in MOCK mode/);

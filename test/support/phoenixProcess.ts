@@ -11,9 +11,9 @@ export interface Finished {
   stderr: string;
 }
 
-/** An environment with nothing from the developer's shell that Phoenix reads, plus `env`. */
+/** An environment with nothing from the developer's shell that Phoenix reads (and the dashboard on an ephemeral port), plus `env`. */
 export function cleanEnv(env: Record<string, string>): Record<string, string> {
-  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PHOENIX_ENV_FILE: '/nonexistent/.env' };
+  const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PHOENIX_ENV_FILE: '/nonexistent/.env', DASHBOARD_PORT: '0' };
   return { ...base, ...env };
 }
 

@@ -33,6 +33,7 @@ the log and exits 0.`,
       throw err;
     }
     writeLine(io.stdout, `phoenix host ${config.PHOENIX_HOST_ID} running in ${config.mode} mode on the ${log.name} log (pid ${process.pid})`);
+    writeLine(io.stdout, host.dashboardUrl ? `dashboard: ${host.dashboardUrl}` : 'dashboard: not running (see the log above)');
     const stopSignal = new Promise<string>((resolve) => {
       if (io.signal.aborted) resolve(String(io.signal.reason));
       io.signal.addEventListener('abort', () => resolve(String(io.signal.reason)), { once: true });
