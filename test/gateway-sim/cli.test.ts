@@ -1,12 +1,7 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { StateFileError } from '../../tools/gateway-sim/broker/stateFile.ts';
 import { parseGatewaySimArgs } from '../../tools/gateway-sim/cli.ts';
-import { GatewaySimulator } from '../../tools/gateway-sim/simulator.ts';
-import { makeTempDir } from '../support/tempDir.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -54,25 +49,4 @@ describe('gateway-sim command line', () => {
     expect(run.stderr).toMatch(/--port must be at most 65535/);
     expect(run.stdout).toBe('');
   }, 60_000);
-
-  it('refuses a state file that is not its own, naming the problem', () => {
-    const temp = makeTempDir('gateway-sim-cli');
-    try {
-      const path = join(temp.dir, 'state.json');
-      writeFileSync(path, JSON.stringify({ orders: 'many' }));
-      expect(() =>
-        GatewaySimulator.create({
-          port: 0,
-          account: 'DU1',
-          serverVersion: 193,
-          seed: 1,
-          nextValidId: 1,
-          tickMs: 0,
-          stateFile: path,
-        }),
-      ).toThrow(StateFileError);
-    } finally {
-      temp.remove();
-    }
-  });
 });
