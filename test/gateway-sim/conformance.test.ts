@@ -17,7 +17,9 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  const states = await Promise.all([...sims.values()].map((sim) => sim.state()));
   await Promise.all([...sims.values()].map((sim) => sim.stop()));
+  expect(states.map((s) => s.counts.internalErrors)).toEqual(VERSIONS.map(() => 0));
 });
 
 describe.each(VERSIONS)('gateway simulator process at server version %i', (serverVersion) => {

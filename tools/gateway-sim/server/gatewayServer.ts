@@ -22,6 +22,8 @@ export interface TrafficStats {
   error100Sent: number;
   pacingDisconnects: number;
   clientIdRefusals: number;
+  /** Requests whose handling threw: simulator bugs. */
+  internalErrors: number;
 }
 
 function emptyStats(): TrafficStats {
@@ -35,6 +37,7 @@ function emptyStats(): TrafficStats {
     error100Sent: 0,
     pacingDisconnects: 0,
     clientIdRefusals: 0,
+    internalErrors: 0,
   };
 }
 
@@ -195,8 +198,19 @@ export class GatewayServer implements SessionHost {
     }
   }
 
+  /**
+   * A bug in a handler must not take the gateway down with every client on
+   * it: the request is answered with error 320, the stack goes to stderr and
+   * `internalErrors` counts it (tests assert it stays 0).
+   */
   onRequest(session: Session, request: ClientRequest): void {
-    this.options.onRequest(session, request);
+    try {
+      this.options.onRequest(session, request);
+    } catch (error) {
+      this.stats.internalErrors += 1;
+      process.stderr.write(`gateway-sim: internal error on ${request.kind}: ${(error as Error).stack}\n`);
+      session.send(errorMessage(session.serverVersion, -1, 320, `Error processing request: internal simulator error`));
+    }
   }
 
   onReceived(_session: Session, name: string): void {
