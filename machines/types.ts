@@ -24,13 +24,15 @@ export interface BeadEmitted {
  * in the one classification table (actors/notify/alertTypes.ts); a test keeps
  * this list inside that table.
  */
-export type RaisedAlertType =
-  | 'CONNECTION_LOST'
-  | 'CONNECTION_RESTORED'
-  | 'CONNECTION_ESCALATED'
-  | 'GUARD_VIOLATION'
-  | 'KILL_FLAG_SET'
-  | 'LOG_UNAVAILABLE';
+export const RAISED_ALERT_TYPES = [
+  'CONNECTION_LOST',
+  'CONNECTION_RESTORED',
+  'CONNECTION_ESCALATED',
+  'GUARD_VIOLATION',
+  'KILL_FLAG_SET',
+  'LOG_UNAVAILABLE',
+] as const;
+export type RaisedAlertType = (typeof RAISED_ALERT_TYPES)[number];
 
 /** A request to the alert pipeline. The same dedupe key is not resent within its window. */
 export interface AlertRequest {
