@@ -13,7 +13,8 @@ describe('machines stay pure', () => {
       const imports = [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
       const foreign = imports.filter((i) => !(i === 'xstate' || i.startsWith('xstate/') || i.startsWith('./') || i.startsWith('../beads/')));
       expect({ file, foreign }).toEqual({ file, foreign: [] });
-      expect({ file, clock: /Date\.now\(|new Date\(|setTimeout\(|setInterval\(|Math\.random\(/.test(text) }).toEqual({ file, clock: false });
+      // Formatting a time given as data (`new Date(ms)`) is fine; reading the clock (`new Date()`, `Date.now()`) is not.
+      expect({ file, clock: /Date\.now\(|new Date\(\)|setTimeout\(|setInterval\(|Math\.random\(/.test(text) }).toEqual({ file, clock: false });
     }
   });
 
