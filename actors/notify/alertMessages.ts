@@ -13,7 +13,12 @@ export interface RenderInput {
   summarised: readonly QueuedAlert[];
   /** Which host and mode speaks, e.g. "phoenix-1 PAPER"; an operator may run more than one. */
   origin?: string;
+  /** When it goes out: an alert held up (an outage, a restart) says when it was raised. */
+  sentAt?: number;
 }
+
+/** Older than this when sent, an alert carries its raise time so nobody mistakes it for news. */
+const LATE_AFTER_MS = 60_000;
 
 /** Renders a notification and splits it into Telegram-sized messages, each naming its runbooks. */
 export function renderNotification(input: RenderInput, limit = TELEGRAM_MAX_CHARS): string[] {
@@ -40,18 +45,23 @@ function renderBody(input: RenderInput, runbookLine: string): string {
   const first = input.detailed[0];
   if (all.length === 1 && first) {
     const title = first.resolved ? `✅ ${headline(first)}` : `${badge(input.kind, all)} · ${first.title}`;
-    return `${title}${origin}\n${first.message}\n${runbookLine}`;
+    return `${title}${origin}\n${first.message}${lateNote(first, input.sentAt)}\n${runbookLine}`;
   }
   const lines = [`${badge(input.kind, all)} · ${all.length} alerts${origin}`];
   for (const alert of input.detailed) {
     // Criticals are never shortened: each may be the one that matters.
     const text = input.kind === 'critical' ? alert.message : truncate(alert.message, GROUP_LINE_MAX);
-    lines.push(`• ${alert.resolved ? '✅ ' : ''}${headline(alert)}: ${text}`);
+    lines.push(`• ${alert.resolved ? '✅ ' : ''}${headline(alert)}: ${text}${lateNote(alert, input.sentAt)}`);
     lines.push(`  Runbook: ${runbookLabel(alert.runbookId)}`);
   }
   if (input.summarised.length > 0) lines.push(summaryLine(input.summarised));
   if (input.summarised.length > 0 || input.detailed.length === 0) lines.push(runbookLine);
   return lines.join('\n');
+}
+
+function lateNote(alert: QueuedAlert, sentAt: number | undefined): string {
+  if (sentAt === undefined || sentAt - alert.raisedAt < LATE_AFTER_MS) return '';
+  return ` (raised ${new Date(alert.raisedAt).toISOString().slice(11, 19)} UTC)`;
 }
 
 /** "+37 more: 20× Position stalled, 17× Order rejected": the excess, counted per type, never dropped. */

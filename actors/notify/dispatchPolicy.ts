@@ -34,7 +34,7 @@ export const DEFAULT_RULES: DispatchRules = {
 /** Marks the dedupe key of a WARNING re-raised as CRITICAL because it stayed unresolved (S6.2). */
 export const ESCALATED_SUFFIX = '#escalated';
 
-export type Render = (input: { kind: NotificationKind; detailed: QueuedAlert[]; summarised: QueuedAlert[] }) => string[];
+export type Render = (input: { kind: NotificationKind; detailed: QueuedAlert[]; summarised: QueuedAlert[]; sentAt: number }) => string[];
 
 export type Intake = { verdict: 'queued' } | { verdict: 'duplicate'; of: string };
 
@@ -121,7 +121,7 @@ export class DispatchPolicy {
       return plan;
     }
     const urgent = this.pending.filter(isUrgent);
-    if (urgent.length > 0) return this.take(plan, 'critical', urgent, urgent, []);
+    if (urgent.length > 0) return this.take(plan, now, 'critical', urgent, urgent, []);
     if (this.pending.length === 0) return wake(undefined);
     const dueAt = this.pending.reduce((min, a) => Math.min(min, a.raisedAt), Number.POSITIVE_INFINITY) + this.rules.groupWaitMs;
     if (now < dueAt) return wake(dueAt);
@@ -132,7 +132,7 @@ export class DispatchPolicy {
       return wake(allowedAt);
     }
     const group = [...this.pending];
-    return this.take(plan, 'group', group, group.slice(0, this.rules.maxDetailed), group.slice(this.rules.maxDetailed));
+    return this.take(plan, now, 'group', group, group.slice(0, this.rules.maxDetailed), group.slice(this.rules.maxDetailed));
   }
 
   /** Every part of the in-flight notification reached the chat. */
@@ -193,11 +193,11 @@ export class DispatchPolicy {
     return this.inFlight !== undefined;
   }
 
-  private take(plan: Plan, kind: NotificationKind, alerts: QueuedAlert[], detailed: QueuedAlert[], summarised: QueuedAlert[]): Plan {
+  private take(plan: Plan, now: number, kind: NotificationKind, alerts: QueuedAlert[], detailed: QueuedAlert[], summarised: QueuedAlert[]): Plan {
     const taken = new Set(alerts.map((a) => a.alertId));
     this.pending = this.pending.filter((a) => !taken.has(a.alertId));
     this.seq += 1;
-    const parts = this.render({ kind, detailed, summarised });
+    const parts = this.render({ kind, detailed, summarised, sentAt: now });
     plan.send = { seq: this.seq, kind, detailed, summarised, parts, sentParts: 0, messageIds: [] };
     this.inFlight = plan.send;
     return plan;

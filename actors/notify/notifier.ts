@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Bead } from '../../beads/index.ts';
 import { streams } from '../../beads/index.ts';
 import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
 import type { Logger } from '../logger.ts';
-import { classify, isAlertType } from './alertTypes.ts';
 import { alertsOf, type Notification, type QueuedAlert } from './alertModel.ts';
 import { renderNotification } from './alertMessages.ts';
-import { DispatchPolicy, type DispatchRules, ESCALATED_SUFFIX } from './dispatchPolicy.ts';
-import { type AlertSource, deliveryBead, isAlertBead, queuedAlertOf, type RaiseAlertInput, raiseAlert } from './outbox.ts';
+import { ChannelWatch } from './channelWatch.ts';
+import { failedBeads, groupedBead, retriedBeads, sentBeads, throttledBeads } from './deliveryRecords.ts';
+import { DispatchPolicy, type DispatchRules } from './dispatchPolicy.ts';
+import { type AlertSource, isAlertBead, queuedAlertOf, type RaiseAlertInput, raiseAlert, resolveAlert } from './outbox.ts';
 import { type Ownership, restorePolicy } from './outboxRestore.ts';
+import { channelBackInput, channelDownInput, escalationOf, offLogAlert } from './sideAlerts.ts';
 import type { Timers } from './timers.ts';
 import { DeliveryError, type Transport } from './transport.ts';
 
@@ -24,8 +25,10 @@ export interface NotifierOptions {
   requestTimeoutMs?: number;
   /** Which RAISED beads to deliver; default: those written by this host id. */
   owns?: Ownership;
-  /** Retry pause after the log itself failed (an append), in ms. */
+  /** Pause before looking again after an unexpected failure of a pipeline step, in ms. */
   logRetryMs?: number;
+  /** Raise TELEGRAM_DOWN when deliveries keep failing (default: when the transport is Telegram). */
+  watchChannel?: boolean;
 }
 
 /**
@@ -45,8 +48,11 @@ export class AlertNotifier {
   private running = false;
   private again = false;
   private stopped = false;
+  private readonly channel: ChannelWatch | undefined;
 
   constructor(private readonly options: NotifierOptions) {
+    const watch = options.watchChannel ?? options.transport.name === 'telegram';
+    this.channel = watch ? new ChannelWatch(`telegram-down:${options.source.hostId}`) : undefined;
     const origin = `${options.source.hostId} ${options.source.mode}`;
     this.policy = new DispatchPolicy(options.rules, (input) => renderNotification({ ...input, origin }));
     this.logger = options.logger.child({ actor: 'notify', transport: options.transport.name });
@@ -57,11 +63,12 @@ export class AlertNotifier {
   async start(): Promise<void> {
     const entries = await this.options.log.readStream(streams.alerts);
     const restored = restorePolicy(this.policy, entries, this.owns);
+    this.channel?.restore(entries);
     if (this.policy.queued.length > 0) {
       this.logger.info({ queued: this.policy.queued.length }, 'undelivered alerts found in the outbox; delivering them');
     }
     if (restored.unrecordedDuplicates.length > 0) {
-      await this.append(restored.unrecordedDuplicates.map(({ alert, of }) => this.groupedBead(alert, of)));
+      await this.append(restored.unrecordedDuplicates.map(({ alert, of }) => groupedBead(this.options.source, alert, of)));
     }
     this.subscription = this.options.log.subscribe((entry) => this.intake(entry), {
       ...(restored.lastPosition !== undefined ? { after: restored.lastPosition } : {}),
@@ -111,7 +118,7 @@ export class AlertNotifier {
     const alert = queuedAlertOf(bead);
     const intake = this.policy.accept(alert);
     if (intake.verdict === 'duplicate') {
-      await this.append([this.groupedBead(alert, intake.of)]);
+      await this.append([groupedBead(this.options.source, alert, intake.of)]);
     }
     this.kick();
   }
@@ -140,9 +147,7 @@ export class AlertNotifier {
   private async step(): Promise<void> {
     try {
       const plan = this.policy.plan(this.options.source.clock.now());
-      if (plan.throttled.length > 0) {
-        await this.append(plan.throttled.map((a) => this.bead(a, 'THROTTLED', 'held back by the chat throttle; will go out in a later message')));
-      }
+      await this.append(throttledBeads(this.options.source, plan.throttled));
       for (const alert of plan.escalate) await this.escalate(alert);
       if (plan.send) {
         await this.deliver(plan.send);
@@ -166,12 +171,10 @@ export class AlertNotifier {
   }
 
   private async deliver(n: Notification): Promise<void> {
+    const source = this.options.source;
     const alerts = alertsOf(n);
     const attempts = new Map(alerts.map((a) => [a.alertId, this.policy.failuresOf(a.alertId) + 1]));
-    const retried = alerts.filter((a) => attempts.get(a.alertId)! > 1);
-    if (retried.length > 0) {
-      await this.append(retried.map((a) => this.bead(a, 'RETRIED', 'delivery retried', { attempt: attempts.get(a.alertId)! })));
-    }
+    await this.append(retriedBeads(source, alerts, attempts));
     try {
       for (let i = n.sentParts; i < n.parts.length; i++) {
         n.messageIds.push(await this.sendWithTimeout(n.parts[i]!));
@@ -179,30 +182,24 @@ export class AlertNotifier {
       }
     } catch (err) {
       const failure = asDeliveryError(err);
-      const { retryAt } = this.policy.failed(n, this.options.source.clock.now(), failure.retryAfterMs);
-      const waitMs = retryAt - this.options.source.clock.now();
+      const now = source.clock.now();
+      const waitMs = this.policy.failed(n, now, failure.retryAfterMs).retryAt - now;
       this.logger.warn({ error: failure.message, alerts: alerts.length, retry_in_ms: waitMs }, 'alert delivery failed; will retry');
-      await this.append(
-        alerts.map((a) =>
-          this.bead(a, 'FAILED', `delivery failed; retry in ${Math.round(waitMs / 1000)} s`, {
-            attempt: attempts.get(a.alertId)!,
-            error: failure.message,
-          }),
-        ),
-      );
+      await this.append(failedBeads(source, alerts, attempts, failure.message, waitMs));
+      if (this.channel?.failed(now)) {
+        await this.raiseQuietly(channelDownInput(source.hostId, this.channel.dedupeKey, this.channel.downFor(now), failure.message));
+      }
       return;
     }
-    this.policy.delivered(n, this.options.source.clock.now());
+    this.policy.delivered(n, source.clock.now());
     const deliveredAs = `${this.options.transport.name}:${n.messageIds.join(',')}`;
-    const summarised = new Set(n.summarised.map((a) => a.alertId));
-    const how = (a: QueuedAlert) =>
-      n.kind === 'critical'
-        ? 'sent at once (CRITICAL)'
-        : summarised.has(a.alertId)
-          ? `counted in the summary of a message for ${alerts.length} alerts`
-          : `sent in a message for ${alerts.length} alert${alerts.length === 1 ? '' : 's'}`;
     this.logger.info({ delivered_as: deliveredAs, alerts: alerts.length, kind: n.kind }, 'alert notification delivered');
-    await this.append(alerts.map((a) => this.bead(a, 'SENT', how(a), { attempt: attempts.get(a.alertId)!, deliveredAs })));
+    await this.append(sentBeads(source, n, deliveredAs, attempts));
+    if (this.channel?.delivered()) {
+      await resolveAlert(this.options.log, source, channelBackInput(source.hostId, this.channel.dedupeKey)).catch((err: Error) =>
+        this.logger.error({ error: err.message }, 'could not record that Telegram is back'),
+      );
+    }
   }
 
   private async sendWithTimeout(text: string): Promise<string> {
@@ -226,20 +223,19 @@ export class AlertNotifier {
 
   /** An unresolved WARNING past its escalation time comes back as a CRITICAL of its own (S6.2). */
   private async escalate(alert: QueuedAlert): Promise<void> {
-    const minutes = Math.round((this.options.source.clock.now() - alert.raisedAt) / 60_000);
-    const input = {
-      type: isAlertType(alert.type) ? alert.type : ('HEALTH_DEGRADED' as const),
-      message: `Still unresolved after ${minutes} min: ${alert.message}`,
-      dedupeKey: alert.dedupeKey + ESCALATED_SUFFIX,
-      correlationId: alert.correlationId,
-      causationId: alert.beadId,
-    };
+    const input = escalationOf(alert, this.options.source.clock.now());
     this.logger.warn({ alert_type: alert.type, dedupe_key: alert.dedupeKey }, 'unresolved alert escalated to CRITICAL');
+    await this.raiseQuietly(input);
+  }
+
+  /** Raises through the outbox; if the log refuses, the alert still goes out, from memory. */
+  private async raiseQuietly(input: RaiseAlertInput): Promise<void> {
     try {
-      await raiseAlert(this.options.log, this.options.source, { ...input, severity: 'CRITICAL' });
+      await raiseAlert(this.options.log, this.options.source, input);
     } catch (err) {
-      this.logger.error({ error: (err as Error).message }, 'could not record the escalation; sending it anyway');
-      this.policy.accept({ ...alert, ...this.offLogIdentity(), severity: 'CRITICAL', message: input.message, dedupeKey: input.dedupeKey });
+      this.logger.error({ error: (err as Error).message, alert_type: input.type }, 'could not record an alert in the log; sending it anyway');
+      this.policy.accept(offLogAlert(input, this.options.source.clock.now()));
+      this.kick();
     }
   }
 
@@ -248,35 +244,8 @@ export class AlertNotifier {
    * unwritable (LOG_UNAVAILABLE, S2 fail closed). Same policy, no beads.
    */
   raiseWithoutLog(input: Omit<RaiseAlertInput, 'causationId'>): void {
-    const cls = classify(input.type);
-    const details = Object.entries(input.details ?? {}).map(([k, v]) => `${k}: ${v}`);
-    this.policy.accept({
-      ...this.offLogIdentity(),
-      type: input.type,
-      severity: cls.severity,
-      resolved: cls.resolves !== undefined,
-      title: cls.title,
-      message: [input.message, ...details].join('\n'),
-      runbookId: cls.runbook,
-      dedupeKey: input.dedupeKey,
-      correlationId: input.correlationId,
-    });
+    this.policy.accept(offLogAlert(input, this.options.source.clock.now()));
     this.kick();
-  }
-
-  private offLogIdentity(): { alertId: string; beadId: string; raisedAt: number } {
-    const id = `off-log-${randomUUID()}`;
-    return { alertId: id, beadId: id, raisedAt: this.options.source.clock.now() };
-  }
-
-  private groupedBead(alert: QueuedAlert, of: string): Bead {
-    return this.bead(alert, 'GROUPED', `repeat of alert ${of} within the repeat interval; not sent again`, {
-      deliveredAs: `duplicate-of:${of}`,
-    });
-  }
-
-  private bead(alert: QueuedAlert, event: Parameters<typeof deliveryBead>[2], message: string, extra: { attempt?: number; error?: string; deliveredAs?: string } = {}): Bead {
-    return deliveryBead(this.options.source, alert, event, { message, ...extra });
   }
 
   /**

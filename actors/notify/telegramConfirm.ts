@@ -19,7 +19,8 @@ interface Pending {
   args: string;
   requestedBy: Who;
   expiresAt: number;
-  messageId: number;
+  /** The question's message, once Telegram has said which it is. */
+  messageId?: number;
   state: 'open' | 'done';
 }
 
@@ -48,20 +49,27 @@ export class ConfirmationBook {
     }
     const id = this.nonce();
     const ttlMs = spec.ttlMs ?? DEFAULT_TTL_MS;
-    const seconds = Math.round(ttlMs / 1000);
-    const { messageId } = await ctx.reply(`${question}\n(confirm within ${seconds} s)`, [
-      [
-        { text: spec.confirmLabel ?? 'Confirm', data: `${CONFIRM_ACTION}:${id}:y` },
-        { text: 'Cancel', data: `${CONFIRM_ACTION}:${id}:n` },
-      ],
-    ]);
-    this.pending.set(id, { spec, args: ctx.args, requestedBy: ctx.who, expiresAt: this.clock.now() + ttlMs, messageId, state: 'open' });
+    // Open (and start the clock) before the question goes out: the answer may come back before the reply does.
+    const entry: Pending = { spec, args: ctx.args, requestedBy: ctx.who, expiresAt: this.clock.now() + ttlMs, state: 'open' };
+    this.pending.set(id, entry);
+    try {
+      const { messageId } = await ctx.reply(`${question}\n(confirm within ${Math.round(ttlMs / 1000)} s)`, [
+        [
+          { text: spec.confirmLabel ?? 'Confirm', data: `${CONFIRM_ACTION}:${id}:y` },
+          { text: 'Cancel', data: `${CONFIRM_ACTION}:${id}:n` },
+        ],
+      ]);
+      entry.messageId = messageId;
+    } catch (err) {
+      this.pending.delete(id);
+      throw err;
+    }
   }
 
   async handle(ctx: CallbackContext): Promise<CallbackOutcome> {
     const [id, choice] = ctx.payload.split(':');
     const entry = id ? this.pending.get(id) : undefined;
-    if (!entry || entry.messageId !== ctx.messageId || entry.state !== 'open') {
+    if (!entry || (entry.messageId !== undefined && entry.messageId !== ctx.messageId) || entry.state !== 'open') {
       return { refuse: 'This request is no longer open (already decided, cancelled or from before a restart). Send the command again.' };
     }
     if (this.clock.now() > entry.expiresAt) {

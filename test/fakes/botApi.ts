@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UpdateQueue } from './botApiUpdates.ts';
 import { apiError, jsonField, numberField, ok, type Params, readParams, reply } from './botApiWire.ts';
 
 /**
@@ -31,23 +32,14 @@ export interface FakeBotApiOptions {
   now?: () => number;
 }
 
-interface Waiter {
-  offset: number;
-  limit: number;
-  res: ServerResponse;
-  timer: NodeJS.Timeout;
-}
-
 export class FakeBotApi {
   readonly calls: RecordedCall[] = [];
   readonly messages: SentMessage[] = [];
   readonly edits: { chat_id: string; message_id: number; text: string; reply_markup?: unknown; at: number }[] = [];
   readonly answers: { callback_query_id: string; text?: string; show_alert: boolean; at: number }[] = [];
-  private readonly queue: Record<string, unknown>[] = [];
-  private readonly waiters = new Set<Waiter>();
+  private readonly updates = new UpdateQueue();
   private readonly hung = new Set<ServerResponse>();
   private failure: { failure: Failure; methods?: string[]; times?: number } | undefined;
-  private nextUpdateId = 500_000;
   private nextMessageId = 1;
   private nextCallbackId = 1;
   private server: Server;
@@ -95,7 +87,7 @@ export class FakeBotApi {
 
   injectCallback(c: { chatId: number | string; userId: number; data: string; messageId: number }): string {
     const id = `cb-${this.nextCallbackId++}`;
-    const original = this.messages.find((m) => m.message_id === c.messageId);
+    const original = this.edits.findLast((e) => e.message_id === c.messageId) ?? this.messages.find((m) => m.message_id === c.messageId);
     this.enqueue({
       callback_query: {
         id,
@@ -110,8 +102,7 @@ export class FakeBotApi {
 
   /** Queues a payload as given (plus an update_id unless it brings one): for testing what a client does with nonsense. */
   injectRaw(payload: Record<string, unknown>): void {
-    this.queue.push({ update_id: this.nextUpdateId++, ...payload });
-    this.wakeWaiters();
+    this.updates.push(payload);
   }
 
   /** Requests being held open right now by a 'hang' failure. */
@@ -120,13 +111,12 @@ export class FakeBotApi {
   }
 
   get pendingUpdates(): number {
-    return this.queue.length;
+    return this.updates.length;
   }
 
   /** Connection refused: stops listening and drops every open connection. */
   async stopListening(): Promise<void> {
-    for (const w of this.waiters) clearTimeout(w.timer);
-    this.waiters.clear();
+    this.updates.abandonPolls();
     this.hung.clear();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -174,10 +164,7 @@ export class FakeBotApi {
   }
 
   private enqueue(payload: Record<string, unknown>): number {
-    const update_id = this.nextUpdateId++;
-    this.queue.push({ update_id, ...payload });
-    this.wakeWaiters();
-    return update_id;
+    return this.updates.push(payload);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -238,10 +225,10 @@ export class FakeBotApi {
         ok(res, true);
         return 'ok';
       case 'getUpdates':
-        this.getUpdates(p, res);
+        this.updates.getUpdates(p, res);
         return 'ok';
       case 'deleteWebhook':
-        if (p.drop_pending_updates === true || p.drop_pending_updates === 'true') this.queue.length = 0;
+        if (p.drop_pending_updates === true || p.drop_pending_updates === 'true') this.updates.clear();
         ok(res, true);
         return 'ok';
       default:
@@ -271,54 +258,8 @@ export class FakeBotApi {
     if (text.length === 0 || text.length > 4096) return fail(res, 'bad message text');
     const markup = jsonField(p.reply_markup);
     this.edits.push({ chat_id: original.chat_id, message_id: original.message_id, text, at: this.now(), ...(markup === undefined ? {} : { reply_markup: markup }) });
-    original.text = text;
     ok(res, { message_id: original.message_id, date: this.seconds(), chat: chatOf(original.chat_id), text });
     return 'ok';
-  }
-
-  private getUpdates(p: Params, res: ServerResponse): void {
-    const offset = numberField(p.offset) ?? 0;
-    const limit = Math.min(100, Math.max(1, numberField(p.limit) ?? 100));
-    const timeout = numberField(p.timeout) ?? 0;
-    if (offset < 0) {
-      // Telegram: keep the last -offset updates, forget everything before them.
-      this.queue.splice(0, Math.max(0, this.queue.length + offset));
-      ok(res, this.queue.slice(0, limit));
-      return;
-    }
-    this.confirmBefore(offset);
-    for (const w of this.waiters) {
-      // Only one poller at a time, as on Telegram: the older request is terminated.
-      clearTimeout(w.timer);
-      this.waiters.delete(w);
-      apiError(w.res, 409, 'Conflict: terminated by other getUpdates request');
-    }
-    if (this.queue.length > 0 || timeout <= 0) {
-      ok(res, this.queue.slice(0, limit));
-      return;
-    }
-    const waiter: Waiter = { offset, limit, res, timer: setTimeout(() => this.release(waiter), timeout * 1000) };
-    this.waiters.add(waiter);
-    res.on('close', () => {
-      clearTimeout(waiter.timer);
-      this.waiters.delete(waiter);
-    });
-  }
-
-  private confirmBefore(offset: number): void {
-    if (offset <= 0) return;
-    // A malformed update_id cannot be confirmed by offset; drop it so it cannot wedge the queue.
-    while (this.queue.length > 0 && !(Number(this.queue[0]!.update_id) >= offset)) this.queue.shift();
-  }
-
-  private release(waiter: Waiter): void {
-    clearTimeout(waiter.timer);
-    this.waiters.delete(waiter);
-    ok(waiter.res, this.queue.slice(0, waiter.limit));
-  }
-
-  private wakeWaiters(): void {
-    for (const w of this.waiters) this.release(w);
   }
 }
 

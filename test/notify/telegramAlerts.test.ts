@@ -154,7 +154,12 @@ describe('alerts over Telegram', () => {
         expect(all.split(text).length - 1, text).toBe(1);
       }
       const events = await alertEvents();
-      expect(events.filter((e) => e.event === 'SENT')).toHaveLength(4);
+      expect(events.filter((e) => e.event === 'SENT' && e.alert_type !== 'TELEGRAM_DOWN')).toHaveLength(4);
+      // The outage itself is on record, and the phone hears about it once it is over.
+      expect(events.filter((e) => e.alert_type === 'TELEGRAM_DOWN').map((e) => e.event)).toEqual(
+        expect.arrayContaining(['RAISED', 'RESOLVED', 'SENT']),
+      );
+      expect(all).toContain('RESOLVED: Telegram unreachable');
       expect(events.some((e) => e.event === 'FAILED')).toBe(true);
       expect(events.filter((e) => e.error?.includes(TEST_TOKEN))).toEqual([]);
       if (blockage !== 'refused' && blockage.kind === '429') {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TelegramBot } from '../../actors/notify/telegramBot.ts';
-import { systemTimers } from '../../actors/notify/timers.ts';
+import { scaledTime, systemTimers } from '../../actors/notify/timers.ts';
 import { CHAT_ID, type Harness, OPERATOR_ID, STRANGER_ID, startHarness, TEST_TOKEN } from './telegramHarness.ts';
 
 /**
@@ -152,6 +152,21 @@ describe('Telegram inbound', () => {
     say('/status');
     await h.fake.waitFor(() => h.fake.texts.length === 1, 5_000, 'the /status reply');
     expect(h.logLines.some((l) => l.includes('ignored a malformed Telegram update'))).toBe(true);
+    expect(h.logLines.join('')).not.toContain(TEST_TOKEN);
+  });
+
+  it('keeps polling through an outage of the Bot API, backing off, and obeys commands once it is back', async () => {
+    await bot.stop();
+    // Backoff on real timers, a hundred times faster: 1 s, 2 s, 4 s… become 10, 20, 40 ms.
+    bot = new TelegramBot({ settings: h.settings, log: h.log, source: h.source, timers: scaledTime(0.01).timers, logger: h.logger, pollTimeoutS: 1 });
+    bot.router.command('status', (ctx) => ctx.reply('still here').then(() => undefined));
+    await bot.start();
+    await h.fake.stopListening();
+    await new Promise((r) => setTimeout(r, 300));
+    await h.fake.startListening();
+    say('/status');
+    await h.fake.waitFor(() => h.fake.texts.includes('still here'), 5_000, 'the reply after the outage');
+    expect(h.logLines.some((l) => l.includes('Telegram getUpdates failed; backing off'))).toBe(true);
     expect(h.logLines.join('')).not.toContain(TEST_TOKEN);
   });
 
