@@ -85,8 +85,9 @@ export const connectionMachine = setup({
     // Recovery after a (re)connect, in S3.1's order; guards were re-validated to get here.
     requestResync: emit(({ context }) => command({ type: 'command', command: 'resync', since: context.lostAt })),
     requestResubscribe: emit(() => command({ type: 'command', command: 'resubscribe' })),
+    // Until a session has been lost this is still the run's first reconciliation, even after failed first connects.
     requestReconcile: emit(({ context }) =>
-      command({ type: 'command', command: 'reconcile', trigger: context.outage === 0 ? 'STARTUP' : 'RECONNECT' }),
+      command({ type: 'command', command: 'reconcile', trigger: context.lostAt === null ? 'STARTUP' : 'RECONNECT' }),
     ),
 
     recordServerVersion: assign({

@@ -150,6 +150,17 @@ describe('connection machine: given beads, when an event, then beads', () => {
     expect(draftsOf(emitted)[0]?.data).toMatchObject({ event: 'DISCONNECT', reason: 'ECONNREFUSED' });
   });
 
+  it('after first connects that failed, the first session still resyncs everything and reconciles as STARTUP', () => {
+    const initialFailure = session({ event: 'DISCONNECT', reason: 'ECONNREFUSED' }, OUTAGE);
+    const validating = when(given(initialFailure, attemptStarted(1)), { type: 'SOCKET_CONNECTED' }).snapshot;
+    const { emitted } = when(validating, { type: 'VALIDATION_PASSED', serverVersion: 178 });
+    expect(commands(emitted)).toEqual([
+      { type: 'command', command: 'resync', since: null },
+      { type: 'command', command: 'resubscribe' },
+      { type: 'command', command: 'reconcile', trigger: 'STARTUP' },
+    ]);
+  });
+
   it('does nothing at all once ESCALATED: no event leads anywhere', () => {
     const history = [connected(), lost(), attemptStarted(1), attemptFailed(1), attemptStarted(2), attemptFailed(2), attemptStarted(3), attemptFailed(3)];
     const escalated = given(...history);
