@@ -1,4 +1,5 @@
 import type { Api } from 'node-telegram-bot-api';
+import { z } from 'zod';
 import { describeTelegramFailure } from './telegramApi.ts';
 import type { Transport } from './transport.ts';
 
@@ -24,6 +25,9 @@ export interface TelegramChat {
 
 const MAX_CALLBACK_DATA_BYTES = 64;
 
+/** The part of a sent Message we read; the client hands the answer over unparsed. */
+const SentMessage = z.object({ message_id: z.number().int() });
+
 export class TelegramChatClient implements TelegramChat {
   constructor(
     private readonly api: Api,
@@ -34,8 +38,9 @@ export class TelegramChatClient implements TelegramChat {
   async sendMessage(text: string, options: { buttons?: ButtonRows; signal?: AbortSignal } = {}): Promise<{ messageId: number }> {
     const markup = options.buttons ? { reply_markup: inlineKeyboard(options.buttons) } : {};
     try {
-      const message = await this.api.sendMessage({ chat_id: this.chatId, text, ...markup }, options.signal);
-      return { messageId: message.message_id };
+      const answer = SentMessage.safeParse(await this.api.sendMessage({ chat_id: this.chatId, text, ...markup }, options.signal));
+      // ok:true means Telegram took it; an odd answer must not turn a delivered message into a retried one.
+      return { messageId: answer.success ? answer.data.message_id : 0 };
     } catch (err) {
       throw describeTelegramFailure(err, this.token);
     }
@@ -85,6 +90,6 @@ export class TelegramTransport implements Transport {
 
   async send(text: string, signal: AbortSignal): Promise<string> {
     const { messageId } = await this.chat.sendMessage(text, { signal });
-    return String(messageId);
+    return messageId === 0 ? 'unknown' : String(messageId);
   }
 }
