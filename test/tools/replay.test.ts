@@ -14,7 +14,7 @@ describe('phoenix replay', () => {
     const log = new SqliteEventLog(defaultLogPath(home));
     await log.append('drill', [testBead('drill', { correlation_id: 'c1' })]);
     await log.append('killswitch', [
-      testBead('killswitch', { bead_type: 'KILL_FLAG', correlation_id: 'c2', data: { state: 'SET', reason: 'drill', who: 'alice' } }),
+      testBead('killswitch', { bead_type: 'KILL_FLAG', correlation_id: 'c2', data: { state: 'SET', reason: 'drill', who: 'cli:alice' } }),
     ]);
     await log.close();
     // Rows another build (or a bit flip) left behind: the replay must report and skip them.
@@ -37,11 +37,12 @@ describe('phoenix replay', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/DRILL\s+drill\s+RB-004 STARTED/);
-    expect(lines[1]).toMatch(/KILL_FLAG\s+killswitch\s+SET by alice: drill/);
+    expect(lines[1]).toMatch(/KILL_FLAG\s+killswitch\s+SET by cli:alice: drill/);
     expect(lines[2]).toMatch(/^!! skipped record at position \d+ \(odd rev 0\): corrupt JSON/);
     expect(lines[3]).toMatch(/^!! skipped .*unknown bead_type "TELEPORT"/);
     expect(lines[4]).toMatch(/^!! skipped .*schema_version 99 is newer/);
     expect(lines[5]).toMatch(/DRILL\s+drill\s+RB-004 FINISHED PASS in 812 ms/);
+    expect(lines).toContain('== killswitch killswitch: SET by cli:alice (drill)');
     expect(lines.at(-1)).toBe('-- 3 beads, 3 unreadable records skipped');
     expect(r.stderr).toMatch(/3 unreadable records were skipped/);
   });

@@ -1,4 +1,6 @@
 import type { Bead } from '../../beads/index.ts';
+import { connectionReplayer } from '../../machines/connectionReplay.ts';
+import { killSwitchReplayer } from '../../machines/killswitchReplay.ts';
 
 /**
  * The hook through which `phoenix replay` shows each machine's state at the
@@ -13,4 +15,4 @@ export interface MachineReplayer {
   stateAfter(beads: readonly Bead[]): string;
 }
 
-export const machineReplayers: MachineReplayer[] = [];
+export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer];
