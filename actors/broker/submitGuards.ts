@@ -30,6 +30,12 @@ export interface OrderTicket {
   parentId?: number;
   ocaGroup?: string;
   positionId?: string;
+  /**
+   * IB's transmit flag, always sent explicitly (an unset one holds the order
+   * for ever). Omitted means true; a bracket's parent and first child carry
+   * false so that the last child transmits all three (see bracket.ts).
+   */
+  transmit?: boolean;
 }
 
 type Tickets = readonly [OrderTicket, ...OrderTicket[]];
