@@ -2,12 +2,14 @@ import { ConfigError } from '../actors/config/load.ts';
 import { DotenvError } from '../actors/config/dotenv.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } from './command.ts';
 import { configCommand } from './commands/configCheck.ts';
+import { gatewaySimCommand } from './commands/gatewaySim.ts';
 import { mockCseCommand } from './commands/mockCse.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
+import { telegramTestCommand } from './commands/telegramTest.ts';
 
 /** Every command of the CLI (S9). Each has --help. */
-export const COMMANDS: Command[] = [runCommand, mockCseCommand, replayCommand, configCommand];
+export const COMMANDS: Command[] = [runCommand, mockCseCommand, replayCommand, configCommand, gatewaySimCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
