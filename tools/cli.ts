@@ -9,7 +9,7 @@ import { runCommand } from './commands/run.ts';
 import { telegramTestCommand } from './commands/telegramTest.ts';
 
 /** Every command of the CLI (S9). Each has --help. */
-export const COMMANDS: Command[] = [runCommand, mockCseCommand, replayCommand, configCommand, gatewaySimCommand];
+export const COMMANDS: Command[] = [runCommand, mockCseCommand, replayCommand, telegramTestCommand, configCommand, gatewaySimCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
