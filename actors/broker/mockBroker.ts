@@ -141,7 +141,7 @@ export class MockBroker {
   /** Fills a working order now, at `price` or the market (the "fill-order" knob of the simulator). */
   fillNow(orderId: number, price?: number): void {
     const order = this.orders.get(orderId);
-    if (!order || order.status !== 'Submitted') throw new Error(`mock order ${orderId} is not working`);
+    if (order?.status !== 'Submitted') throw new Error(`mock order ${orderId} is not working`);
     this.fill(order, price ?? this.marketPrice(order));
   }
 

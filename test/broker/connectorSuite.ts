@@ -14,7 +14,10 @@ import { type ConnectorHarness, eventually } from './connectorHarness.ts';
 export function connectorSuite(harness: () => ConnectorHarness): void {
   let h: ConnectorHarness;
   let ref = 0;
-  const nextRef = (what: string) => `${what}-${Date.now().toString(36)}-${(ref += 1)}`;
+  const nextRef = (what: string) => {
+    ref += 1;
+    return `${what}-${Date.now().toString(36)}-${ref}`;
+  };
   const ticket = (over: Partial<OrderTicket> & Pick<OrderTicket, 'orderId'>): OrderTicket => ({
     orderRef: nextRef('t'),
     pair: 'EURUSD',
@@ -149,7 +152,6 @@ export function connectorSuite(harness: () => ConnectorHarness): void {
   it('closes cleanly: nothing is sent after close', async () => {
     await h.close();
     expect(h.connector.session()).toBeUndefined();
-    const [id] = [999_999];
-    await expect(h.connector.placeOrder(ticket({ orderId: id }))).rejects.toThrow(/not connected/);
+    await expect(h.connector.placeOrder(ticket({ orderId: 999_999 }))).rejects.toThrow(/not connected/);
   });
 }
