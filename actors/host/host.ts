@@ -7,6 +7,8 @@ import type { EventLog } from '../../store/port.ts';
 import type { Clock } from '../clock.ts';
 import { type Config, publicParams } from '../config/load.ts';
 import type { Logger } from '../logger.ts';
+import { type RunningBroker, startBroker } from '../broker/brokerActor.ts';
+import type { BrokerHooks } from '../broker/connectionActor.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { BeadWriter } from './beadWriter.ts';
 import { PHOENIX_VERSION } from './version.ts';
@@ -16,10 +18,19 @@ export interface HostDeps {
   log: EventLog;
   clock: Clock;
   logger: Logger;
+  /** What the trade flow plugs into the broker (reconciliation, paper gates). */
+  brokerHooks?: BrokerHooks;
+}
+
+/** Startup validation failed against the gateway (S4.1): GUARD_FAILED, no order possible; `phoenix run` exits 3. */
+export class GuardFailedError extends Error {
+  override readonly name = 'GuardFailedError';
 }
 
 export interface RunningHost {
   writer: BeadWriter;
+  /** The IB connection, connector and fill recorder (the mock backend unless IBKR_MODE is paper or live). */
+  broker: RunningBroker;
   /** The dashboard's address, when it could bind. */
   dashboardUrl?: string;
   /** Resolves with a reason if the host must stop on its own (for example it lost the lease). */
@@ -33,7 +44,7 @@ export interface RunningHost {
  * is stopping and lets the lease go. Later actors (broker, intents, notify,
  * monitor, dashboard) are started from here.
  */
-export async function startHost({ config, log, clock, logger }: HostDeps): Promise<RunningHost> {
+export async function startHost({ config, log, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
   const hostId = config.PHOENIX_HOST_ID;
   const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
   const ttlMs = config.LEASE_TTL_S * 1000;
@@ -72,15 +83,20 @@ export async function startHost({ config, log, clock, logger }: HostDeps): Promi
     });
   }, Math.max(1000, ttlMs / 3));
 
+  const broker = await startBroker({ config, writer, clock, logger, runId: correlation, ...(brokerHooks ? { hooks: brokerHooks } : {}) });
+  void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
+
   let stopped = false;
   return {
     writer,
+    broker,
     dashboardUrl: dashboard?.url,
     fatal,
     async stop(reason = 'signal') {
       if (stopped) return;
       stopped = true;
       clearInterval(renewal);
+      await broker.stop().catch((err: Error) => logger.error({ err: err.message }, 'broker did not stop cleanly'));
       await dashboard?.stop();
       await writer.write({
         bead_type: 'HOST',

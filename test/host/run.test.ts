@@ -34,7 +34,8 @@ describe('phoenix run', () => {
     expect(end.code).toBe(0);
 
     const kinds = (await beadsIn(home)).map((e) => (e.kind === 'bead' ? `${e.bead.bead_type}:${'event' in e.bead.data ? e.bead.data.event : ''}` : 'corrupt'));
-    expect(kinds).toEqual(['LEASE:ACQUIRED', 'HOST:STARTED', 'CONFIG:', 'HOST:STOPPING', 'LEASE:RELEASED']);
+    // The mock backend connects at once: its session is on record like a real gateway's.
+    expect(kinds).toEqual(['LEASE:ACQUIRED', 'HOST:STARTED', 'CONFIG:', 'IBKR_SESSION:CONNECT', 'HOST:STOPPING', 'LEASE:RELEASED']);
   });
 
   it('serves the read-only dashboard on loopback, showing the running host', async () => {

@@ -1,6 +1,7 @@
 import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
-import { startHost } from '../../actors/host/host.ts';
+import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
+import { GuardFailedError, startHost } from '../../actors/host/host.ts';
 import { createLogger } from '../../actors/logger.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';
@@ -15,10 +16,24 @@ Starts the actor host with the configuration from the environment and .env
 (see 'phoenix config check'). It takes the single-writer lease on the log, so
 a second host against the same log is refused (exit 4). SIGINT or SIGTERM
 stops it cleanly: it writes a HOST STOPPING bead, releases the lease, flushes
-the log and exits 0.`,
+the log and exits 0.
+
+With IBKR_MODE=paper (or live) it connects to the gateway at IBKR_HOST and
+IBKR_PORT (a real IB Gateway, or 'phoenix gateway-sim') and records every
+connect, loss and reconnect as IBKR_SESSION beads; the default mock mode uses
+the in-process mock broker. A startup guard that fails (live without
+IBKR_ALLOW_LIVE=true, an account or port that does not fit the mode, a gateway
+that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.`,
   async run(argv, io) {
     parseCommandArgs(argv, {});
     const config = loadConfig(io.env, io.cwd);
+    // Refused before the lease or any socket: live without IBKR_ALLOW_LIVE (and the other S4.1 rules) never starts.
+    // The paper gates are not derived from the log yet, so live is refused until they are (fail closed).
+    const startup = checkStartupGuards(config, { paperValidationComplete: false });
+    if (!startup.ok) {
+      writeLine(io.stderr, `phoenix run: GUARD_FAILED: ${startup.message}`);
+      return EXIT.guardFailed;
+    }
     const logger = createLogger({ level: config.LOG_LEVEL });
     const log = await openEventLog(config);
     let host: Awaited<ReturnType<typeof startHost>>;
@@ -40,10 +55,11 @@ the log and exits 0.`,
     });
     const outcome = await Promise.race([stopSignal.then((s) => ({ signal: s })), host.fatal.then((e) => ({ fatal: e }))]);
     if ('fatal' in outcome) {
-      writeLine(io.stderr, `phoenix run: stopping: ${outcome.fatal.message}`);
-      await host.stop('fatal').catch(() => undefined);
+      const guard = outcome.fatal instanceof GuardFailedError;
+      writeLine(io.stderr, `phoenix run: ${guard ? 'GUARD_FAILED' : 'stopping'}: ${outcome.fatal.message}`);
+      await host.stop(guard ? 'guard failed' : 'fatal').catch(() => undefined);
       await log.close();
-      return EXIT.failure;
+      return guard ? EXIT.guardFailed : EXIT.failure;
     }
     await host.stop(outcome.signal);
     await log.close();
