@@ -5,7 +5,7 @@
  * nothing at all comes back within `timeoutMs` of that probe the link is
  * declared dead. Any inbound message counts as an answer: a gateway busy
  * answering an order burst is alive. Worst case from the last sign of life to
- * the verdict: interval + timeout + one check step (2 + 5 + 0.5 s = 7.5 s by
+ * the verdict: interval + timeout + one check step (2 + 4 + 0.5 s = 6.5 s by
  * default, under the 10 s target).
  */
 
@@ -14,7 +14,7 @@ export interface ProbeOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_PROBE: ProbeOptions = { intervalMs: 2_000, timeoutMs: 5_000 };
+export const DEFAULT_PROBE: ProbeOptions = { intervalMs: 2_000, timeoutMs: 4_000 };
 
 /** The probe timings for a TIME_SCALE; never below what a busy loopback needs to answer honestly. */
 export function scaledProbe(timeScale: number, floor: ProbeOptions = { intervalMs: 200, timeoutMs: 1_000 }): ProbeOptions {
