@@ -1,0 +1,76 @@
+import type { Bead } from '../../beads/index.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/load.ts';
+import type { BeadWriter } from '../host/beadWriter.ts';
+import type { Logger } from '../logger.ts';
+import { mathRandom, type Random } from '../random.ts';
+import { ActorRegistry } from './actorRegistry.ts';
+import { type RunningHeartbeat, startHeartbeat } from './heartbeatActor.ts';
+import { notifyAlertSink } from './notifyAlertSink.ts';
+import { SemanticMonitor } from './semanticMonitor.ts';
+import { TickTracker } from './tickTracker.ts';
+import type { Timers } from './timers.ts';
+
+/**
+ * Everything the host needs for S3.4 / S6.1 in one call: the actor registry
+ * (process_alive), the tick tracker (subscriptions alive), the semantic
+ * projection, and the heartbeat actor writing HEARTBEAT beads and raising its
+ * alerts through the notify outbox under the host's id.
+ */
+
+export interface HostMonitorOptions {
+  config: Config;
+  writer: BeadWriter;
+  clock: Clock;
+  logger: Logger;
+  /** ibkr_connected: from the connection machine (for example `snapshot.matches('CONNECTED')`). */
+  ibkrConnected: () => boolean;
+  random?: Random;
+  timers?: Timers;
+  /** After each HEARTBEAT bead: the place to renew the lease (S2: renewed with every heartbeat). */
+  onBeat?: Parameters<typeof startHeartbeat>[0]['onBeat'];
+}
+
+export interface HostMonitor {
+  /** Register each actor the host starts: `registry.register('broker', () => broker.running)`. */
+  readonly registry: ActorRegistry;
+  /** The broker actor reports subscriptions and ticks here. */
+  readonly ticks: TickTracker;
+  readonly semantic: SemanticMonitor;
+  readonly heartbeat: RunningHeartbeat;
+  /** Feed every bead of the log, in order (or call semantic.follow(log) once). */
+  apply(bead: Bead): void;
+  stop(): Promise<void>;
+}
+
+export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
+  const { config, writer, clock, logger } = options;
+  const registry = new ActorRegistry();
+  const ticks = new TickTracker();
+  const semantic = new SemanticMonitor({
+    startedAt: clock.now(),
+    timeScale: config.TIME_SCALE,
+    ticks,
+    // The mock broker and the simulator tick around the clock; a real market closes at the weekend.
+    marketHours: config.mode === 'MOCK' ? 'always' : 'fx',
+  });
+  const heartbeat = startHeartbeat({
+    writer,
+    clock,
+    random: options.random ?? mathRandom,
+    ...(options.timers ? { timers: options.timers } : {}),
+    config,
+    probes: { actors: registry, ibkrConnected: options.ibkrConnected, semantic },
+    alerts: notifyAlertSink(writer.log, { hostId: config.PHOENIX_HOST_ID, mode: config.mode, clock }),
+    logger,
+    ...(options.onBeat ? { onBeat: options.onBeat } : {}),
+  });
+  return {
+    registry,
+    ticks,
+    semantic,
+    heartbeat,
+    apply: (bead) => semantic.apply(bead),
+    stop: () => heartbeat.stop(),
+  };
+}
