@@ -1,4 +1,5 @@
 import type { Bead } from '../../beads/index.ts';
+import { approvalReplayer } from '../../machines/approvalReplay.ts';
 import { connectionReplayer } from '../../machines/connectionReplay.ts';
 import { killSwitchReplayer } from '../../machines/killswitchReplay.ts';
 
@@ -15,4 +16,4 @@ export interface MachineReplayer {
   stateAfter(beads: readonly Bead[]): string;
 }
 
-export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer];
+export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer, approvalReplayer];

@@ -1,0 +1,333 @@
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import { type BeadData, type BeadDraft, streams } from '../beads/index.ts';
+import {
+  type ApprovalCommand,
+  type ApprovalContext,
+  type ApprovalEmitted,
+  type ApprovalEvent,
+  type ApprovalInput,
+  type ApprovalRefusal,
+  DEFAULT_STALE_GATE_MS,
+  DEFAULT_TOKEN_TTL_MS,
+  describeAge,
+  FUTURE_ANCHOR_TOLERANCE_MS,
+  isStaleAt,
+  staleAt,
+  tokenExpiryFor,
+} from './approvalVocabulary.ts';
+import type { BeadEmitted } from './types.ts';
+
+export * from './approvalVocabulary.ts';
+
+/**
+ * The T2 approval flow (S3.2) for one READY intent. Pure: the approval actor
+ * reports facts (evidence gathered, a decision bead seen, a token minted, the
+ * guard chain's answer) and the machine answers with APPROVAL bead drafts and
+ * commands. It never mints anything: it can only ask for a token after a
+ * DECISION read from the log (INV-NO-AUTO-APPROVAL), and it asks for exactly
+ * one. The anchor is checked at validation and on every event after it, and
+ * a named delay turns the approval into STATE_CONFLICT the moment the anchor
+ * goes stale, so a person who waits too long blocks nothing but the order.
+ */
+
+type ApprovalFields = Omit<BeadData<'APPROVAL'>, 'intent_id'>;
+
+function approvalBead(context: ApprovalContext, data: ApprovalFields, causation?: string): BeadEmitted {
+  const draft: BeadDraft = {
+    bead_type: 'APPROVAL',
+    stream: streams.approval(context.intentId),
+    correlation_id: context.intentId,
+    data: { intent_id: context.intentId, ...data },
+    ...(causation === undefined ? {} : { causation_id: causation }),
+  };
+  return { type: 'bead', draft, at: context.lastAt };
+}
+
+const ageSeconds = (context: ApprovalContext) => Math.max(0, context.lastAt - context.anchorAt) / 1000;
+
+/** Why the anchor is not fresh at the machine's current time, in words. */
+function conflictReason(context: ApprovalContext): string {
+  const ahead = context.anchorAt - context.lastAt;
+  if (ahead > FUTURE_ANCHOR_TOLERANCE_MS) return `the anchor (created_at) is ${describeAge(ahead)} in the future: not believed`;
+  return `the anchor is stale: ${describeAge(context.lastAt - context.anchorAt)} old, the gate is ${describeAge(context.staleGateMs)}`;
+}
+
+const eventAt = (event: ApprovalEvent) => ('at' in event ? event.at : undefined);
+
+export const approvalMachine = setup({
+  types: {
+    context: {} as ApprovalContext,
+    events: {} as ApprovalEvent,
+    input: {} as ApprovalInput,
+    emitted: {} as ApprovalEmitted,
+  },
+  delays: {
+    anchorStale: ({ context }) => Math.max(0, staleAt(context) - context.lastAt),
+    tokenExpiry: ({ context }) => Math.max(0, (context.token?.expiresAt ?? context.lastAt) - context.lastAt),
+  },
+  guards: {
+    anchorFromTheFuture: ({ context, event }) => context.anchorAt - (eventAt(event) ?? context.lastAt) > FUTURE_ANCHOR_TOLERANCE_MS,
+    staleAtEvent: ({ context, event }) => isStaleAt(context, Math.max(context.lastAt, eventAt(event) ?? context.lastAt)),
+    staleAtTokenExpiry: ({ context }) => context.token !== null && isStaleAt(context, context.token.expiresAt),
+    tokenExpiredAtEvent: ({ context, event }) => context.token !== null && (eventAt(event) ?? 0) >= context.token.expiresAt,
+    evidenceForThisIntent: ({ context, event }) =>
+      event.type === 'EVIDENCE_READY' &&
+      event.evidence.intent.intent_id === context.intentId &&
+      event.evidence.content_hash === context.contentHash,
+    // INV-NO-AUTO-APPROVAL: a decision counts only as a person's, on a named channel, recorded as a bead.
+    notAPersonOnAChannel: ({ event }) =>
+      event.type === 'DECISION' &&
+      (event.decidedBy.trim() === '' || (event.channel !== 'TERMINAL' && event.channel !== 'TELEGRAM') || event.decisionBeadId.trim() === ''),
+    decidedOtherContent: ({ context, event }) =>
+      event.type === 'DECISION' && event.contentHash !== undefined && event.contentHash !== context.contentHash,
+    approves: ({ event }) => event.type === 'DECISION' && event.decision === 'APPROVE',
+    mintedFromTheDecision: ({ context, event }) =>
+      event.type === 'TOKEN_MINTED' && context.decision?.decision === 'APPROVE' && event.decisionBeadId === context.decision.decisionBeadId,
+    theIssuedToken: ({ context, event }) => event.type === 'TOKEN_CONSUMED' && event.tokenId === context.token?.tokenId,
+  },
+  actions: {
+    noteTime: assign({ lastAt: ({ context, event }) => Math.max(context.lastAt, eventAt(event) ?? context.lastAt) }),
+    noteStaleMoment: assign({ lastAt: ({ context }) => Math.max(context.lastAt, staleAt(context)) }),
+    noteTokenExpiry: assign({ lastAt: ({ context }) => Math.max(context.lastAt, context.token?.expiresAt ?? context.lastAt) }),
+    noteAnchorAge: assign({ anchorAgeMs: ({ context }) => context.lastAt - context.anchorAt }),
+    noteConflict: assign({ endReason: ({ context }) => conflictReason(context) }),
+    noteEndReason: assign({
+      endReason: ({ event }) => {
+        switch (event.type) {
+          case 'EVIDENCE_FAILED':
+          case 'MINT_FAILED':
+          case 'SUBMIT_REFUSED':
+            return event.reason;
+          case 'DECISION':
+            return event.reason?.trim() || `rejected by ${event.decidedBy} on ${event.channel}`;
+          case 'TOKEN_CONSUMED':
+            return event.reason === undefined ? event.outcome : `${event.outcome}: ${event.reason}`;
+          default:
+            return null;
+        }
+      },
+    }),
+    noteExpired: assign({ endReason: ({ context }) => `token ${context.token?.tokenId ?? '?'} expired unused` }),
+    storeEvidence: assign({ evidence: ({ event }) => (event.type === 'EVIDENCE_READY' ? event.evidence : null) }),
+    storeDecision: assign({
+      decision: ({ event }) => {
+        if (event.type !== 'DECISION') return null;
+        const { decision, decidedBy, channel, decisionBeadId, at, reason } = event;
+        return reason === undefined ? { decision, decidedBy, channel, decisionBeadId, at } : { decision, decidedBy, channel, decisionBeadId, at, reason };
+      },
+    }),
+    storeToken: assign({
+      token: ({ event }) =>
+        event.type === 'TOKEN_MINTED' ? { tokenId: event.tokenId, expiresAt: event.expiresAt, decisionBeadId: event.decisionBeadId } : null,
+    }),
+
+    recordReceived: emit(({ context }) =>
+      approvalBead(context, {
+        event: 'RECEIVED',
+        content_hash: context.contentHash,
+        // The stream carries its own limits, so a replay needs nothing but the stream.
+        evidence: { intent: context.intent, stale_gate_ms: context.staleGateMs, token_ttl_ms: context.tokenTtlMs },
+      }),
+    ),
+    recordAnchorFresh: emit(({ context }) => approvalBead(context, { event: 'ANCHOR_CHECKED', verdict: 'FRESH', anchor_age_s: ageSeconds(context) })),
+    recordAnchorStale: emit(({ context }) =>
+      approvalBead(context, { event: 'ANCHOR_CHECKED', verdict: 'STALE', anchor_age_s: ageSeconds(context), reason: conflictReason(context) }),
+    ),
+    recordConflict: emit(({ context }) =>
+      approvalBead(context, {
+        event: 'STATE_CONFLICT',
+        verdict: 'STALE',
+        anchor_age_s: ageSeconds(context),
+        reason: context.endReason ?? conflictReason(context),
+        ...(context.token ? { token_id: context.token.tokenId } : {}),
+      }),
+    ),
+    recordEvidenceShown: emit(({ context }) =>
+      approvalBead(context, {
+        event: 'EVIDENCE_SHOWN',
+        content_hash: context.contentHash,
+        anchor_age_s: ageSeconds(context),
+        ...(context.evidence ? { evidence: context.evidence } : {}),
+      }),
+    ),
+    recordRejected: emit(({ context }) =>
+      approvalBead(context, {
+        event: 'REJECTED',
+        reason: context.endReason ?? 'rejected',
+        ...(context.decision?.decision === 'REJECT' ? { decided_by: context.decision.decidedBy, channel: context.decision.channel } : {}),
+      }),
+    ),
+    recordTokenIssued: emit(({ context }) =>
+      approvalBead(
+        context,
+        {
+          event: 'TOKEN_ISSUED',
+          token_id: context.token?.tokenId ?? '',
+          expires_at: new Date(context.token?.expiresAt ?? 0).toISOString(),
+          content_hash: context.contentHash,
+          ...(context.decision ? { decided_by: context.decision.decidedBy, channel: context.decision.channel } : {}),
+        },
+        context.token?.decisionBeadId,
+      ),
+    ),
+    recordConsumed: emit(({ context }) =>
+      approvalBead(context, { event: 'CONSUMED', token_id: context.token?.tokenId ?? '', reason: context.endReason ?? '' }),
+    ),
+    recordExpired: emit(({ context }) =>
+      approvalBead(context, { event: 'EXPIRED', token_id: context.token?.tokenId ?? '', reason: context.endReason ?? '' }),
+    ),
+
+    requestEvidence: emit(({ context }): ApprovalCommand => ({ type: 'command', command: 'gather-evidence', intentId: context.intentId })),
+    requestToken: emit(({ context }): ApprovalCommand => ({
+      type: 'command',
+      command: 'mint-token',
+      intentId: context.intentId,
+      decisionBeadId: context.decision?.decisionBeadId ?? '',
+      contentHash: context.contentHash,
+      expiresAt: tokenExpiryFor(context, context.lastAt),
+    })),
+    requestSubmit: emit(({ context }): ApprovalCommand => ({
+      type: 'command',
+      command: 'submit',
+      intentId: context.intentId,
+      tokenId: context.token?.tokenId ?? '',
+      contentHash: context.contentHash,
+    })),
+    // A minted token that will never be used: the actor drops the secret rather than keep it until expiry.
+    discardToken: enqueueActions(({ context, event, enqueue }) => {
+      const tokenId = context.token?.tokenId ?? (event.type === 'TOKEN_MINTED' ? event.tokenId : undefined);
+      if (tokenId === undefined) return;
+      const command: ApprovalCommand = { type: 'command', command: 'discard-token', intentId: context.intentId, tokenId, why: context.endReason ?? 'approval ended' };
+      enqueue.emit(command);
+    }),
+    refuse: emit(({ context, event }, params: { why: string }): ApprovalRefusal => ({
+      type: 'refused',
+      intentId: context.intentId,
+      event: event.type,
+      why: params.why,
+    })),
+  },
+}).createMachine({
+  id: 'approval',
+  context: ({ input }) => {
+    const staleGateMs = Math.max(1, Math.round(input.staleGateMs ?? DEFAULT_STALE_GATE_MS));
+    return {
+      intentId: input.intent.intent_id,
+      contentHash: input.contentHash,
+      intent: input.intent,
+      anchorAt: Date.parse(input.intent.created_at),
+      staleGateMs,
+      tokenTtlMs: Math.max(1, Math.round(input.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS)),
+      receivedAt: input.receivedAt,
+      lastAt: input.receivedAt,
+      anchorAgeMs: null,
+      evidence: null,
+      decision: null,
+      token: null,
+      endReason: null,
+    };
+  },
+  initial: 'RECEIVED',
+  states: {
+    RECEIVED: {
+      entry: 'recordReceived',
+      // The actor validates at once; should it not, the anchor still goes stale on time.
+      after: { anchorStale: { target: 'STATE_CONFLICT', actions: staleByTimer() } },
+      on: {
+        DECISION: notAwaiting(),
+        CLOCK: [staleOnEvent()],
+        VALIDATE: [
+          { guard: 'anchorFromTheFuture', target: 'STATE_CONFLICT', actions: ['noteTime', 'noteAnchorAge', 'noteConflict', 'recordAnchorStale', 'recordConflict'] },
+          { guard: 'staleAtEvent', target: 'STATE_CONFLICT', actions: ['noteTime', 'noteAnchorAge', 'noteConflict', 'recordAnchorStale', 'recordConflict'] },
+          { target: 'VALIDATING', actions: ['noteTime', 'noteAnchorAge', 'recordAnchorFresh'] },
+        ],
+      },
+    },
+    /** The anchor is fresh; the actor is putting the evidence bundle together. */
+    VALIDATING: {
+      entry: 'requestEvidence',
+      after: { anchorStale: { target: 'STATE_CONFLICT', actions: staleByTimer() } },
+      on: {
+        EVIDENCE_READY: [
+          staleOnEvent(),
+          { guard: 'evidenceForThisIntent', target: 'AWAITING_DECISION', actions: ['noteTime', 'storeEvidence', 'recordEvidenceShown'] },
+          { actions: { type: 'refuse', params: { why: 'the evidence is for another intent or other content' } } },
+        ],
+        EVIDENCE_FAILED: [staleOnEvent(), { target: 'REJECTED', actions: ['noteTime', 'noteEndReason', 'recordRejected'] }],
+        DECISION: notAwaiting(),
+        CLOCK: [staleOnEvent()],
+      },
+    },
+    /** The evidence is shown (response.md, terminal, Telegram); only a person moves it on. */
+    AWAITING_DECISION: {
+      after: { anchorStale: { target: 'STATE_CONFLICT', actions: staleByTimer() } },
+      on: {
+        DECISION: [
+          staleOnEvent(),
+          { guard: 'notAPersonOnAChannel', actions: { type: 'refuse', params: { why: 'a decision must name a person and an authenticated channel, and be a recorded bead' } } },
+          { guard: 'decidedOtherContent', actions: { type: 'refuse', params: { why: 'the decision is for other content than the intent shown' } } },
+          { guard: 'approves', target: 'APPROVED', actions: ['noteTime', 'storeDecision', 'requestToken'] },
+          { target: 'REJECTED', actions: ['noteTime', 'storeDecision', 'noteEndReason', 'recordRejected'] },
+        ],
+        CLOCK: [staleOnEvent()],
+      },
+    },
+    /** A person approved. First the token is minted, then the guard chain consumes it. */
+    APPROVED: {
+      initial: 'minting',
+      on: { DECISION: notAwaiting() },
+      after: { anchorStale: { target: 'STATE_CONFLICT', actions: [...staleByTimer(), 'discardToken'] } },
+      states: {
+        minting: {
+          on: {
+            TOKEN_MINTED: [
+              { ...staleOnEvent(), actions: [...staleOnEvent().actions, 'discardToken'] },
+              { guard: 'mintedFromTheDecision', target: 'tokenIssued', actions: ['noteTime', 'storeToken', 'recordTokenIssued', 'requestSubmit'] },
+              { actions: [{ type: 'refuse', params: { why: 'the token was not minted from this approval’s decision' } }, 'discardToken'] },
+            ],
+            MINT_FAILED: [staleOnEvent(), { target: '#approval.REJECTED', actions: ['noteTime', 'noteEndReason', 'recordRejected'] }],
+            CLOCK: [staleOnEvent()],
+          },
+        },
+        tokenIssued: {
+          after: {
+            tokenExpiry: [
+              { guard: 'staleAtTokenExpiry', target: '#approval.STATE_CONFLICT', actions: ['noteTokenExpiry', 'noteConflict', 'recordConflict', 'discardToken'] },
+              { target: '#approval.EXPIRED', actions: ['noteTokenExpiry', 'noteExpired', 'recordExpired', 'discardToken'] },
+            ],
+          },
+          on: {
+            // Facts about what the guard chain did are recorded whatever the clock says: they happened.
+            TOKEN_CONSUMED: [
+              { guard: 'theIssuedToken', target: '#approval.CONSUMED', actions: ['noteTime', 'noteEndReason', 'recordConsumed'] },
+              { actions: { type: 'refuse', params: { why: 'not the token this approval issued' } } },
+            ],
+            SUBMIT_REFUSED: { target: '#approval.REJECTED', actions: ['noteTime', 'noteEndReason', 'recordRejected', 'discardToken'] },
+            CLOCK: [
+              { ...staleOnEvent(), actions: [...staleOnEvent().actions, 'discardToken'] },
+              { guard: 'tokenExpiredAtEvent', target: '#approval.EXPIRED', actions: ['noteTime', 'noteExpired', 'recordExpired', 'discardToken'] },
+            ],
+          },
+        },
+      },
+    },
+    CONSUMED: { type: 'final' },
+    REJECTED: { type: 'final' },
+    EXPIRED: { type: 'final' },
+    STATE_CONFLICT: { type: 'final' },
+  },
+});
+
+// Transition fragments shared by the states before consumption; `as const` keeps the action names checked.
+function staleOnEvent() {
+  return { guard: 'staleAtEvent', target: '#approval.STATE_CONFLICT', actions: ['noteTime', 'noteConflict', 'recordConflict'] } as const;
+}
+/** A decision for an approval not (or no longer) awaiting one: the person is told, nothing moves. An ended approval takes no events at all. */
+function notAwaiting() {
+  return { actions: { type: 'refuse', params: { why: 'this approval is not awaiting a decision' } } } as const;
+}
+function staleByTimer() {
+  return ['noteStaleMoment', 'noteConflict', 'recordConflict'] as const;
+}
+
+export type ApprovalMachine = typeof approvalMachine;
