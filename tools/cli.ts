@@ -4,12 +4,23 @@ import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } 
 import { configCommand } from './commands/configCheck.ts';
 import { gatewaySimCommand } from './commands/gatewaySim.ts';
 import { mockCseCommand } from './commands/mockCse.ts';
+import { queryCommand } from './commands/query.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { telegramTestCommand } from './commands/telegramTest.ts';
+import { watchdogCommand } from './commands/watchdog.ts';
 
 /** Every command of the CLI (S9). Each has --help. */
-export const COMMANDS: Command[] = [runCommand, mockCseCommand, replayCommand, telegramTestCommand, configCommand, gatewaySimCommand];
+export const COMMANDS: Command[] = [
+  runCommand,
+  watchdogCommand,
+  mockCseCommand,
+  replayCommand,
+  queryCommand,
+  telegramTestCommand,
+  configCommand,
+  gatewaySimCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
