@@ -10,7 +10,9 @@ import type { Logger } from '../logger.ts';
 import { type RunningBroker, startBroker } from '../broker/brokerActor.ts';
 import type { BrokerHooks } from '../broker/connectionActor.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
+import { startHostMonitor } from '../monitor/hostMonitor.ts';
 import { BeadWriter } from './beadWriter.ts';
+import { createNotify } from './notifyWiring.ts';
 import { PHOENIX_VERSION } from './version.ts';
 
 export interface HostDeps {
@@ -40,9 +42,9 @@ export interface RunningHost {
 
 /**
  * The actor host: takes the single-writer lease, records that it started and
- * with which parameters, keeps the lease renewed, and on stop records that it
- * is stopping and lets the lease go. Later actors (broker, intents, notify,
- * monitor, dashboard) are started from here.
+ * with which parameters, starts the dashboard, the alert outbox (and Telegram),
+ * the broker and the heartbeat that keeps the lease renewed; on stop it records
+ * that it is stopping and lets the lease go.
  */
 export async function startHost({ config, log, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
   const hostId = config.PHOENIX_HOST_ID;
@@ -74,17 +76,31 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   const fatal = new Promise<Error>((resolve) => {
     reportFatal = resolve;
   });
-  // Renew well inside the lease's life so one slow renewal never lets it lapse.
-  // This timer also keeps the process alive while the host runs.
-  const renewal = setInterval(() => {
-    lease.renew().catch((err: Error) => {
-      logger.error({ err: err.message }, 'lease renewal failed');
-      if (err instanceof LeaseLostError) reportFatal(err);
-    });
-  }, Math.max(1000, ttlMs / 3));
+  const notify = createNotify(config, log, logger);
+  await notify.notifier.start();
+  await notify.bot?.start();
 
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, ...(brokerHooks ? { hooks: brokerHooks } : {}) });
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
+
+  // S2: the lease is renewed with every heartbeat, so a hung host lets it lapse
+  // and a restarted one can take over. The heartbeat's timers keep the process alive.
+  const monitor = startHostMonitor({
+    config,
+    writer,
+    clock,
+    logger,
+    ibkrConnected: () => broker.connection.connected,
+    onBeat: async () => {
+      try {
+        await lease.renew();
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'lease renewal failed');
+        if (err instanceof LeaseLostError) reportFatal(err);
+      }
+    },
+  });
+  const following = monitor.semantic.follow(log);
 
   let stopped = false;
   return {
@@ -95,8 +111,10 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
     async stop(reason = 'signal') {
       if (stopped) return;
       stopped = true;
-      clearInterval(renewal);
+      await monitor.stop();
+      await following.stop();
       await broker.stop().catch((err: Error) => logger.error({ err: err.message }, 'broker did not stop cleanly'));
+      await notify.stop().catch((err: Error) => logger.error({ err: err.message }, 'notify did not stop cleanly'));
       await dashboard?.stop();
       await writer.write({
         bead_type: 'HOST',
