@@ -6,7 +6,7 @@ import { AlertNotifier } from '../notify/notifier.ts';
 import type { AlertSource } from '../notify/outbox.ts';
 import { telegramSettingsFrom } from '../notify/telegramApi.ts';
 import { alertTransportFor, TelegramBot } from '../notify/telegramBot.ts';
-import { scaledTime, type Timers } from '../notify/timers.ts';
+import { scaledTime, type Timers } from '../timers.ts';
 
 export interface RunningNotify {
   /** Present when a bot token and chat are configured; the host registers commands on its router. */

@@ -19,7 +19,7 @@ import { type Logger, silentLogger } from '../logger.ts';
 import type { Random } from '../random.ts';
 import type { ActorLiveness } from './actorRegistry.ts';
 import { startBeatScheduler } from './scheduler.ts';
-import { systemTimers, type Timers, xstateClock } from './timers.ts';
+import { systemTimers, type Timers, xstateClock } from '../timers.ts';
 
 /**
  * The heartbeat actor (S3.4, S6.1): on every beat it samples the host's

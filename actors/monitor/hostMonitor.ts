@@ -9,7 +9,7 @@ import { type RunningHeartbeat, startHeartbeat } from './heartbeatActor.ts';
 import { notifyAlertSink } from './notifyAlertSink.ts';
 import { SemanticMonitor } from './semanticMonitor.ts';
 import { TickTracker } from './tickTracker.ts';
-import type { Timers } from './timers.ts';
+import type { Timers } from '../timers.ts';
 
 /**
  * Everything the host needs for S3.4 / S6.1 in one call: the actor registry

@@ -8,7 +8,7 @@ import type { Config } from '../config/load.ts';
 import { BeadWriter } from '../host/beadWriter.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { type AlertSource, type RaiseAlertInput, raiseAlert, resolveAlert } from '../notify/outbox.ts';
-import type { Timers } from './timers.ts';
+import type { Timers } from '../timers.ts';
 import { type WatchdogAction, WatchdogCore, type WatchdogTimings } from './watchdogCore.ts';
 
 /**

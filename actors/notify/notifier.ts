@@ -10,7 +10,7 @@ import { DispatchPolicy, type DispatchRules } from './dispatchPolicy.ts';
 import { type AlertSource, isAlertBead, queuedAlertOf, type RaiseAlertInput, raiseAlert, resolveAlert } from './outbox.ts';
 import { type Ownership, restorePolicy } from './outboxRestore.ts';
 import { channelBackInput, channelDownInput, escalationOf, offLogAlert } from './sideAlerts.ts';
-import type { Timers } from './timers.ts';
+import type { Timers } from '../timers.ts';
 import { DeliveryError, type Transport } from './transport.ts';
 
 export interface NotifierOptions {

@@ -9,7 +9,7 @@ import { type TelegramChat, TelegramChatClient, TelegramTransport } from './tele
 import { TelegramPoller } from './telegramPoller.ts';
 import { TelegramRouter } from './telegramRouter.ts';
 import type { SecurityRecorder } from './telegramRouterTypes.ts';
-import type { Timers } from './timers.ts';
+import type { Timers } from '../timers.ts';
 import { LogTransport, type Transport } from './transport.ts';
 
 export interface TelegramBotOptions {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import { describeTelegramFailure } from './telegramApi.ts';
 import { describeUpdateProblems, type TelegramUpdate, UpdateSchema, updateIdOf } from './telegramUpdates.ts';
-import type { Timers } from './timers.ts';
+import type { Timers } from '../timers.ts';
 
 export interface PollerOptions {
   api: Api;

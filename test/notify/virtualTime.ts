@@ -1,5 +1,5 @@
 import type { Clock } from '../../actors/clock.ts';
-import type { Timers } from '../../actors/notify/timers.ts';
+import type { Timers } from '../../actors/timers.ts';
 
 interface Pending {
   at: number;

@@ -1,7 +1,7 @@
 import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
 import { createLogger, type Logger } from '../../actors/logger.ts';
-import { systemTimers } from '../../actors/monitor/timers.ts';
+import { systemTimers } from '../../actors/timers.ts';
 import { startWatchdog, watchdogIdOf, watchdogTimings } from '../../actors/monitor/watchdog.ts';
 import type { WatchdogAction } from '../../actors/monitor/watchdogCore.ts';
 import { AlertNotifier } from '../../actors/notify/notifier.ts';
