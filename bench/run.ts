@@ -37,7 +37,7 @@ function header(dir: string): string {
     `load:     ${os
       .loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')} (1/5/15 min, at start: other work on the box skews every figure)`,
+      .join(' ')} (1/5/15 min before the run; above ${os.cpus().length}, other work competes for the cores and every figure suffers)`,
     `runtime:  node ${process.version}, SQLite ${sqliteVersion}`,
     `temp dir: ${dir} on ${filesystemOf(dir)}`,
   ].join('\n');
@@ -51,8 +51,13 @@ try {
   for (const bench of BENCHMARKS) {
     if (only.length > 0 && !only.includes(bench.id)) continue;
     const start = performance.now();
+    const cpuBefore = process.cpuUsage();
     measures.push(...(await bench.run(dir)));
-    console.log(`${bench.id} done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    const wallMs = performance.now() - start;
+    const cpu = process.cpuUsage(cpuBefore);
+    // Well under 100% for CPU-bound work means the box was busy with something else.
+    const onCpu = Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100);
+    console.log(`${bench.id} done in ${(wallMs / 1000).toFixed(1)} s, on CPU ${onCpu}% of that time`);
   }
   console.log();
   console.log(renderTable(measures.map(toRow)));
