@@ -2,6 +2,7 @@ import type { Bead } from '../../beads/index.ts';
 import { approvalReplayer } from '../../machines/approvalReplay.ts';
 import { connectionReplayer } from '../../machines/connectionReplay.ts';
 import { killSwitchReplayer } from '../../machines/killswitchReplay.ts';
+import { positionReplayer } from '../../machines/positionReplay.ts';
 
 /**
  * The hook through which `phoenix replay` shows each machine's state at the
@@ -16,4 +17,4 @@ export interface MachineReplayer {
   stateAfter(beads: readonly Bead[]): string;
 }
 
-export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer, approvalReplayer];
+export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer, approvalReplayer, positionReplayer];
