@@ -1,0 +1,239 @@
+import type { Bead, BeadOf } from '../beads/index.ts';
+import type { GateStatus } from './dashboardTypes.ts';
+
+/**
+ * The S11 phase-1 gates, folded from the log. Nothing is self-declared: a
+ * gate is MET only when beads prove it, and each names the beads. What the
+ * log cannot prove yet is NOT_COMPUTED, with the reason.
+ *
+ * Paper means the bead's own `mode` is PAPER. A host session is one HOST
+ * STARTED bead: every later bead from that host id belongs to it.
+ */
+
+export type GateVerdict = 'MET' | 'NOT_MET' | 'NOT_COMPUTED';
+
+export interface GateResult {
+  id: string;
+  name: string;
+  status: GateVerdict;
+  detail: string;
+  /** Bead ids (or short facts) that prove the status. */
+  evidence: string[];
+  /** NOT_MET because something recorded failed (a bunny vector), not merely because it has not happened yet. */
+  failing?: true;
+}
+
+/** What the log does not hold and the caller reads elsewhere (the runbooks folder). */
+export interface GateInputs {
+  runbooks?: { expected: readonly string[]; present: readonly string[] };
+}
+
+export const HEARTBEAT_STREAK_NEEDED = 10;
+export const BUNNY_VECTORS = Array.from({ length: 15 }, (_, i) => `CV_S33_${i + 1}`);
+const HEARTBEAT_WINDOW_MS = [25_000, 35_000] as const;
+
+interface PaperLife {
+  submitted?: string;
+  filled?: string;
+  managed?: string;
+  closed?: string;
+}
+
+export interface GatesState {
+  sessionOf: Map<string, string>;
+  paperConnect?: string;
+  drillSteps: Map<string, { disconnect?: string; reconnect?: string }>;
+  disconnectDrill?: string[];
+  paperLives: Map<string, PaperLife>;
+  roundTrip?: { positionId: string; beads: string[] };
+  paperClosed: Map<string, { bead: string; session: string | undefined }>;
+  beats: Map<string, { last: number; streak: number; first: string }>;
+  regularBeats?: { stream: string; from: string; count: number };
+  testAlertSent?: string;
+  rb004Drill?: string;
+  bunny: { run?: string; results: Map<string, { result: 'PASS' | 'FAIL'; bead: string }> };
+  evidenceShownAt: Map<string, number>;
+  fastestApproval?: { intentId: string; ms: number };
+}
+
+export function initialGates(): GatesState {
+  return { sessionOf: new Map(), drillSteps: new Map(), paperLives: new Map(), paperClosed: new Map(), beats: new Map(), bunny: { results: new Map() }, evidenceShownAt: new Map() };
+}
+
+function onSession(s: GatesState, bead: BeadOf<'IBKR_SESSION'>): void {
+  const d = bead.data;
+  if (d.mode !== 'PAPER') return;
+  if (d.event === 'CONNECT') s.paperConnect ??= bead.bead_id;
+  const steps = s.drillSteps.get(bead.stream) ?? {};
+  if (d.event === 'DISCONNECT') s.drillSteps.set(bead.stream, { disconnect: bead.bead_id });
+  else if (d.event === 'RECONNECT' && steps.disconnect) s.drillSteps.set(bead.stream, { ...steps, reconnect: bead.bead_id });
+  else if (d.event === 'CONNECT' && steps.disconnect && steps.reconnect) {
+    s.disconnectDrill ??= [steps.disconnect, steps.reconnect, bead.bead_id];
+    s.drillSteps.delete(bead.stream);
+  }
+}
+
+function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
+  if (bead.mode !== 'PAPER') return;
+  const d = bead.data;
+  const life = s.paperLives.get(d.position_id) ?? {};
+  if (d.state === 'SUBMITTED') life.submitted ??= bead.bead_id;
+  if (d.state === 'FILLED') life.filled ??= bead.bead_id;
+  if (d.state === 'MANAGED') life.managed ??= bead.bead_id;
+  if (d.state === 'CLOSED') {
+    life.closed ??= bead.bead_id;
+    if (!s.paperClosed.has(d.position_id)) s.paperClosed.set(d.position_id, { bead: bead.bead_id, session: s.sessionOf.get(bead.host_id) });
+  }
+  s.paperLives.set(d.position_id, life);
+  if (!s.roundTrip && life.submitted && life.filled && life.closed) {
+    s.roundTrip = { positionId: d.position_id, beads: [life.submitted, life.filled, ...(life.managed ? [life.managed] : []), life.closed] };
+  }
+}
+
+function onHeartbeat(s: GatesState, bead: BeadOf<'HEARTBEAT'>): void {
+  if (bead.data.status === 'MISSED') {
+    s.beats.delete(bead.stream);
+    return;
+  }
+  const at = Date.parse(bead.ts);
+  const before = s.beats.get(bead.stream);
+  const gap = before === undefined ? undefined : at - before.last;
+  const regular = gap !== undefined && gap >= HEARTBEAT_WINDOW_MS[0] && gap <= HEARTBEAT_WINDOW_MS[1];
+  const run = regular && before ? { last: at, streak: before.streak + 1, first: before.first } : { last: at, streak: 1, first: bead.bead_id };
+  s.beats.set(bead.stream, run);
+  if (run.streak >= HEARTBEAT_STREAK_NEEDED && !s.regularBeats) s.regularBeats = { stream: bead.stream, from: run.first, count: run.streak };
+}
+
+function onApproval(s: GatesState, bead: BeadOf<'APPROVAL'>): void {
+  const d = bead.data;
+  if (d.event === 'EVIDENCE_SHOWN') s.evidenceShownAt.set(d.intent_id, Date.parse(bead.ts));
+  const shown = s.evidenceShownAt.get(d.intent_id);
+  if (d.event === 'CONSUMED' && shown !== undefined) {
+    const ms = Date.parse(bead.ts) - shown;
+    if (!s.fastestApproval || ms < s.fastestApproval.ms) s.fastestApproval = { intentId: d.intent_id, ms };
+    s.evidenceShownAt.delete(d.intent_id);
+  }
+}
+
+/** Folds one bead in place and returns the state; the dashboard's GatesFold calls it per bead. */
+export function foldGates(s: GatesState, bead: Bead): GatesState {
+  switch (bead.bead_type) {
+    case 'HOST':
+      if (bead.data.event === 'STARTED') s.sessionOf.set(bead.host_id, bead.bead_id);
+      break;
+    case 'IBKR_SESSION':
+      onSession(s, bead);
+      break;
+    case 'POSITION':
+      onPosition(s, bead);
+      break;
+    case 'HEARTBEAT':
+      onHeartbeat(s, bead);
+      break;
+    case 'ALERT':
+      if (bead.data.alert_type === 'TEST_ALERT' && bead.data.event === 'SENT') s.testAlertSent ??= bead.bead_id;
+      break;
+    case 'DRILL':
+      if (bead.data.runbook_id === 'RB-004' && bead.data.event === 'FINISHED' && bead.data.outcome === 'PASS') s.rb004Drill ??= bead.bead_id;
+      break;
+    case 'BUNNY':
+      if (bead.data.run_id !== s.bunny.run) s.bunny = { run: bead.data.run_id, results: new Map() };
+      s.bunny.results.set(bead.data.vector_id, { result: bead.data.result, bead: bead.bead_id });
+      break;
+    case 'APPROVAL':
+      onApproval(s, bead);
+      break;
+  }
+  return s;
+}
+
+export function foldAllGates(beads: Iterable<Bead>, into: GatesState = initialGates()): GatesState {
+  for (const bead of beads) foldGates(into, bead);
+  return into;
+}
+
+const gate = (id: string, name: string, status: GateVerdict, detail: string, evidence: string[] = []): GateResult => ({ id, name, status, detail, evidence });
+
+function paperVolume(s: GatesState): GateResult {
+  const closed = [...s.paperClosed.values()];
+  const sessions = new Set(closed.flatMap((c) => (c.session === undefined ? [] : [c.session])));
+  const met = closed.length >= 3 && sessions.size >= 2;
+  const detail = `${closed.length}/3 positions CLOSED on paper across ${sessions.size}/2 host sessions`;
+  return gate('P1-3', 'PAPER_VOLUME', met ? 'MET' : 'NOT_MET', detail, closed.map((c) => c.bead));
+}
+
+function monitoring(s: GatesState): GateResult {
+  const beats = s.regularBeats;
+  const parts = [
+    beats ? `${beats.count} heartbeats 30 ± 5 s apart on ${beats.stream}` : `fewer than ${HEARTBEAT_STREAK_NEEDED} consecutive heartbeats 30 ± 5 s apart`,
+    s.testAlertSent ? 'a test alert delivered' : 'no test alert delivered yet (phoenix telegram test)',
+  ];
+  const evidence = [...(beats ? [beats.from] : []), ...(s.testAlertSent ? [s.testAlertSent] : [])];
+  return gate('P1-4', 'MONITORING_OPERATIONAL', beats && s.testAlertSent ? 'MET' : 'NOT_MET', parts.join('; '), evidence);
+}
+
+function runbooks(s: GatesState, inputs: GateInputs): GateResult {
+  const drill = s.rb004Drill ? 'an RB-004 drill PASSED' : 'no RB-004 drill recorded (phoenix drill)';
+  if (!inputs.runbooks) return gate('P1-5', 'RUNBOOKS_COMPLETE', 'NOT_COMPUTED', `runbooks folder not read; ${drill}`, s.rb004Drill ? [s.rb004Drill] : []);
+  const missing = inputs.runbooks.expected.filter((id) => !inputs.runbooks?.present.includes(id));
+  const have = missing.length === 0 ? `all ${inputs.runbooks.expected.length} runbooks present` : `missing ${missing.join(', ')}`;
+  return gate('P1-5', 'RUNBOOKS_COMPLETE', missing.length === 0 && s.rb004Drill ? 'MET' : 'NOT_MET', `${have}; ${drill}`, s.rb004Drill ? [s.rb004Drill] : []);
+}
+
+function bunny(s: GatesState): GateResult {
+  const { run, results } = s.bunny;
+  if (run === undefined) return gate('P1-8', 'BUNNY_PHASE1_PASSES', 'NOT_MET', 'no bunny run recorded (phoenix bunny)');
+  const failed = BUNNY_VECTORS.filter((v) => results.get(v)?.result === 'FAIL');
+  const missing = BUNNY_VECTORS.filter((v) => !results.has(v));
+  const passed = BUNNY_VECTORS.length - failed.length - missing.length;
+  const detail = `latest run ${run}: ${passed}/${BUNNY_VECTORS.length} PASS${failed.length ? `; FAIL ${failed.join(', ')}` : ''}${missing.length ? `; not run ${missing.join(', ')}` : ''}`;
+  const result = gate('P1-8', 'BUNNY_PHASE1_PASSES', passed === BUNNY_VECTORS.length ? 'MET' : 'NOT_MET', detail, [...results.values()].map((r) => r.bead));
+  return failed.length > 0 ? { ...result, failing: true } : result;
+}
+
+export function gateResults(s: GatesState, inputs: GateInputs = {}): GateResult[] {
+  const rt = s.roundTrip;
+  const fastest = s.fastestApproval ? `; fastest approval flow on record: ${(s.fastestApproval.ms / 1000).toFixed(1)} s (${s.fastestApproval.intentId})` : '';
+  return [
+    s.paperConnect
+      ? gate('P1-1', 'IBKR_PAPER_CONNECTED', 'MET', 'IBKR_SESSION CONNECT in PAPER (the startup guards passed against the gateway’s accounts)', [s.paperConnect])
+      : gate('P1-1', 'IBKR_PAPER_CONNECTED', 'NOT_MET', 'no IBKR_SESSION CONNECT in PAPER yet'),
+    rt
+      ? gate('P1-2', 'PAPER_ROUND_TRIP', 'MET', `position ${rt.positionId}: SUBMITTED → FILLED → CLOSED on paper`, rt.beads)
+      : gate('P1-2', 'PAPER_ROUND_TRIP', 'NOT_MET', 'no paper position with SUBMITTED, FILLED and CLOSED beads yet'),
+    paperVolume(s),
+    monitoring(s),
+    runbooks(s, inputs),
+    s.disconnectDrill
+      ? gate('P1-6', 'DISCONNECT_DRILL', 'MET', 'IBKR_SESSION DISCONNECT → RECONNECT → CONNECT on paper', s.disconnectDrill)
+      : gate('P1-6', 'DISCONNECT_DRILL', 'NOT_MET', 'no paper DISCONNECT → RECONNECT → CONNECT sequence yet'),
+    gate('P1-7', 'UX_VALIDATED', 'NOT_COMPUTED', `needs the operator's recorded confirmation (phoenix gates confirm-ux), which no bead type holds yet${fastest}`),
+    bunny(s),
+  ];
+}
+
+/** INV-IBKR-PAPER-FIRST-1: live may start only when P1-1…P1-6 and P1-8 are MET on paper. */
+export function paperGatesHold(results: readonly GateResult[]): boolean {
+  const needed = ['P1-1', 'P1-2', 'P1-3', 'P1-4', 'P1-5', 'P1-6', 'P1-8'];
+  return needed.every((id) => results.find((r) => r.id === id)?.status === 'MET');
+}
+
+/** The dashboard's spelling of the same verdicts. */
+export function dashboardGateStatuses(results: readonly GateResult[]): GateStatus[] {
+  return results.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status === 'MET' ? 'PASS' : r.status === 'NOT_COMPUTED' ? 'NOT_COMPUTED' : r.failing ? 'FAIL' : 'PENDING',
+    detail: r.detail,
+    evidence: r.evidence,
+  }));
+}
+
+/** The shape actors/dashboard's GatesFold expects; the host passes it in with the runbook inputs. */
+export function gatesFold(inputs: GateInputs = {}) {
+  return {
+    initial: initialGates(),
+    apply: (s: GatesState, bead: Bead) => foldGates(s, bead),
+    statuses: (s: GatesState) => dashboardGateStatuses(gateResults(s, inputs)),
+  };
+}
