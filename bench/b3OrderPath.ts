@@ -1,0 +1,193 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EventName, IBApi, OrderAction, OrderType, SecType } from '@stoqey/ib';
+import { startBroker } from '../actors/broker/brokerActor.ts';
+import { type EntryRequest, submitGuarded } from '../actors/broker/submitGuards.ts';
+import { createApprovalTokens, recordedHumanDecision } from '../actors/broker/tokens.ts';
+import { isoAt, systemClock } from '../actors/clock.ts';
+import { loadConfig } from '../actors/config/load.ts';
+import { BeadWriter } from '../actors/host/beadWriter.ts';
+import { silentLogger } from '../actors/logger.ts';
+import { stamp } from '../beads/index.ts';
+import { uuidV7Ids } from '../store/ids.ts';
+import { SqliteEventLog } from '../store/sqlite.ts';
+import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
+import { WireTap } from './b3WireTap.ts';
+import { percentile } from './stats.ts';
+import { type Measure, renderTable, toRow } from './table.ts';
+
+/**
+ * B3 (S13), the send half of the order path: from an approved decision in
+ * hand, through the whole submit guard chain (account, port, kill flag,
+ * active pair, token redeem, pacing, the write-ahead ORDER bead, durable in
+ * SQLite) and the real @stoqey/ib client, to the placeOrder bytes arriving at
+ * the gateway simulator. The baseline, in the same run and through the same
+ * relay, is a bare IBApi.placeOrder with nothing in front of it.
+ */
+
+const WARMUP = 20;
+const SAMPLES = 200;
+/** Below the order pacing rate (25/s): the bench measures the path, not the queue. */
+const SPACING_MS = 45;
+const HASH = 'sha256:bench';
+const RAW_FIRST_ID = 5_000_000;
+
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`B3: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function benchOrderPath(dir: string): Promise<Measure[]> {
+  const sim = await startGatewaySim({ serverVersion: 193, nextValidId: 1 });
+  const tap = new WireTap(sim.port);
+  const port = String(await tap.listen());
+  const config = loadConfig({
+    IBKR_MODE: 'paper',
+    IBKR_ACCOUNT: 'DU123456',
+    IBKR_PORT: port,
+    IBKR_PAPER_PORT: port,
+    IBKR_CLIENT_ID: '1',
+    PHOENIX_HOST_ID: 'bench-b3',
+  });
+  const log = new SqliteEventLog(join(dir, 'b3.db'));
+  const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: 'bench-b3', mode: 'PAPER' });
+  const broker = await startBroker({ config, writer, clock: systemClock, logger: silentLogger, runId: 'bench-b3' });
+  const raw = new IBApi({ host: '127.0.0.1', port: tap.port, maxReqPerSec: 50 });
+  let rawReady = false;
+  raw.on(EventName.nextValidId, () => {
+    rawReady = true;
+  });
+  raw.connect(2);
+  try {
+    await until(() => broker.connection.connected && rawReady, 'both clients to connect');
+    const tokens = createApprovalTokens({ secret: 'b3-bench-secret-'.repeat(3), ids: uuidV7Ids, consumed: new Set<string>() });
+    const brokerPorts = broker.submitPorts();
+    // The durable append is timed on its own: on a slow disk it is most of the path, and B1 is its benchmark.
+    let writeAheadMs = 0;
+    const ports = {
+      ...brokerPorts,
+      killFlag: () => 'ARMED' as const,
+      tokens,
+      appendWriteAhead: async (draft: Parameters<typeof brokerPorts.appendWriteAhead>[0]) => {
+        const start = performance.now();
+        const appended = await brokerPorts.appendWriteAhead(draft);
+        writeAheadMs = performance.now() - start;
+        return appended;
+      },
+    };
+    const contract = { symbol: 'EUR', currency: 'USD', secType: SecType.CASH, exchange: 'IDEALPRO' };
+    const ours: number[] = [];
+    const bare: number[] = [];
+    const writeAheads: number[] = [];
+
+    for (let i = 0; i < WARMUP + SAMPLES; i += 1) {
+      // The approval happened before: mint the token outside the timed path, from a recorded decision.
+      const intentId = `b3-${i}`;
+      const decisionBead = stamp(
+        {
+          bead_type: 'APPROVAL',
+          stream: `approval-${intentId}`,
+          correlation_id: intentId,
+          data: { intent_id: intentId, event: 'DECISION', decision: 'APPROVE', decided_by: 'bench', channel: 'TERMINAL', content_hash: HASH },
+        },
+        { bead_id: uuidV7Ids.next(), ts: isoAt(Date.now()), host_id: 'bench-b3', mode: 'PAPER' },
+      );
+      const decision = recordedHumanDecision(decisionBead);
+      if (!decision.ok) throw new Error(decision.why);
+      const minted = tokens.mint({ decision: decision.decision, contentHash: HASH, expiresAt: Date.now() + 60_000 });
+      if (!minted.ok) throw new Error(minted.why);
+      const [orderId] = broker.connector.orderIds.allocate(1) as [number];
+      const request: EntryRequest = {
+        kind: 'ENTRY',
+        account: 'DU123456',
+        approval: { token: minted.token, intentId, contentHash: HASH },
+        orders: [{ orderId, orderRef: `b3-${i}`, pair: 'EURUSD', action: 'BUY', quantity: 1_000, orderType: 'LMT', limitPrice: 0.5, role: 'CLOSE' }],
+      };
+
+      // Alternate who goes first, so whatever else the box does lands on both.
+      const runOurs = async () => {
+        const t0 = performance.now();
+        const result = await submitGuarded(request, ports);
+        if (result.outcome !== 'SENT') throw new Error(`B3: order refused: ${JSON.stringify(result)}`);
+        return (await tap.arrival(orderId)) - t0;
+      };
+      const runBare = async () => {
+        const id = RAW_FIRST_ID + i;
+        const t0 = performance.now();
+        raw.placeOrder(id, contract, { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 0.5, totalQuantity: 1_000, transmit: true });
+        return (await tap.arrival(id)) - t0;
+      };
+      let a: number;
+      let b: number;
+      if (i % 2 === 0) {
+        a = await runOurs();
+        b = await runBare();
+      } else {
+        b = await runBare();
+        a = await runOurs();
+      }
+      if (i >= WARMUP) {
+        ours.push(a);
+        bare.push(b);
+        writeAheads.push(writeAheadMs);
+      }
+      await new Promise((r) => setTimeout(r, SPACING_MS));
+    }
+    raw.reqGlobalCancel();
+
+    const p50 = percentile(ours, 50);
+    const p99 = percentile(ours, 99);
+    const bareP50 = percentile(bare, 50);
+    const bareP99 = percentile(bare, 99);
+    return [
+      {
+        id: 'B3',
+        what: `order path p50: guard chain + token + durable write-ahead + send → placeOrder bytes at the simulator (${SAMPLES} orders)`,
+        value: p50,
+        unit: 'ms',
+        target: { atMost: 2 },
+        ratio: { value: bareP50 / p50, baseline: `bare IBApi.placeOrder (p50 ${bareP50.toFixed(3)} ms)` },
+      },
+      {
+        id: 'B3',
+        what: 'order path p99, same path',
+        value: p99,
+        unit: 'ms',
+        target: { atMost: 10 },
+        ratio: { value: bareP99 / p99, baseline: `bare IBApi.placeOrder (p99 ${bareP99.toFixed(3)} ms)` },
+      },
+      {
+        id: 'B3',
+        what: 'of which the durable write-ahead ORDER bead (SQLite, synchronous=FULL) p50',
+        value: percentile(writeAheads, 50),
+        unit: 'ms',
+      },
+      {
+        id: 'B3',
+        what: 'of which the durable write-ahead ORDER bead p99',
+        value: percentile(writeAheads, 99),
+        unit: 'ms',
+      },
+    ];
+  } finally {
+    raw.disconnect();
+    await broker.stop();
+    await log.close();
+    await tap.close();
+    await sim.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'phoenix-b3-'));
+  try {
+    console.log(renderTable((await benchOrderPath(dir)).map(toRow)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
