@@ -83,13 +83,12 @@ describe('the gateway goes away and comes back (CV_S33_1, CV_S33_2)', () => {
     // Another resync (a restart of Phoenix would do the same) finds it recorded already.
     await rig.broker.connection.resync(null);
     expect((await rig.beads('FILL')).length).toBe(1);
-    const events = (await rig.sessions()).map((s) => [s.event, s.reconnect_attempt]);
-    expect(events).toEqual([
-      ['CONNECT', 0],
-      ['DISCONNECT', 0],
-      ['RECONNECT', 1],
-      ['CONNECT', 1],
-    ]);
+    const events = (await rig.sessions()).map((s) => s.event);
+    // Usually attempt 1 lands after the 1 s downtime; on a crawling box it may take attempt 2. Never more.
+    expect(events.slice(0, 2)).toEqual(['CONNECT', 'DISCONNECT']);
+    expect(events.at(-1)).toBe('CONNECT');
+    expect(events.slice(2, -1).every((e) => e === 'RECONNECT')).toBe(true);
+    expect(Math.max(...(await rig.sessions()).map((s) => s.reconnect_attempt))).toBeLessThanOrEqual(2);
   });
 });
 
