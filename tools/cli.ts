@@ -1,10 +1,13 @@
 import { ConfigError } from '../actors/config/load.ts';
 import { DotenvError } from '../actors/config/dotenv.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } from './command.ts';
+import { approveCommand } from './commands/approve.ts';
 import { configCommand } from './commands/configCheck.ts';
+import { gatesCommand } from './commands/gates.ts';
 import { gatewaySimCommand } from './commands/gatewaySim.ts';
 import { mockCseCommand } from './commands/mockCse.ts';
 import { queryCommand } from './commands/query.ts';
+import { rejectCommand } from './commands/reject.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { telegramTestCommand } from './commands/telegramTest.ts';
@@ -18,6 +21,9 @@ export const COMMANDS: Command[] = [
   replayCommand,
   queryCommand,
   telegramTestCommand,
+  approveCommand,
+  rejectCommand,
+  gatesCommand,
   configCommand,
   gatewaySimCommand,
 ];

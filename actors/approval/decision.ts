@@ -48,6 +48,8 @@ export type DecisionOutcome =
   | { ok: true; bead: BeadOf<'APPROVAL'>; record: ApprovalRecord }
   | { ok: false; code: DecisionRefusal; why: string; record?: ApprovalRecord };
 
+export type DecisionRefused = Extract<DecisionOutcome, { ok: false }>;
+
 const ATTEMPTS = 3;
 
 const beadsOf = (entries: readonly LogEntry[]) => entries.flatMap((e) => (e.kind === 'bead' ? [e.bead] : []));
@@ -59,7 +61,7 @@ export async function readApproval(log: EventLog, intentId: string): Promise<{ r
 }
 
 /** Why an intent with no approval stream is not awaiting a decision, from its INTENT beads. */
-async function whyNoApproval(log: EventLog, intentId: string): Promise<DecisionOutcome> {
+async function whyNoApproval(log: EventLog, intentId: string): Promise<DecisionRefused> {
   const intent = intentRecord(foldAllIntents(beadsOf(await log.readStream(streams.intent(intentId)))), intentId);
   if (intent === undefined) return { ok: false, code: 'UNKNOWN_INTENT', why: `no intent ${intentId} in the log` };
   if (intent.outcome === 'REJECTED') return { ok: false, code: 'UNKNOWN_INTENT', why: `intent ${intentId} was refused at the intent seam (see its .reason.txt)` };
@@ -68,7 +70,7 @@ async function whyNoApproval(log: EventLog, intentId: string): Promise<DecisionO
 }
 
 /** Whether a person may decide this approval at `now`, and if not, why not. */
-export function decidable(record: ApprovalRecord, now: number): DecisionOutcome | undefined {
+export function decidable(record: ApprovalRecord, now: number): DecisionRefused | undefined {
   const id = record.intent_id;
   const d = record.decision;
   if (d !== undefined) {
@@ -89,16 +91,22 @@ export function decidable(record: ApprovalRecord, now: number): DecisionOutcome 
   }
 }
 
+/** The approval a person may decide now, or why there is none: what `phoenix approve` shows before it asks. */
+export async function approvalFor(log: EventLog, intentId: string, now: number): Promise<{ ok: true; record: ApprovalRecord; revision: number } | DecisionRefused> {
+  const { record, revision } = await readApproval(log, intentId);
+  if (record === undefined || revision === undefined) return whyNoApproval(log, intentId);
+  return decidable(record, now) ?? { ok: true, record, revision };
+}
+
 export async function appendDecision(deps: DecisionDeps, request: DecisionRequest): Promise<DecisionOutcome> {
   const who = request.decidedBy.trim();
   if (who === '') return { ok: false, code: 'NO_PERSON', why: 'a decision must name the person who takes it' };
   const stream = streams.approval(request.intentId);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const { record, revision } = await readApproval(deps.log, request.intentId);
-    if (record === undefined || revision === undefined) return whyNoApproval(deps.log, request.intentId);
     const now = deps.clock.now();
-    const refused = decidable(record, now);
-    if (refused) return refused;
+    const found = await approvalFor(deps.log, request.intentId, now);
+    if (!found.ok) return found;
+    const { record, revision } = found;
     const reason = request.reason?.trim();
     const bead = validateBead(
       stamp(

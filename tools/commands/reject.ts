@@ -1,0 +1,43 @@
+import { appendDecision } from '../../actors/approval/index.ts';
+import { systemClock } from '../../actors/clock.ts';
+import { loadConfig } from '../../actors/config/load.ts';
+import { uuidV7Ids } from '../../store/ids.ts';
+import { type Command, parseCommandArgs, UsageError } from '../command.ts';
+import { oneIntentId, operatorName, report, withLog } from './approve.ts';
+
+const HELP = `Usage: phoenix reject <intent-id> --reason TEXT [--as NAME]
+
+Appends an APPROVAL DECISION bead (REJECT, by NAME, channel TERMINAL, with the
+reason) for an intent awaiting a decision. The approval ends REJECTED and
+nothing is sent. Rejecting needs no confirmation: it cannot send anything.
+
+Options:
+  --reason TEXT   why (required): it is kept with the decision
+  --as NAME       who decides (default: your OS user name)
+
+Exit codes: 0 the decision is recorded; 1 the intent is not awaiting a
+decision; 2 usage, or an unknown intent.
+
+Example:
+  phoenix reject cse-20261124-0915 --reason "spread too wide"`;
+
+export const rejectCommand: Command = {
+  name: 'reject',
+  summary: 'reject an intent awaiting a decision, with a reason',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { reason: { type: 'string' }, as: { type: 'string' } }, true);
+    const intentId = oneIntentId(positionals);
+    const reason = values.reason?.trim();
+    if (!reason) throw new UsageError('--reason is required: say why');
+    const who = operatorName(values.as, io.env);
+    const config = loadConfig(io.env, io.cwd);
+    return withLog(config, async (log) => {
+      const outcome = await appendDecision(
+        { log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode },
+        { intentId, decision: 'REJECT', decidedBy: who, channel: 'TERMINAL', reason },
+      );
+      return report(io, 'reject', outcome);
+    });
+  },
+};
