@@ -19,8 +19,14 @@ import { executionReport, openOrderView } from './ibOrders.ts';
  * held briefly for its commission so the FILL bead can carry it.
  */
 
-/** Order-side errors that mean "this order did not go through". 202 is a cancel confirmation, not a rejection. */
+/** 202 confirms a cancel; it is not a rejection. */
 const CANCEL_CONFIRMED = 202;
+/**
+ * Codes about an order that do not mean it was refused: a cancel that came
+ * too late (161, 10147, 10148: the order may well have filled) and IB's order
+ * warnings (399). Everything else IB says against one of our order ids is.
+ */
+const NOT_A_REJECTION = new Set([CANCEL_CONFIRMED, 161, 399, 10147, 10148]);
 /** Informational codes that are part of a healthy session: farm status, and the like. */
 const QUIET_INFO = new Set([2104, 2106, 2107, 2108, 2119, 2158]);
 const PACING_VIOLATION = 100;
@@ -176,11 +182,11 @@ export class IbInbound {
       this.executions.delete(reqId);
       return;
     }
-    if (reqId >= 0 && this.hooks.isOurOrder(reqId) && code !== CANCEL_CONFIRMED) {
+    if (reqId >= 0 && this.hooks.isOurOrder(reqId) && !NOT_A_REJECTION.has(code) && !(code >= 2100 && code < 2200)) {
       this.emitter.emit('orderRejected', { orderId: reqId, code, message });
       return;
     }
-    const severity = code === CANCEL_CONFIRMED || (code >= 2100 && code < 2200) ? 'info' : 'error';
+    const severity = code === CANCEL_CONFIRMED ? 'info' : NOT_A_REJECTION.has(code) || (code >= 2100 && code < 2200) ? 'warning' : 'error';
     this.emitter.emit('notice', { code, message, reqId, severity });
   }
 
