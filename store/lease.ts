@@ -182,27 +182,12 @@ export class HostLease {
     if (starts) this.tenure = beadId;
   }
 
-  /** Why the holder counts as gone, or undefined while it is live. */
   private whyGone(last: LeaseBead): string | undefined {
-    const { pid, hostname, expires_at } = last.data;
-    if (this.options.clock.now() >= Date.parse(expires_at)) return `lease expired at ${expires_at}`;
-    if (hostname !== this.hostname) return undefined;
-    // Our own pid on our own machine, yet not our lease: the old holder died and its pid was reused for us.
-    if (pid === this.pid) return `pid ${pid} on ${hostname} is now this process; the previous holder is gone`;
-    if (!this.pidAlive(pid)) return `pid ${pid} on ${hostname} is not running`;
-    return undefined;
+    return whyLeaseGone(last, { now: this.options.clock.now(), hostname: this.hostname, pid: this.pid, isPidAlive: this.pidAlive });
   }
 
-  private async readLast(): Promise<{ revision: number; bead: LeaseBead } | undefined> {
-    const [last] = await this.options.log.readStream(streams.lease, { direction: 'backwards', limit: 1 });
-    if (!last) return undefined;
-    if (last.kind === 'corrupt') {
-      throw new LeaseUnreadableError(`the last bead on ${streams.lease} (revision ${last.revision}) is unreadable: ${last.reason}`);
-    }
-    if (last.bead.bead_type !== 'LEASE') {
-      throw new LeaseUnreadableError(`the last bead on ${streams.lease} is a ${last.bead.bead_type} bead, not a LEASE bead`);
-    }
-    return { revision: last.revision, bead: last.bead };
+  private readLast(): Promise<{ revision: number; bead: LeaseBead } | undefined> {
+    return readLastLease(this.options.log);
   }
 
   private async lostIfConflict(err: unknown): Promise<unknown> {
@@ -211,6 +196,61 @@ export class HostLease {
     const now = await this.readLast().catch(() => undefined);
     return new LeaseLostError(this.options.holder, now && holderOf(now.bead));
   }
+}
+
+interface Observer {
+  now: number;
+  hostname: string;
+  pid: number;
+  isPidAlive: (pid: number) => boolean;
+}
+
+/** Why the holder of `last` counts as gone (S2: expired, or a dead pid on this machine), or undefined while it is live. */
+function whyLeaseGone(last: LeaseBead, o: Observer): string | undefined {
+  const { pid, hostname, expires_at } = last.data;
+  if (o.now >= Date.parse(expires_at)) return `lease expired at ${expires_at}`;
+  if (hostname !== o.hostname) return undefined;
+  // Our own pid on our own machine, yet not our lease: the old holder died and its pid was reused for us.
+  if (pid === o.pid) return `pid ${pid} on ${hostname} is now this process; the previous holder is gone`;
+  if (!o.isPidAlive(pid)) return `pid ${pid} on ${hostname} is not running`;
+  return undefined;
+}
+
+async function readLastLease(log: EventLog): Promise<{ revision: number; bead: LeaseBead } | undefined> {
+  const [last] = await log.readStream(streams.lease, { direction: 'backwards', limit: 1 });
+  if (!last) return undefined;
+  if (last.kind === 'corrupt') {
+    throw new LeaseUnreadableError(`the last bead on ${streams.lease} (revision ${last.revision}) is unreadable: ${last.reason}`);
+  }
+  if (last.bead.bead_type !== 'LEASE') {
+    throw new LeaseUnreadableError(`the last bead on ${streams.lease} is a ${last.bead.bead_type} bead, not a LEASE bead`);
+  }
+  return { revision: last.revision, bead: last.bead };
+}
+
+/** Whether a live host holds the log, as another process on this machine (the CLI) sees it. */
+export type LeaseLiveness = { live: true; holder: LeaseHolder } | { live: false; why: string; holder?: LeaseHolder };
+
+/**
+ * Read-only: the same judgement a host makes before taking over, without
+ * writing anything. `phoenix halt` asks it to choose between asking the host
+ * (through the log) and acting on the gateway itself.
+ */
+export async function leaseLiveness(
+  log: EventLog,
+  options: { clock: Clock; hostname?: string; pid?: number; isPidAlive?: (pid: number) => boolean },
+): Promise<LeaseLiveness> {
+  const last = await readLastLease(log);
+  if (!last) return { live: false, why: 'no host has ever held this log' };
+  const holder = holderOf(last.bead);
+  if (last.bead.data.event === 'RELEASED') return { live: false, why: `host ${holder.holder} released the lease (${last.bead.data.why ?? 'stopped'})`, holder };
+  const why = whyLeaseGone(last.bead, {
+    now: options.clock.now(),
+    hostname: options.hostname ?? osHostname(),
+    pid: options.pid ?? process.pid,
+    isPidAlive: options.isPidAlive ?? isPidAlive,
+  });
+  return why === undefined ? { live: true, holder } : { live: false, why: `host ${holder.holder}: ${why}`, holder };
 }
 
 function holderOf(bead: LeaseBead): LeaseHolder {

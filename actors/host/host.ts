@@ -7,8 +7,14 @@ import type { EventLog } from '../../store/port.ts';
 import type { Clock } from '../clock.ts';
 import { type Config, publicParams } from '../config/load.ts';
 import type { Logger } from '../logger.ts';
-import { type RunningBroker, startBroker } from '../broker/brokerActor.ts';
+import { outboxAlerts, type RunningBroker, startBroker } from '../broker/brokerActor.ts';
 import type { BrokerHooks } from '../broker/connectionActor.ts';
+import type { SubmitPorts } from '../broker/submitGuards.ts';
+import { haltBrokerOf, NO_TOKENS } from '../killswitch/haltBroker.ts';
+import { followHostHalts, type HostHalts } from '../killswitch/hostHalts.ts';
+import { type KillSwitch, startKillSwitch } from '../killswitch/killSwitchActor.ts';
+import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
+import { systemTimers } from '../timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
 import { BeadWriter } from './beadWriter.ts';
@@ -29,10 +35,18 @@ export class GuardFailedError extends Error {
   override readonly name = 'GuardFailedError';
 }
 
+/** The submit chain's ports as the host wires them: the broker's, with the kill switch's flag. The trade flow adds `tokens`. */
+export type HostSubmitPorts = Omit<SubmitPorts, 'tokens'>;
+
 export interface RunningHost {
   writer: BeadWriter;
   /** The IB connection, connector and fill recorder (the mock backend unless IBKR_MODE is paper or live). */
   broker: RunningBroker;
+  /** The kill flag (S3.5): `killFlag()` for the guards, and the SET sources (guard violation, log, drift). */
+  killSwitch: KillSwitch;
+  /** Executes the halt requests that reach the host through the log. */
+  halts: HostHalts;
+  submitPorts(): HostSubmitPorts;
   /** The dashboard's address, when it could bind. */
   dashboardUrl?: string;
   /** Resolves with a reason if the host must stop on its own (for example it lost the lease). */
@@ -55,6 +69,8 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   if (grant.previous) {
     logger.warn({ previous: grant.previous.holder, why: grant.previous.why }, 'took over the lease of a host that is gone');
   }
+  // Halt requests appended after our lease bead were addressed to this host; earlier ones to a host now gone.
+  const [leaseEntry] = await log.readStream(streams.lease, { direction: 'backwards', limit: 1 });
   const correlation = `host-${hostId}-${clock.now()}`;
   const hostStream = streams.host(hostId);
   await writer.write({
@@ -76,12 +92,32 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   const fatal = new Promise<Error>((resolve) => {
     reportFatal = resolve;
   });
+  const alerts = outboxAlerts(writer, config, clock);
+  // Restored before the broker starts: no order can be judged against a flag not yet read.
+  const killSwitch = await startKillSwitch({ writer, mode: config.mode, alerts, logger, timers: systemTimers });
   const notify = createNotify(config, log, logger);
   await notify.notifier.start();
+  if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });
   await notify.bot?.start();
 
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, ...(brokerHooks ? { hooks: brokerHooks } : {}) });
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
+  const submitPorts = (): HostSubmitPorts => ({ ...broker.submitPorts(), killFlag: () => killSwitch.killFlag() });
+  const halts = followHostHalts({
+    log,
+    writer,
+    clock,
+    logger,
+    killSwitch,
+    alerts,
+    after: leaseEntry?.position,
+    broker: haltBrokerOf({
+      connector: () => broker.connector,
+      account: broker.account,
+      connected: () => broker.connection.connected,
+      submitPorts: () => ({ ...submitPorts(), tokens: NO_TOKENS }),
+    }),
+  });
 
   // S2: the lease is renewed with every heartbeat, so a hung host lets it lapse
   // and a restarted one can take over. The heartbeat's timers keep the process alive.
@@ -106,6 +142,9 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   return {
     writer,
     broker,
+    killSwitch,
+    halts,
+    submitPorts,
     dashboardUrl: dashboard?.url,
     fatal,
     async stop(reason = 'signal') {
@@ -113,6 +152,8 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
       stopped = true;
       await monitor.stop();
       await following.stop();
+      await halts.stop();
+      killSwitch.stop();
       await broker.stop().catch((err: Error) => logger.error({ err: err.message }, 'broker did not stop cleanly'));
       await notify.stop().catch((err: Error) => logger.error({ err: err.message }, 'notify did not stop cleanly'));
       await dashboard?.stop();

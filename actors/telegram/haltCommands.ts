@@ -1,0 +1,83 @@
+import { whoOf } from '../../machines/types.ts';
+import type { EventLog } from '../../store/port.ts';
+import type { BeadWriter } from '../host/beadWriter.ts';
+import { describeHaltStep, followHalt, haltRequestDraft } from '../killswitch/haltRequest.ts';
+import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
+import type { LedgerOutcome } from '../killswitch/killSwitchLedger.ts';
+import type { TelegramRouter } from '../notify/telegramRouter.ts';
+
+export interface HaltCommandDeps {
+  log: EventLog;
+  writer: BeadWriter;
+  killSwitch: KillSwitch;
+  haltReplyTimeoutMs?: number;
+}
+
+/** "/halt flatten fat finger" → flatten, "fat finger". A halt needs no reason from the phone: speed first. */
+export function parseHaltArgs(args: string): { flatten: boolean; reason: string } {
+  const match = /^(--flatten|flatten)\b\s*/i.exec(args);
+  const reason = (match ? args.slice(match[0].length) : args).trim();
+  return { flatten: match !== null, reason: reason || 'halt from Telegram' };
+}
+
+/**
+ * /halt and /resume, both behind a confirm button. /halt appends the same
+ * HALT STARTED request `phoenix halt` does and reports the host's outcome as
+ * it lands; /resume clears the kill flag only with a reason, and only the
+ * kill-switch machine decides whether it may.
+ */
+export function registerHaltCommands(router: TelegramRouter, deps: HaltCommandDeps): void {
+  const replyTimeoutMs = deps.haltReplyTimeoutMs ?? 20_000;
+  router.confirmedCommand(
+    'halt',
+    {
+      ask(ctx) {
+        const { flatten, reason } = parseHaltArgs(ctx.args);
+        const what = flatten ? 'cancel every working order AND close every position at market' : 'cancel every working order (positions stay)';
+        return `EMERGENCY HALT (RB-004): set the kill flag and ${what}?\nReason: ${reason}`;
+      },
+      async run({ args, confirmedBy }) {
+        const { flatten, reason } = parseHaltArgs(args);
+        const who = whoOf({ kind: 'human', channel: 'TELEGRAM', id: confirmedBy.userId });
+        const draft = haltRequestDraft({ who, reason, flatten });
+        const { result } = await deps.writer.write(draft);
+        const outcome = await followHalt(deps.log, draft.correlation_id, { after: result.position, timeoutMs: replyTimeoutMs });
+        const steps = outcome.steps.map((s) => `• ${describeHaltStep(s)}`);
+        if ('timedOut' in outcome) {
+          return [`Halt requested by ${who} (${draft.correlation_id}); the host has not finished it within ${Math.round(replyTimeoutMs / 1000)} s.`, ...steps, 'Check /status; if the host is down, run phoenix halt on the desk machine (RB-004).'].join('\n');
+        }
+        return [`${outcome.final.data.step === 'COMPLETED' ? '✅' : '❌'} ${describeHaltStep(outcome.final)}`, ...steps.slice(0, -1)].join('\n');
+      },
+      confirmLabel: 'HALT now',
+    },
+    'emergency halt (RB-004): /halt [flatten] [reason]',
+  );
+  router.confirmedCommand(
+    'resume',
+    {
+      ask(ctx) {
+        if (!ctx.args.trim()) return { usage: 'Usage: /resume <reason>\nOnly a person clears the kill flag, and says why (the cause fixed, and the evidence).' };
+        return `Clear the kill flag and allow new entries again?\nNow: ${deps.killSwitch.describe()}\nReason: ${ctx.args.trim()}`;
+      },
+      async run({ args, confirmedBy }) {
+        const outcome = await deps.killSwitch.clear({ kind: 'human', channel: 'TELEGRAM', id: confirmedBy.userId }, args.trim());
+        return resumeText(outcome, whoOf({ kind: 'human', channel: 'TELEGRAM', id: confirmedBy.userId }), args.trim());
+      },
+      confirmLabel: 'Clear kill flag',
+    },
+    'clear the kill flag: /resume <reason>',
+  );
+}
+
+export function resumeText(outcome: LedgerOutcome, who: string, reason: string): string {
+  switch (outcome.kind) {
+    case 'recorded':
+      return `Kill flag CLEARED by ${who}: ${reason}. New entries are allowed again.`;
+    case 'refused':
+      return `Not cleared: ${outcome.why}.`;
+    case 'unrecorded':
+      return `Not cleared: the event log could not be written (${outcome.why}). The kill flag stays SET.`;
+    case 'unchanged':
+      return `Nothing changed: the kill flag is ${outcome.flag}.`;
+  }
+}
