@@ -1,0 +1,48 @@
+import type { Bead, BeadDraft } from '../../beads/index.ts';
+import type { KillSwitchEvent } from '../../machines/killswitch.ts';
+import type { ExpectedRevision } from '../../store/port.ts';
+import type { RunningBroker } from '../broker/brokerActor.ts';
+import type { AlertSink } from '../broker/connectionActor.ts';
+import { type Clock, isoAt } from '../clock.ts';
+import type { Config } from '../config/load.ts';
+import type { BeadWriter } from '../host/beadWriter.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * What the trade-flow actors share: the configuration, the bead writer, the
+ * clock, the broker, the alert outbox and the kill switch. The kill switch is
+ * a port: the kill switch actor owns the flag; the flow only reads it and asks.
+ */
+export interface KillSwitchPort {
+  flag(): 'ARMED' | 'SET';
+  /** Asks the kill switch actor to act (drift in LIVE, a guard violation, the log down). */
+  request(event: KillSwitchEvent): Promise<unknown>;
+}
+
+export type FlowBroker = Pick<RunningBroker, 'connector' | 'connection' | 'fills' | 'account' | 'submitPorts'>;
+
+export interface FlowDeps {
+  config: Config;
+  writer: BeadWriter;
+  clock: Clock;
+  logger: Logger;
+  broker: FlowBroker;
+  alerts: AlertSink;
+  killSwitch: KillSwitchPort;
+}
+
+/** A duration from the spec, scaled by TIME_SCALE like every named delay. */
+export function scaled(config: Pick<Config, 'TIME_SCALE'>, ms: number): number {
+  return Math.max(1, Math.round(ms * config.TIME_SCALE));
+}
+
+/**
+ * Appends a machine's draft with the fact's own time when it gave one (replay
+ * reads time from `ts`), and returns the bead as stored.
+ */
+export async function appendDraft(writer: BeadWriter, draft: BeadDraft, at?: number, expected: ExpectedRevision = 'any'): Promise<Bead> {
+  const stamped = writer.stamp(draft);
+  const bead = (at === undefined ? stamped : { ...stamped, ts: isoAt(at) }) as Bead;
+  await writer.log.append(bead.stream, [bead], expected);
+  return bead;
+}

@@ -1,0 +1,27 @@
+import type { Bead } from '../../beads/index.ts';
+import { foldGates, type GatesState, initialGates } from '../../projections/gates.ts';
+import { emptyPositionsView, foldPositions, type PositionsView } from '../../projections/positions.ts';
+import { foldWorkingOrders, type WorkingOrders } from '../../projections/reconciliation.ts';
+
+/**
+ * The projections the trade flow reads, kept up to date by folding every bead
+ * of the log in order (the flow's log follower feeds them): the positions the
+ * evidence bundle lists and reconciliation compares, the working orders, the
+ * gates for "paper-validation progress", and the latest heartbeat.
+ */
+export class FlowViews {
+  readonly positions: PositionsView = emptyPositionsView();
+  readonly workingOrders: WorkingOrders = new Map();
+  readonly gates: GatesState = initialGates();
+  lastHeartbeat: { status: string; ts: string } | undefined;
+  /** The kill flag as the `killswitch` stream last said; the kill switch actor's own port wins when there is one. */
+  killFlag: 'ARMED' | 'SET' = 'ARMED';
+
+  apply(bead: Bead): void {
+    foldPositions(this.positions, bead);
+    foldWorkingOrders(this.workingOrders, bead);
+    foldGates(this.gates, bead);
+    if (bead.bead_type === 'HEARTBEAT' && bead.data.status !== 'MISSED') this.lastHeartbeat = { status: bead.data.status, ts: bead.ts };
+    if (bead.bead_type === 'KILL_FLAG') this.killFlag = bead.data.state === 'SET' ? 'SET' : 'ARMED';
+  }
+}

@@ -1,0 +1,102 @@
+import { type Bead, type BeadData, streams } from '../../beads/index.ts';
+import type { IBKRConnector, OrderRejection, OrderStatusUpdate } from '../broker/connector.ts';
+import type { FillRecorder } from '../broker/fillRecorder.ts';
+import type { BeadWriter } from '../host/beadWriter.ts';
+import type { Logger } from '../logger.ts';
+import type { OrderBook, OrderRecord } from './orderBook.ts';
+import { SerialQueue } from './serialQueue.ts';
+
+/**
+ * Broker news about Phoenix's own orders, recorded and routed. Each status
+ * change and rejection becomes an ORDER bead on the order's stream (the
+ * record first), then the position it belongs to hears of it. Fills are
+ * recorded by the fill recorder; the router only routes them. Orders Phoenix
+ * did not send are left to reconciliation.
+ */
+
+type OrderEventData = BeadData<'ORDER'>;
+
+export class OrderRouter {
+  private readonly queue: SerialQueue;
+  private readonly offs: (() => void)[] = [];
+
+  constructor(
+    private readonly book: OrderBook,
+    private readonly writer: BeadWriter,
+    private readonly logger: Logger,
+    /** A position's facts changed. */
+    private readonly notify: (positionId: string) => void,
+  ) {
+    this.queue = new SerialQueue(logger, 'order router');
+  }
+
+  listen(connector: IBKRConnector, fills: FillRecorder): void {
+    this.offs.push(
+      connector.on('orderStatus', (u) => void this.queue.run(() => this.onStatus(u))),
+      connector.on('orderRejected', (r) => void this.queue.run(() => this.onRejected(r))),
+    );
+    fills.onFill(({ bead }) => void this.queue.run(() => this.applyAndNotify(bead)));
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  /** A bead about an order already in the log (a write-ahead, a fill): fold it and tell its position. */
+  applyAndNotify(bead: Bead): void {
+    const record = this.book.apply(bead);
+    if (record) this.notify(record.positionId);
+  }
+
+  /** Appends an ORDER bead for one of our orders, folds it, tells its position. */
+  async record(o: OrderRecord, data: Omit<OrderEventData, 'order_ref'>, causationId?: string): Promise<Bead> {
+    const { beads } = await this.writer.write({
+      bead_type: 'ORDER',
+      stream: streams.order(o.orderRef),
+      correlation_id: o.correlationId,
+      ...(causationId === undefined ? {} : { causation_id: causationId }),
+      data: {
+        order_ref: o.orderRef,
+        order_id: o.orderId,
+        role: o.role,
+        position_id: o.positionId,
+        pair: o.pair,
+        ...data,
+      },
+    });
+    const bead = beads[0]!;
+    this.applyAndNotify(bead);
+    return bead;
+  }
+
+  private async onStatus(u: OrderStatusUpdate): Promise<void> {
+    const o = this.book.byOrderId(u.orderId);
+    if (o === undefined) return;
+    // IB repeats a status many times; only a change is a fact worth a bead.
+    if (o.acknowledged && o.status === u.status && o.filled >= u.filled) return;
+    await this.record(o, {
+      event: 'STATUS',
+      status: u.status,
+      filled: u.filled,
+      remaining: Math.max(0, u.remaining),
+      ...(u.avgFillPrice > 0 ? { avg_fill_price: u.avgFillPrice } : {}),
+      ...(u.permId ? { perm_id: u.permId } : {}),
+      ...(u.parentId ? { parent_id: u.parentId } : {}),
+    });
+  }
+
+  private async onRejected(r: OrderRejection): Promise<void> {
+    const o = this.book.byOrderId(r.orderId);
+    if (o === undefined || o.rejected) return;
+    this.logger.warn({ orderRef: o.orderRef, code: r.code }, `order rejected by the broker: ${r.message}`);
+    await this.record(o, {
+      event: 'REJECTED',
+      error_code: r.code,
+      reason: `${r.code}: ${r.message}`,
+    });
+  }
+}

@@ -1,0 +1,190 @@
+import { type Actor, createActor } from 'xstate';
+import {
+  type PositionAlertRequest,
+  type PositionEmitted,
+  type PositionEvent,
+  type PositionInput,
+  type PositionPhase,
+  positionMachine,
+} from '../../machines/position.ts';
+import type { PositionSnapshot } from '../../machines/positionReplay.ts';
+import { positionStateOf } from '../../machines/positionReplay.ts';
+import type { AlertSink } from '../broker/connectionActor.ts';
+import type { BeadWriter } from '../host/beadWriter.ts';
+import type { Logger } from '../logger.ts';
+import { appendDraft } from './flowDeps.ts';
+import type { OrderBook } from './orderBook.ts';
+import { factsOf, nextEvent } from './positionFacts.ts';
+import { SerialQueue } from './serialQueue.ts';
+
+/**
+ * One position's actor: drives the S3.3 machine with the broker's facts
+ * about its orders (from the order book), ticks and a person's close, and
+ * appends what the machine emits, in order, before any side effect that
+ * follows. The close itself (cancel the children, close at market) belongs
+ * to the flow, which is told through `onClosing` once the CLOSING bead is in.
+ */
+
+export interface PositionActorDeps {
+  writer: BeadWriter;
+  logger: Logger;
+  alerts: AlertSink;
+  book: OrderBook;
+  now(): number;
+  /** The CLOSING bead is in the log: cancel the bracket's children and close at market. */
+  onClosing(position: PositionActor, by: string): void;
+  /** The position has ended (CLOSED, REJECTED or CANCELLED). */
+  onEnded?(position: PositionActor): void;
+}
+
+/** A new position, or one rebuilt from its stream after a restart. */
+export type PositionStart = { input: PositionInput } | { snapshot: PositionSnapshot };
+
+function inputOf(s: PositionSnapshot): PositionInput {
+  const c = s.context;
+  return {
+    positionId: c.positionId,
+    intentId: c.intentId,
+    pair: c.pair,
+    side: c.side,
+    quantity: c.orderedQty,
+    plannedEntry: c.plannedEntry,
+    stop: c.stop,
+    target: c.target,
+    submittedAt: c.submittedAt,
+    timeScale: c.timeScale,
+  };
+}
+
+export class PositionActor {
+  readonly positionId: string;
+  readonly intentId: string;
+  private readonly actor: Actor<typeof positionMachine>;
+  private readonly queue: SerialQueue;
+  private firstBead = true;
+
+  constructor(
+    private readonly deps: PositionActorDeps,
+    start: PositionStart,
+  ) {
+    const restored = 'snapshot' in start;
+    // XState wants the input even when it restores; a restored machine does not read it.
+    this.actor = restored
+      ? createActor(positionMachine, {
+          snapshot: start.snapshot,
+          input: inputOf(start.snapshot),
+        })
+      : createActor(positionMachine, { input: start.input });
+    const context = this.actor.getSnapshot().context;
+    this.positionId = context.positionId;
+    this.intentId = context.intentId;
+    this.firstBead = !restored;
+    this.queue = new SerialQueue(deps.logger.child({ position: this.positionId }), `position ${this.positionId}`);
+    this.actor.on('*', (emitted: PositionEmitted) => void this.queue.run(() => this.perform(emitted)));
+  }
+
+  /** Starts the machine (a new one writes its SUBMITTED bead) and catches up with the facts already known. */
+  start(): void {
+    this.actor.start();
+    this.onFacts();
+  }
+
+  get snapshot(): PositionSnapshot {
+    return this.actor.getSnapshot();
+  }
+
+  get state(): PositionPhase {
+    return positionStateOf(this.snapshot);
+  }
+
+  get ended(): boolean {
+    return this.snapshot.status === 'done';
+  }
+
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  /** The order book changed for this position: tell the machine, one event at a time, until nothing is new. */
+  onFacts(): void {
+    for (let i = 0; i < 8 && !this.ended; i += 1) {
+      const s = this.snapshot;
+      const event = nextEvent(
+        {
+          phase: this.state,
+          awaitingAck: s.matches({ SUBMITTED: 'awaitingAck' }),
+          context: s.context,
+        },
+        factsOf(this.deps.book, this.positionId),
+        this.deps.now(),
+      );
+      if (event === undefined) return;
+      this.send(event);
+    }
+  }
+
+  tick(price: number): void {
+    if (!this.ended) this.actor.send({ type: 'TICK', price, at: this.deps.now() });
+  }
+
+  /** Time passes: a deadline whose timer was lost in a restart still turns into STALLED. */
+  clock(): void {
+    if (!this.ended) this.send({ type: 'CLOCK', at: this.deps.now() });
+  }
+
+  /** Reconciliation found the broker exactly as the log says: for a STALLED position, that is progress too. */
+  confirmedByBroker(): void {
+    this.send({ type: 'BROKER_CONFIRMED', at: this.deps.now() });
+    this.onFacts();
+  }
+
+  /** A person asked to close (their ORDER CANCEL_REQUESTED bead is in the log). */
+  closeRequested(by: string): boolean {
+    const before = this.state;
+    this.send({ type: 'CLOSE_REQUESTED', by, at: this.deps.now() });
+    if (before === this.state || this.state !== 'CLOSING') return false;
+    // After the CLOSING bead is in, and without holding up this mailbox: the close waits on broker facts that come through it.
+    void this.queue.run(() => {
+      this.deps.onClosing(this, by);
+    });
+    return true;
+  }
+
+  /** A close could not be carried out (refused by the guards, nothing to close with). */
+  closeFailed(reason: string, protectionWorking: boolean): void {
+    this.send({
+      type: 'CLOSE_FAILED',
+      reason,
+      protectionWorking,
+      at: this.deps.now(),
+    });
+  }
+
+  stop(): void {
+    this.actor.stop();
+  }
+
+  private send(event: PositionEvent): void {
+    if (this.ended) return;
+    this.actor.send(event);
+    if (this.ended) void this.queue.run(() => this.deps.onEnded?.(this));
+  }
+
+  private async perform(emitted: PositionEmitted): Promise<void> {
+    if (emitted.type === 'alert') return this.alert(emitted);
+    // The first bead of a new position claims its stream: a second start for the same position cannot write a second story.
+    const expected = this.firstBead ? 'no_stream' : 'any';
+    this.firstBead = false;
+    await appendDraft(this.deps.writer, emitted.draft, emitted.at, expected);
+  }
+
+  private async alert(a: PositionAlertRequest): Promise<void> {
+    this.deps.logger.warn({ position: this.positionId, alert: a.alertType }, a.message);
+    await this.deps.alerts.raise({
+      type: a.alertType,
+      message: a.message,
+      dedupeKey: a.dedupeKey,
+      correlationId: a.correlationId,
+    });
+  }
+}

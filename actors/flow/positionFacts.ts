@@ -1,0 +1,131 @@
+import type { ExitReason, PositionContext, PositionEvent, PositionPhase } from '../../machines/position.ts';
+import { ENDED_STATUSES, type OrderBook, type OrderRecord } from './orderBook.ts';
+
+/**
+ * What the broker has said about one position's orders, and the one machine
+ * event that says it next. The position actor asks again after every fact
+ * until nothing is left to say, so facts may arrive in any order (a child's
+ * "working" before the entry's fill, a fill recovered after a restart) and
+ * the machine still hears them in the order of its own diagram.
+ */
+
+interface Executed {
+  filled: number;
+  avgPrice: number | undefined;
+}
+
+export interface PositionFacts {
+  entry?: OrderRecord & Executed;
+  stop?: OrderRecord & Executed;
+  target?: OrderRecord & Executed;
+  closes: (OrderRecord & Executed)[];
+  exit: {
+    filled: number;
+    avgPrice: number | undefined;
+    by: ExitReason | undefined;
+  };
+}
+
+const EXIT_BY: Record<string, ExitReason> = {
+  STOP: 'STOP',
+  TARGET: 'TARGET',
+  CLOSE: 'MANUAL',
+  FLATTEN: 'FLATTEN',
+};
+
+export function factsOf(book: OrderBook, positionId: string): PositionFacts {
+  const orders = book.ordersOf(positionId).map((o) => ({ ...o, ...book.executed(o) }));
+  const one = (role: string) => orders.find((o) => o.role === role);
+  const exits = orders.filter((o) => o.role !== 'ENTRY' && o.filled > 0);
+  const filled = exits.reduce((s, o) => s + o.filled, 0);
+  const value = exits.reduce((s, o) => s + o.filled * (o.avgPrice ?? 0), 0);
+  // The exit that did most of the work names the exit; a stop or target that filled wins over a partial close.
+  const main = [...exits].sort((a, b) => b.filled - a.filled)[0];
+  const facts: PositionFacts = {
+    closes: orders.filter((o) => o.role === 'CLOSE' || o.role === 'FLATTEN'),
+    exit: {
+      filled,
+      avgPrice: filled > 0 ? value / filled : undefined,
+      by: main ? EXIT_BY[main.role] : undefined,
+    },
+  };
+  const entry = one('ENTRY');
+  const stop = one('STOP');
+  const target = one('TARGET');
+  if (entry) facts.entry = entry;
+  if (stop) facts.stop = stop;
+  if (target) facts.target = target;
+  return facts;
+}
+
+const ended = (o: OrderRecord | undefined) =>
+  o !== undefined && (o.rejected !== undefined || o.abandoned !== undefined || (o.status !== undefined && ENDED_STATUSES.has(o.status)));
+const working = (o: OrderRecord | undefined) => o !== undefined && o.status === 'Submitted' && o.rejected === undefined;
+const failedUnfilled = (o: (OrderRecord & Executed) | undefined) => o !== undefined && o.filled === 0 && ended(o);
+
+export interface MachineView {
+  phase: PositionPhase;
+  /** SUBMITTED's sub-state: the entry not yet acknowledged. */
+  awaitingAck: boolean;
+  context: Pick<PositionContext, 'filledQty' | 'exitQty' | 'stalledFrom' | 'orderedQty'>;
+}
+
+/** The true state a STALLED position stands for: the same facts move it as they would that state. */
+function effectivePhase(m: MachineView): PositionPhase {
+  return m.phase === 'STALLED' ? (m.context.stalledFrom ?? 'SUBMITTED') : m.phase;
+}
+
+export function protectionWorking(f: PositionFacts): boolean {
+  return working(f.stop) && working(f.target);
+}
+
+export function nextEvent(m: MachineView, f: PositionFacts, at: number): PositionEvent | undefined {
+  const phase = effectivePhase(m);
+  const c = m.context;
+  const entry = f.entry;
+  if (phase === 'SUBMITTED' || phase === 'PARTIAL') {
+    if (entry === undefined) return undefined;
+    if (entry.rejected && entry.filled === 0 && c.filledQty === 0) return { type: 'ENTRY_REJECTED', reason: entry.rejected.reason, at };
+    if (entry.filled > c.filledQty)
+      return {
+        type: 'ENTRY_FILLED',
+        filled: entry.filled,
+        avgPrice: entry.avgPrice ?? 0,
+        at,
+      };
+    if (ended(entry) && entry.status !== 'Filled') {
+      const reason = entry.rejected?.reason ?? entry.abandoned ?? `the broker reports the entry ${entry.status ?? 'ended'}`;
+      return entry.rejected && c.filledQty === 0 ? { type: 'ENTRY_REJECTED', reason, at } : { type: 'ENTRY_CANCELLED', reason, at };
+    }
+    if ((m.awaitingAck || m.phase === 'STALLED') && phase === 'SUBMITTED' && entry.acknowledged) return { type: 'ENTRY_ACKNOWLEDGED', at };
+    return undefined;
+  }
+  if (f.exit.filled > c.exitQty && f.exit.by !== undefined) {
+    return {
+      type: 'EXIT_FILLED',
+      filled: f.exit.filled,
+      avgPrice: f.exit.avgPrice ?? 0,
+      by: f.exit.by,
+      at,
+    };
+  }
+  if (phase === 'FILLED' && protectionWorking(f)) return { type: 'PROTECTION_WORKING', at };
+  if (phase === 'MANAGED' && f.exit.filled === 0 && (failedUnfilled(f.stop) || failedUnfilled(f.target))) {
+    return {
+      type: 'PROTECTION_LOST',
+      reason: `the ${failedUnfilled(f.stop) ? 'stop' : 'target'} is no longer working at the broker`,
+      at,
+    };
+  }
+  const lastClose = f.closes[f.closes.length - 1];
+  if (phase === 'CLOSING' && failedUnfilled(lastClose)) {
+    const why = lastClose?.rejected?.reason ?? lastClose?.abandoned ?? `the close order ended ${lastClose?.status ?? ''}`;
+    return {
+      type: 'CLOSE_FAILED',
+      reason: why,
+      protectionWorking: protectionWorking(f),
+      at,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import type { BeadDraft } from '../../beads/index.ts';
+import { type SubmitPorts, type SubmitRequest, type SubmitResult, submitGuarded } from '../broker/submitGuards.ts';
+import type { ApprovalTokens } from '../broker/tokens.ts';
+import type { FlowDeps } from './flowDeps.ts';
+import type { OrderRouter } from './orderRouter.ts';
+
+/**
+ * Every order the flow sends goes through the S4.1 guard chain here: entries
+ * with a person's T2 token, exits (a close) without one. Each write-ahead
+ * ORDER bead is folded into the order book as soon as it is in the log, so
+ * the broker's first answer about the order already has a home. What the
+ * chain asks for on a refusal (an alert, the kill flag) is passed on.
+ */
+export class Submitter {
+  constructor(
+    private readonly deps: FlowDeps,
+    private readonly tokens: Pick<ApprovalTokens, 'redeem'>,
+    private readonly router: OrderRouter,
+    /** Test-only: how long to wait between the write-ahead beads and the send (PHOENIX_TEST_PAUSE_BEFORE_SEND_MS). */
+    private readonly pauseBeforeSendMs = 0,
+  ) {}
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const result = await submitGuarded(request, this.ports());
+    if (result.outcome === 'REFUSED') await this.passOn(result);
+    return result;
+  }
+
+  private ports(): SubmitPorts {
+    const { broker, writer, killSwitch } = this.deps;
+    const base = broker.submitPorts();
+    let paused = false;
+    return {
+      ...base,
+      killFlag: () => killSwitch.flag(),
+      tokens: this.tokens,
+      appendWriteAhead: async (draft: BeadDraft) => {
+        // As the broker's own port does: an id in a write-ahead bead is used, whatever happens next.
+        if (draft.bead_type === 'ORDER' && draft.data.order_id !== undefined) broker.connector.orderIds.markUsed(draft.data.order_id);
+        const written = await writer.write(draft);
+        for (const bead of written.beads) this.router.applyAndNotify(bead);
+        return written;
+      },
+      send: async (ticket) => {
+        if (!paused && this.pauseBeforeSendMs > 0) {
+          paused = true;
+          this.deps.logger.warn({ ms: this.pauseBeforeSendMs }, 'PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: pausing between the write-ahead and the send (test hook)');
+          await new Promise((r) => setTimeout(r, this.pauseBeforeSendMs));
+        }
+        await base.send(ticket);
+      },
+    };
+  }
+
+  private async passOn(result: Extract<SubmitResult, { outcome: 'REFUSED' }>): Promise<void> {
+    const { alerts, killSwitch, logger } = this.deps;
+    logger.warn({ step: result.step }, `order refused by the guard chain: ${result.reason}`);
+    if (result.alert) {
+      const a = result.alert;
+      await alerts
+        .raise({
+          type: a.alertType,
+          message: a.message,
+          dedupeKey: a.dedupeKey,
+          correlationId: a.correlationId,
+        })
+        .catch((err: Error) => logger.error({ err: err.message }, 'could not raise the guard alert'));
+    }
+    if (result.killFlag) await killSwitch.request(result.killFlag).catch((err: Error) => logger.error({ err: err.message }, 'could not set the kill flag'));
+  }
+}
