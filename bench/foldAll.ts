@@ -1,3 +1,9 @@
+import type { Bead } from '../beads/index.ts';
+import { emptyApprovalsView, foldApprovals } from '../projections/approvals.ts';
+import { emptyAutopsySummary, foldAutopsy } from '../projections/autopsy.ts';
+import { applyBead, initialDashboard, noteCorrupt } from '../projections/dashboardModel.ts';
+import { emptyIntentsView, foldIntents } from '../projections/intents.ts';
+import { emptySemanticView, foldSemantic } from '../projections/semanticChecks.ts';
 import type { LogEntry, LogPosition } from '../store/port.ts';
 
 /**
@@ -34,12 +40,28 @@ export const logCensus: Projection<LogCensus> = {
   },
 };
 
+/** A projection over beads only: unreadable records are the census's and the dashboard's business. */
+function beadFold<S>(name: string, init: () => S, fold: (state: S, bead: Bead) => S): Projection<S> {
+  return { name, init, apply: (state, entry) => (entry.kind === 'bead' ? fold(state, entry.bead) : state) };
+}
+
 /**
- * Every projection a replay folds through (B2: "all projections").
- * HOOK: when projections/ lands, add each one here (or import its registry);
- * B2 and B5 then measure the real set with no other change.
+ * Every projection a replay folds through (B2: "all projections"). A new
+ * projection is added here, and B2 measures it with no other change.
  */
-export const ALL_PROJECTIONS: readonly Projection<unknown>[] = [logCensus];
+export const ALL_PROJECTIONS: readonly Projection<unknown>[] = [
+  logCensus,
+  {
+    name: 'dashboard',
+    init: () => initialDashboard(),
+    apply: (model: ReturnType<typeof initialDashboard>, entry: LogEntry) =>
+      entry.kind === 'bead' ? applyBead(model, entry.bead, entry.position) : noteCorrupt(model, entry.position, entry.reason),
+  } as Projection<unknown>,
+  beadFold('semantic', emptySemanticView, foldSemantic) as Projection<unknown>,
+  beadFold('intents', emptyIntentsView, foldIntents) as Projection<unknown>,
+  beadFold('approvals', emptyApprovalsView, foldApprovals) as Projection<unknown>,
+  beadFold('autopsy', emptyAutopsySummary, foldAutopsy) as Projection<unknown>,
+];
 
 export interface FoldResult {
   entries: number;

@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { benchAppend } from './b1Append.ts';
 import { benchReplay } from './b2Replay.ts';
+import { benchHeartbeat } from './b6Heartbeat.ts';
 import { type Measure, renderTable, toRow } from './table.ts';
 
 /**
  * `npm run bench` (S13): runs every benchmark in a temp dir, prints the
- * table, and leaves nothing behind. Add B3..B7 to BENCHMARKS.
+ * table, and leaves nothing behind. Each benchmark is one entry in BENCHMARKS.
  */
 const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B1', run: benchAppend },
   { id: 'B2', run: benchReplay },
+  { id: 'B6', run: benchHeartbeat },
 ];
 
 /** The filesystem the temp dir lives on: fsync cost, and so B1, depends on it. */
