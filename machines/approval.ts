@@ -1,5 +1,14 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import { type BeadData, type BeadDraft, streams } from '../beads/index.ts';
+import {
+  anchorCheckedBead,
+  conflictBead,
+  conflictReason,
+  evidenceShownBead,
+  receivedBead,
+  rejectedBead,
+  tokenEndBead,
+  tokenIssuedBead,
+} from './approvalBeads.ts';
 import {
   type ApprovalCommand,
   type ApprovalContext,
@@ -9,13 +18,11 @@ import {
   type ApprovalRefusal,
   DEFAULT_STALE_GATE_MS,
   DEFAULT_TOKEN_TTL_MS,
-  describeAge,
   FUTURE_ANCHOR_TOLERANCE_MS,
   isStaleAt,
   staleAt,
   tokenExpiryFor,
 } from './approvalVocabulary.ts';
-import type { BeadEmitted } from './types.ts';
 
 export * from './approvalVocabulary.ts';
 
@@ -29,28 +36,6 @@ export * from './approvalVocabulary.ts';
  * a named delay turns the approval into STATE_CONFLICT the moment the anchor
  * goes stale, so a person who waits too long blocks nothing but the order.
  */
-
-type ApprovalFields = Omit<BeadData<'APPROVAL'>, 'intent_id'>;
-
-function approvalBead(context: ApprovalContext, data: ApprovalFields, causation?: string): BeadEmitted {
-  const draft: BeadDraft = {
-    bead_type: 'APPROVAL',
-    stream: streams.approval(context.intentId),
-    correlation_id: context.intentId,
-    data: { intent_id: context.intentId, ...data },
-    ...(causation === undefined ? {} : { causation_id: causation }),
-  };
-  return { type: 'bead', draft, at: context.lastAt };
-}
-
-const ageSeconds = (context: ApprovalContext) => Math.max(0, context.lastAt - context.anchorAt) / 1000;
-
-/** Why the anchor is not fresh at the machine's current time, in words. */
-function conflictReason(context: ApprovalContext): string {
-  const ahead = context.anchorAt - context.lastAt;
-  if (ahead > FUTURE_ANCHOR_TOLERANCE_MS) return `the anchor (created_at) is ${describeAge(ahead)} in the future: not believed`;
-  return `the anchor is stale: ${describeAge(context.lastAt - context.anchorAt)} old, the gate is ${describeAge(context.staleGateMs)}`;
-}
 
 const eventAt = (event: ApprovalEvent) => ('at' in event ? event.at : undefined);
 
@@ -121,61 +106,15 @@ export const approvalMachine = setup({
         event.type === 'TOKEN_MINTED' ? { tokenId: event.tokenId, expiresAt: event.expiresAt, decisionBeadId: event.decisionBeadId } : null,
     }),
 
-    recordReceived: emit(({ context }) =>
-      approvalBead(context, {
-        event: 'RECEIVED',
-        content_hash: context.contentHash,
-        // The stream carries its own limits, so a replay needs nothing but the stream.
-        evidence: { intent: context.intent, stale_gate_ms: context.staleGateMs, token_ttl_ms: context.tokenTtlMs },
-      }),
-    ),
-    recordAnchorFresh: emit(({ context }) => approvalBead(context, { event: 'ANCHOR_CHECKED', verdict: 'FRESH', anchor_age_s: ageSeconds(context) })),
-    recordAnchorStale: emit(({ context }) =>
-      approvalBead(context, { event: 'ANCHOR_CHECKED', verdict: 'STALE', anchor_age_s: ageSeconds(context), reason: conflictReason(context) }),
-    ),
-    recordConflict: emit(({ context }) =>
-      approvalBead(context, {
-        event: 'STATE_CONFLICT',
-        verdict: 'STALE',
-        anchor_age_s: ageSeconds(context),
-        reason: context.endReason ?? conflictReason(context),
-        ...(context.token ? { token_id: context.token.tokenId } : {}),
-      }),
-    ),
-    recordEvidenceShown: emit(({ context }) =>
-      approvalBead(context, {
-        event: 'EVIDENCE_SHOWN',
-        content_hash: context.contentHash,
-        anchor_age_s: ageSeconds(context),
-        ...(context.evidence ? { evidence: context.evidence } : {}),
-      }),
-    ),
-    recordRejected: emit(({ context }) =>
-      approvalBead(context, {
-        event: 'REJECTED',
-        reason: context.endReason ?? 'rejected',
-        ...(context.decision?.decision === 'REJECT' ? { decided_by: context.decision.decidedBy, channel: context.decision.channel } : {}),
-      }),
-    ),
-    recordTokenIssued: emit(({ context }) =>
-      approvalBead(
-        context,
-        {
-          event: 'TOKEN_ISSUED',
-          token_id: context.token?.tokenId ?? '',
-          expires_at: new Date(context.token?.expiresAt ?? 0).toISOString(),
-          content_hash: context.contentHash,
-          ...(context.decision ? { decided_by: context.decision.decidedBy, channel: context.decision.channel } : {}),
-        },
-        context.token?.decisionBeadId,
-      ),
-    ),
-    recordConsumed: emit(({ context }) =>
-      approvalBead(context, { event: 'CONSUMED', token_id: context.token?.tokenId ?? '', reason: context.endReason ?? '' }),
-    ),
-    recordExpired: emit(({ context }) =>
-      approvalBead(context, { event: 'EXPIRED', token_id: context.token?.tokenId ?? '', reason: context.endReason ?? '' }),
-    ),
+    recordReceived: emit(({ context }) => receivedBead(context)),
+    recordAnchorFresh: emit(({ context }) => anchorCheckedBead(context, 'FRESH')),
+    recordAnchorStale: emit(({ context }) => anchorCheckedBead(context, 'STALE')),
+    recordConflict: emit(({ context }) => conflictBead(context)),
+    recordEvidenceShown: emit(({ context }) => evidenceShownBead(context)),
+    recordRejected: emit(({ context }) => rejectedBead(context)),
+    recordTokenIssued: emit(({ context }) => tokenIssuedBead(context)),
+    recordConsumed: emit(({ context }) => tokenEndBead(context, 'CONSUMED')),
+    recordExpired: emit(({ context }) => tokenEndBead(context, 'EXPIRED')),
 
     requestEvidence: emit(({ context }): ApprovalCommand => ({ type: 'command', command: 'gather-evidence', intentId: context.intentId })),
     requestToken: emit(({ context }): ApprovalCommand => ({
