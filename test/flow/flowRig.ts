@@ -94,7 +94,7 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
     for await (const e of log.readAll()) if (e.kind === 'bead') out.push(e.bead);
     return out;
   };
-  const ofType = async <T extends BeadType>(type: T) => (await beads()).filter((b): b is BeadOf<T> => b.bead_type === type);
+  const ofType = async <T extends BeadType>(type: T): Promise<BeadOf<T>[]> => (await beads()).filter((b) => b.bead_type === type) as unknown as BeadOf<T>[];
   return {
     config,
     log,
@@ -104,8 +104,8 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
     killRequests,
     beads,
     ofType,
-    async waitForBead(type, match, what, timeoutMs = 10_000) {
-      let found: BeadOf<typeof type> | undefined;
+    async waitForBead<T extends BeadType>(type: T, match: (b: BeadOf<T>) => boolean, what: string, timeoutMs = 10_000): Promise<BeadOf<T>> {
+      let found: BeadOf<T> | undefined;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         found = (await ofType(type)).find(match);
