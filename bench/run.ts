@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { benchAppend } from './b1Append.ts';
 import { benchReplay } from './b2Replay.ts';
+import { benchOrderPath } from './b3OrderPath.ts';
+import { benchDetection } from './b4Detection.ts';
 import { benchHeartbeat } from './b6Heartbeat.ts';
 import { type Measure, renderTable, toRow } from './table.ts';
 
@@ -14,6 +16,8 @@ import { type Measure, renderTable, toRow } from './table.ts';
 const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B1', run: benchAppend },
   { id: 'B2', run: benchReplay },
+  { id: 'B3', run: benchOrderPath },
+  { id: 'B4', run: benchDetection },
   { id: 'B6', run: benchHeartbeat },
 ];
 

@@ -98,7 +98,9 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   const notify = createNotify(config, log, logger);
   await notify.notifier.start();
   if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });
-  await notify.bot?.start();
+  // Telegram being down must never hold up the broker: the bot keeps trying in
+  // the background while alerts queue in the outbox (RB-006).
+  void notify.bot?.start().catch((err: Error) => logger.error({ err: err.message }, 'telegram bot did not start'));
 
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, ...(brokerHooks ? { hooks: brokerHooks } : {}) });
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));

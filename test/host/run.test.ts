@@ -64,6 +64,25 @@ describe('phoenix run', () => {
     expect((await host.done).code).toBe(0);
   });
 
+  it('connects its broker and runs even when the Telegram Bot API is unreachable at start (RB-006)', async () => {
+    const env = {
+      PHOENIX_HOME: home,
+      LOG_LEVEL: 'warn',
+      TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef',
+      TELEGRAM_CHAT_ID: '42',
+      TELEGRAM_ALLOWED_USER_IDS: '7',
+      // Nothing listens on port 9 (discard) here: every Bot API call is refused.
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+    };
+    const host = startPhoenix(['run'], env);
+    await host.waitForOutput(/running in MOCK mode/);
+    for (let i = 0; i < 200 && !(await kindsIn(home)).includes('IBKR_SESSION:CONNECT'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await kindsIn(home)).toContain('IBKR_SESSION:CONNECT');
+    host.child.kill('SIGTERM');
+    expect((await host.done).code).toBe(0);
+    expect(host.stderr()).not.toContain('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef');
+  });
+
   it('takes over the lease of a host killed with SIGKILL, and says so in a bead', async () => {
     const first = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
     await first.waitForOutput(/running in MOCK mode/);
