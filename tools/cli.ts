@@ -4,12 +4,16 @@ import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } 
 import { approveCommand } from './commands/approve.ts';
 import { configCommand } from './commands/configCheck.ts';
 import { gatesCommand } from './commands/gates.ts';
+import { drillCommand } from './commands/drill.ts';
 import { gatewaySimCommand } from './commands/gatewaySim.ts';
+import { haltCommand } from './commands/halt.ts';
 import { mockCseCommand } from './commands/mockCse.ts';
 import { queryCommand } from './commands/query.ts';
 import { rejectCommand } from './commands/reject.ts';
 import { replayCommand } from './commands/replay.ts';
+import { resumeCommand } from './commands/resume.ts';
 import { runCommand } from './commands/run.ts';
+import { statusCommand } from './commands/status.ts';
 import { telegramTestCommand } from './commands/telegramTest.ts';
 import { watchdogCommand } from './commands/watchdog.ts';
 
@@ -26,6 +30,10 @@ export const COMMANDS: Command[] = [
   gatesCommand,
   configCommand,
   gatewaySimCommand,
+  statusCommand,
+  haltCommand,
+  resumeCommand,
+  drillCommand,
 ];
 
 function usage(): string {
