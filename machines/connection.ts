@@ -39,7 +39,9 @@ function sessionBead(context: ConnectionContext, fields: SessionFields, at?: num
 }
 
 function alert(context: ConnectionContext, alertType: AlertRequest['alertType'], message: string): AlertRequest {
-  return { type: 'alert', alertType, message, dedupeKey: `${alertType}:${context.host}`, correlationId: correlationOf(context) };
+  // A restoration is the RESOLVED notice of the loss, so it must carry the loss's dedupe key.
+  const keyType = alertType === 'CONNECTION_RESTORED' ? 'CONNECTION_LOST' : alertType;
+  return { type: 'alert', alertType, message, dedupeKey: `${keyType}:${context.host}`, correlationId: correlationOf(context) };
 }
 
 /** Why an attempt ended; a delayed (timeout) event carries no reason of its own. */

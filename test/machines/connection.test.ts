@@ -132,6 +132,8 @@ describe('connection machine: given beads, when an event, then beads', () => {
     ]);
     expect(commands(emitted)).toContainEqual({ type: 'command', command: 'resync', since: T0 + 1_000 });
     expect(commands(emitted)).toContainEqual({ type: 'command', command: 'reconcile', trigger: 'RECONNECT' });
+    // The restoration is the loss's RESOLVED notice, so the notifier pairs them by the loss's key.
+    expect(emitted.find((e) => e.type === 'alert')).toMatchObject({ alertType: 'CONNECTION_RESTORED', dedupeKey: 'CONNECTION_LOST:h1' });
   });
 
   it('goes to GUARD_FAILED, final, when startup validation fails, and says why', () => {
