@@ -16,6 +16,8 @@ import { type KillSwitch, startKillSwitch } from '../killswitch/killSwitchActor.
 import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
 import { systemTimers } from '../timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
+import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
+import { startTradeFlow, type TradeFlow } from '../flow/tradeFlow.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
 import { BeadWriter } from './beadWriter.ts';
 import { createNotify } from './notifyWiring.ts';
@@ -47,6 +49,8 @@ export interface RunningHost {
   /** Executes the halt requests that reach the host through the log. */
   halts: HostHalts;
   submitPorts(): HostSubmitPorts;
+  /** The trade flow (S5): intents, approvals, positions, reconciliation, crash recovery. */
+  flow: TradeFlow;
   /** The dashboard's address, when it could bind. */
   dashboardUrl?: string;
   /** Resolves with a reason if the host must stop on its own (for example it lost the lease). */
@@ -102,7 +106,8 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   // the background while alerts queue in the outbox (RB-006).
   void notify.bot?.start().catch((err: Error) => logger.error({ err: err.message }, 'telegram bot did not start'));
 
-  const broker = await startBroker({ config, writer, clock, logger, runId: correlation, ...(brokerHooks ? { hooks: brokerHooks } : {}) });
+  const flowHooks = flowBrokerHooks(brokerHooks);
+  const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks });
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
   const submitPorts = (): HostSubmitPorts => ({ ...broker.submitPorts(), killFlag: () => killSwitch.killFlag() });
   const halts = followHostHalts({
@@ -120,6 +125,21 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
       submitPorts: () => ({ ...submitPorts(), tokens: NO_TOKENS }),
     }),
   });
+
+  const flow = await startTradeFlow({
+    config,
+    writer,
+    clock,
+    logger,
+    broker,
+    alerts,
+    killSwitch: killSwitchPortOf(killSwitch),
+    pauseBeforeSendMs: config.PHOENIX_TEST_PAUSE_BEFORE_SEND_MS,
+  }).catch((err: Error) => {
+    flowHooks.attach(undefined);
+    throw err;
+  });
+  flowHooks.attach(flow);
 
   // S2: the lease is renewed with every heartbeat, so a hung host lets it lapse
   // and a restarted one can take over. The heartbeat's timers keep the process alive.
@@ -147,6 +167,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
     killSwitch,
     halts,
     submitPorts,
+    flow,
     dashboardUrl: dashboard?.url,
     fatal,
     async stop(reason = 'signal') {
@@ -154,6 +175,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
       stopped = true;
       await monitor.stop();
       await following.stop();
+      await flow.stop().catch((err: Error) => logger.error({ err: err.message }, 'trade flow did not stop cleanly'));
       await halts.stop();
       killSwitch.stop();
       await broker.stop().catch((err: Error) => logger.error({ err: err.message }, 'broker did not stop cleanly'));
