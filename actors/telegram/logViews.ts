@@ -1,9 +1,15 @@
-import { applyBead, initialDashboard, noteCorrupt } from '../../projections/dashboardModel.ts';
+import { fileURLToPath } from 'node:url';
+import { applyBead, initialDashboard, noteCorrupt, withGates } from '../../projections/dashboardModel.ts';
 import { type DashboardView, dashboardView } from '../../projections/dashboardView.ts';
+import { dashboardGateStatuses, foldGates, gateResults, initialGates } from '../../projections/gates.ts';
 import { ConnectionGapFold, HeartbeatGapFold } from '../../projections/gaps.ts';
 import { connectionGapsText, heartbeatGapsText } from '../../projections/healthReport.ts';
 import type { EventLog } from '../../store/port.ts';
 import type { Config } from '../config/load.ts';
+import { readRunbooks } from '../dashboard/runbooks.ts';
+import { RUNBOOKS } from '../notify/alertTypes.ts';
+
+const RUNBOOKS_DIR = fileURLToPath(new URL('../../runbooks', import.meta.url));
 
 /**
  * Views read on demand from the log through the same pure folds the web
@@ -16,12 +22,21 @@ export function heartbeatGapMs(config: Pick<Config, 'HEARTBEAT_INTERVAL_S' | 'HE
   return (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE;
 }
 
+/** The dashboard view with the S11 gates filled in by the gates projection (and the runbooks folder it needs). */
 export async function readDashboardView(log: EventLog, nowMs: number, gapMs: number): Promise<DashboardView> {
   let model = initialDashboard({ heartbeatGapMs: gapMs });
+  const gates = initialGates();
   for await (const entry of log.readAll()) {
-    model = entry.kind === 'bead' ? applyBead(model, entry.bead, entry.position) : noteCorrupt(model, entry.position, entry.reason);
+    if (entry.kind === 'bead') {
+      model = applyBead(model, entry.bead, entry.position);
+      foldGates(gates, entry.bead);
+    } else {
+      model = noteCorrupt(model, entry.position, entry.reason);
+    }
   }
-  return dashboardView(model, nowMs);
+  const present = (await readRunbooks(RUNBOOKS_DIR)).filter((r) => r.info.problem === undefined).map((r) => r.info.id);
+  const results = gateResults(gates, { runbooks: { expected: Object.keys(RUNBOOKS), present } });
+  return dashboardView(withGates(model, dashboardGateStatuses(results)), nowMs);
 }
 
 const HOUR = 3_600_000;

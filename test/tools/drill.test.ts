@@ -45,6 +45,10 @@ describe('phoenix drill', () => {
     expect(finished!.resolution_ms).toBeGreaterThan(0);
     // The drill's halt ran on a scratch log: the desk's kill flag and halt streams are untouched.
     expect(all.filter((b) => b.bead_type === 'KILL_FLAG' || b.bead_type === 'HALT')).toEqual([]);
+    // Gate P1-5 counts it.
+    const status = await runCli(['status'], env());
+    expect(status.stdout).toMatch(/P1-5 RUNBOOKS_COMPLETE: PASS — all \d+ runbooks present; an RB-004 drill PASSED/);
+    expect(status.stdout).toMatch(/Kill flag: ARMED/);
   }, 60_000);
 
   it('refuses an unknown runbook id with exit 2 and says which drills exist', async () => {
