@@ -2,6 +2,7 @@ import { ConfigError } from '../actors/config/load.ts';
 import { DotenvError } from '../actors/config/dotenv.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } from './command.ts';
 import { approveCommand } from './commands/approve.ts';
+import { closeCommand } from './commands/close.ts';
 import { configCommand } from './commands/configCheck.ts';
 import { gatesCommand } from './commands/gates.ts';
 import { drillCommand } from './commands/drill.ts';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   approveCommand,
   rejectCommand,
   gatesCommand,
+  closeCommand,
   configCommand,
   gatewaySimCommand,
   statusCommand,
