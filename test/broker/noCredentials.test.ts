@@ -44,7 +44,7 @@ const RULES: { what: string; re: RegExp; allowed?: (match: RegExpExecArray) => b
 ];
 
 /** Findings in one file's text; `envFile` turns on the KEY=value rule, which only means something in a .env file. */
-export function scanText(file: string, text: string, envFile: boolean): Finding[] {
+function scanText(file: string, text: string, envFile: boolean): Finding[] {
   const out: Finding[] = [];
   for (const rule of RULES) {
     if (rule.what === 'secret assigned a value' && !envFile) continue;

@@ -18,7 +18,10 @@ describe('host monitor (what the host wires)', () => {
     const log = new MemoryEventLog();
     const writer = new BeadWriter({ log, clock: time, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode });
     let beats = 0;
-    const monitor = startHostMonitor({ config, writer, clock: time, timers: time, random: seededRandom(5), logger: silentLogger, ibkrConnected: () => true, onBeat: () => void (beats += 1) });
+    const monitor = startHostMonitor({ config, writer, clock: time, timers: time, random: seededRandom(5), logger: silentLogger, ibkrConnected: () => true, onBeat: () => {
+        beats += 1;
+      },
+    });
     let brokerUp = true;
     monitor.registry.register('broker', () => brokerUp);
     monitor.apply(
