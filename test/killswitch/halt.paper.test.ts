@@ -123,20 +123,25 @@ describe('phoenix halt in paper mode against the simulator', () => {
     await log.close();
   }, 120_000);
 
-  it('with the host down: phoenix halt connects with its own client id and cancels every working order itself', async () => {
+  it('with the host down: phoenix halt --flatten connects with its own client id, cancels every working order and closes the position itself', async () => {
     const desk = createConnector({ config: loadConfig(env(73)), clock: systemClock, logger: silentLogger, highestOrderId: 600 });
     expect((await desk.connect()).ok).toBe(true);
     const refs = ['down-w1', 'down-w2'];
     for (const ref of refs) await desk.placeOrder(resting(desk.orderIds.allocate(1)[0]!, ref));
     await expect.poll(() => workingAtSim(refs), { timeout: 10_000 }).toBe(2);
+    await desk.placeOrder(resting(desk.orderIds.allocate(1)[0]!, 'down-open', { pair: 'GBPUSD', orderType: 'MKT', limitPrice: undefined, quantity: 2_000 }));
+    const gbp = async () => (await sim.state()).positions.find((p) => p.pair === 'GBPUSD')?.position;
+    await expect.poll(gbp, { timeout: 10_000 }).toBe(2_000);
     // The simulator is shared: whatever else still works there (the last test's entry) is cancelled too.
     const working = (await sim.state()).orders.filter((o) => o.status === 'Submitted').length;
 
-    const halted = await runCli(['halt', '--reason', 'host is down', '--as', 'bob'], env(73));
+    const halted = await runCli(['halt', '--flatten', '--reason', 'host is down', '--as', 'bob'], env(73));
     expect(halted.code).toBe(0);
     expect(halted.stdout).toMatch(/no live host holds the log \(no host has ever held this log\)/);
     expect(halted.stdout).toMatch(/connecting to the gateway at 127\.0\.0\.1:\d+ \(PAPER\) with client id 1073 \(IBKR_CLIENT_ID \+ 1000\)/);
     expect(halted.stdout).toContain(`${working} working order(s) cancelled`);
+    expect(halted.stdout).toMatch(/1 position\(s\) closed at market \(\+\d+ ms\): closed GBPUSD 2000/);
+    expect(await gbp()).toBe(0);
     const orders = (await sim.state()).orders;
     expect(orders.filter((o) => refs.includes(o.orderRef)).map((o) => o.status)).toEqual(['Cancelled', 'Cancelled']);
     expect(orders.filter((o) => o.status === 'Submitted' || o.status === 'PreSubmitted')).toEqual([]);
@@ -149,9 +154,14 @@ describe('phoenix halt in paper mode against the simulator', () => {
     expect(halts(beads).map((s) => [s.step, s.count])).toEqual([
       ['STARTED', undefined],
       ['ORDERS_CANCELLED', working],
+      ['POSITIONS_FLATTENED', 1],
       ['COMPLETED', working],
     ]);
+    // The closing order went through the submit chain (write-ahead first) and its fill is on the log.
+    const flatten = beads.find((b) => b.bead_type === 'ORDER' && b.data.role === 'FLATTEN');
+    expect(flatten?.bead_type === 'ORDER' && [flatten.data.action, flatten.data.quantity, flatten.data.pair]).toEqual(['SELL', 2_000, 'GBPUSD']);
+    expect(beads.some((b) => b.bead_type === 'FILL' && b.stream === flatten?.stream && b.data.side === 'SELL')).toBe(true);
     expect(halts(beads)[0]!.detail).toMatch(/^direct:/);
-    expect(beads.filter((b) => b.bead_type === 'HALT' || b.bead_type === 'KILL_FLAG').every((b) => b.host_id === 'paper-host-cli')).toBe(true);
+    expect(beads.filter((b) => b.bead_type === 'HALT' || b.bead_type === 'KILL_FLAG' || b.bead_type === 'FILL').every((b) => b.host_id === 'paper-host-cli')).toBe(true);
   }, 60_000);
 });
