@@ -32,6 +32,12 @@ export interface PaperDesk {
   waitForBead<T extends BeadType>(type: T, match: (b: BeadOf<T>) => boolean, what: string, timeoutMs?: number): Promise<BeadOf<T>>;
   response(): Promise<string>;
   waitForResponse(pattern: RegExp, what: string, timeoutMs?: number): Promise<string>;
+  /**
+   * One whole paper round trip for `id` on a running host: READY intent,
+   * evidence, approve, MANAGED, the target hit by steering the price, the
+   * AUTOPSY; the price is put back afterwards for the next trip.
+   */
+  roundTrip(id: string): Promise<BeadOf<'AUTOPSY'>>;
   /** Every sim order for a position, by its orderRef prefix. */
   simOrders(positionId: string): Promise<{ orderId: number; orderRef: string; status: string }[]>;
   close(): Promise<void>;
@@ -119,6 +125,18 @@ export async function openPaperDesk(o: DeskOptions = {}): Promise<PaperDesk> {
         const text = await response();
         return pattern.test(text) ? text : undefined;
       }, what, timeoutMs),
+    async roundTrip(id) {
+      await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
+      await desk.readyIntent(id);
+      await desk.waitForBead('APPROVAL', (b) => b.data.intent_id === id && b.data.event === 'EVIDENCE_SHOWN', `evidence for ${id}`);
+      const approve = await desk.cli(['approve', id, '--yes', '--as', 'alice']);
+      if (approve.code !== 0) throw new Error(`approve ${id} failed (${approve.code}): ${approve.stderr}`);
+      await desk.waitForBead('POSITION', (b) => b.data.position_id === id && b.data.state === 'MANAGED', `${id} MANAGED`);
+      await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.0915 });
+      const autopsy = await desk.waitForBead('AUTOPSY', (b) => b.data.position_id === id, `the autopsy of ${id}`);
+      await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
+      return autopsy;
+    },
     async simOrders(positionId) {
       const state = await sim.state();
       return state.orders.filter((x) => x.orderRef.startsWith(`${positionId}-`)).map((x) => ({ orderId: x.orderId, orderRef: x.orderRef, status: x.status }));
