@@ -3,6 +3,11 @@ import { uuidV7Ids } from '../store/ids.ts';
 
 const HOST = 'phoenix-bench';
 const START_MS = Date.parse('2026-11-24T09:00:00.000Z');
+const POSITION_STEPS = [
+  ['FILLED', 'SUBMITTED'],
+  ['MANAGED', 'FILLED'],
+  ['CLOSED', 'MANAGED'],
+] as const;
 
 /**
  * A day-in-the-life mix of beads, so benchmark rows are the size and shape the
@@ -32,11 +37,13 @@ function draftAt(i: number): BeadDraft {
     };
   }
   if (slot < 15) {
+    // Each trade's position walks FILLED → MANAGED → CLOSED, as a desk's do: one open at a time.
+    const [state, previous_state] = POSITION_STEPS[slot - 12]!;
     return {
       bead_type: 'POSITION',
       stream: streams.position(positionId),
       correlation_id,
-      data: { position_id: positionId, state: 'MANAGED', previous_state: 'FILLED', pair: 'EURUSD', side: 'LONG', quantity: 25000, avg_price: 1.08215, stop: 1.0801, target: 1.0862, unrealised_pnl: 12.5 },
+      data: { position_id: positionId, state, previous_state, pair: 'EURUSD', side: 'LONG', quantity: 25000, avg_price: 1.08215, stop: 1.0801, target: 1.0862, unrealised_pnl: 12.5, ...(state === 'CLOSED' && { realised_pnl: 94.25 }) },
     };
   }
   if (slot < 17) {
@@ -52,7 +59,7 @@ function draftAt(i: number): BeadDraft {
       bead_type: 'APPROVAL',
       stream: streams.approval(`intent-${trade}`),
       correlation_id,
-      data: { intent_id: `intent-${trade}`, event: 'DECISION', decision: 'APPROVE', decided_by: 'operator', channel: 'TELEGRAM', content_hash: 'sha256:3f5a9c1e' },
+      data: { intent_id: `intent-${trade}`, event: 'CONSUMED', decided_by: 'operator', channel: 'TELEGRAM', content_hash: 'sha256:3f5a9c1e', token_id: `tok-${trade}` },
     };
   }
   if (slot === 18) {
