@@ -73,13 +73,26 @@ export class OrderRouter {
     return bead;
   }
 
+  /**
+   * Orders written ahead before a restart that the broker had not acknowledged:
+   * the broker's first word about one of them is the lookup's answer, and is
+   * recorded as RECOVERED (it reached the broker; it is not sent again).
+   */
+  awaitLookup(refs: Iterable<string>): void {
+    for (const ref of refs) this.lookingUp.add(ref);
+  }
+
+  private readonly lookingUp = new Set<string>();
+
   private async onStatus(u: OrderStatusUpdate): Promise<void> {
     const o = this.book.byOrderId(u.orderId);
     if (o === undefined) return;
     // IB repeats a status many times; only a change is a fact worth a bead.
     if (o.acknowledged && o.status === u.status && o.filled >= u.filled) return;
+    const recovered = this.lookingUp.delete(o.orderRef) && !o.acknowledged;
     await this.record(o, {
-      event: 'STATUS',
+      event: recovered ? 'RECOVERED' : 'STATUS',
+      ...(recovered ? { reason: 'reported by the broker after a restart: it had reached the broker, so it is not sent again' } : {}),
       status: u.status,
       filled: u.filled,
       remaining: Math.max(0, u.remaining),

@@ -85,6 +85,7 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
   const positions = new Map<string, PositionActor>();
   const approvals = new Map<string, ApprovalActor>();
   const router = new OrderRouter(book, writer, logger, (id) => positions.get(id)?.onFacts());
+  router.awaitLookup(book.unacknowledged().map((u) => u.orderRef));
   router.listen(broker.connector, broker.fills);
   const submitter = new Submitter(o, tokens, router, o.pauseBeforeSendMs ?? 0);
   const prices = new PriceBook(broker.connector, logger);
@@ -214,6 +215,8 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
     reconcile: async ({ trigger, resync }) => {
       if (!recovered && resync) {
         recovered = true;
+        // What the broker already said in this resync is in the book first: only true silence counts as "never arrived".
+        await router.settled();
         const report = await recoverUnacknowledged(resync, {
           book,
           router,
@@ -231,6 +234,8 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
     const bead = entry.bead;
     views.apply(bead);
     noteForRestart(startup, bead);
+    // The book hears its own writes at once; this catches what it could not (a fill a resync recorded before the flow listened).
+    if (bead.bead_type === 'ORDER' || bead.bead_type === 'FILL') router.applyAndNotify(bead);
     if (bead.bead_type === 'APPROVAL' && bead.data.event === 'DECISION') approvals.get(bead.data.intent_id)?.decide(bead);
     const close = closeRequestOf(bead);
     if (close) positions.get(close.positionId)?.closeRequested(close.who);
