@@ -3,13 +3,13 @@ import type { BeadOf } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { watchdogCommand } from '../../tools/commands/watchdog.ts';
 import { FakeBotApi } from '../fakes/botApi.ts';
-import type { RunningPhoenix } from '../support/phoenixProcess.ts';
+import { type RunningPhoenix, startPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { startCommand, startScript } from './support/processes.ts';
+import { startCommand } from './support/processes.ts';
 
 /**
- * The dead man's switch as real processes (S6.3, CV_S33_4): a host beating
- * through the real heartbeat actor, `phoenix watchdog` beside it on the same
+ * The dead man's switch as real processes (S6.3, CV_S33_4): `phoenix run`
+ * beating through its heartbeat, `phoenix watchdog` beside it on the same
  * SQLite log, and the fake Bot API as the operator's phone. TIME_SCALE 0.05:
  * a beat every 1.5 s ± 0.25 s, so three misses take about 5 s.
  */
@@ -52,9 +52,9 @@ function env(): Record<string, string> {
 }
 
 async function startHost(): Promise<RunningPhoenix> {
-  const host = startScript('test/support/heartbeatHost.ts', [temp.dir, HOST, SCALE], {});
+  const host = startPhoenix(['run'], env());
   procs.push(host);
-  await host.waitForOutput(/host up pid \d+/);
+  await host.waitForOutput(/running in MOCK mode/);
   return host;
 }
 
