@@ -82,6 +82,13 @@ export class ApprovalActor {
     this.intentId = this.actor.getSnapshot().context.intentId;
     this.queue = new SerialQueue(deps.logger.child({ approval: this.intentId }), `approval ${this.intentId}`);
     this.actor.on('*', (emitted: ApprovalEmitted) => void this.queue.run(() => this.perform(emitted)));
+    // An approval may end on its own timer (the anchor going stale, the token expiring), not only on an event.
+    let told = this.actor.getSnapshot().status === 'done';
+    this.actor.subscribe((s) => {
+      if (s.status !== 'done' || told) return;
+      told = true;
+      void this.queue.run(() => this.writeEnd());
+    });
   }
 
   get snapshot(): ApprovalSnapshot {
@@ -141,7 +148,6 @@ export class ApprovalActor {
   private send(event: ApprovalEvent): void {
     if (this.ended) return;
     this.actor.send(event);
-    if (this.ended) void this.queue.run(() => this.writeEnd());
   }
 
   private async perform(e: ApprovalEmitted): Promise<void> {

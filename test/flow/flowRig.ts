@@ -18,6 +18,7 @@ import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import type { EventLog } from '../../store/port.ts';
+import { makeTempDir } from '../support/tempDir.ts';
 
 export const SECRET = 'flow-test-secret-0123456789abcdef-xyz';
 
@@ -28,6 +29,8 @@ export interface FlowRig {
   broker: RunningBroker;
   flow: TradeFlow;
   killRequests: KillSwitchEvent[];
+  /** What the kill switch port answers; tests set it to SET to see entries refused. */
+  setKillFlag(flag: 'ARMED' | 'SET'): void;
   beads(): Promise<Bead[]>;
   ofType<T extends BeadType>(type: T): Promise<BeadOf<T>[]>;
   waitForBead<T extends BeadType>(type: T, match: (b: BeadOf<T>) => boolean, what: string, timeoutMs?: number): Promise<BeadOf<T>>;
@@ -57,7 +60,15 @@ export function intentOf(id: string, over: Partial<Intent> = {}): Intent {
 export const hashOf = (id: string) => `sha256-${id}`;
 
 export async function startFlowRig(o: { env?: Record<string, string>; log?: EventLog; logger?: Logger } = {}): Promise<FlowRig> {
-  const config = loadConfig({ TIME_SCALE: '0.01', APPROVAL_TOKEN_SECRET: SECRET, PHOENIX_HOST_ID: 'flow-host', RECONCILE_INTERVAL_S: '3600', ...o.env });
+  const home = makeTempDir('phoenix-flow');
+  const config = loadConfig({
+    PHOENIX_HOME: home.dir,
+    TIME_SCALE: '0.01',
+    APPROVAL_TOKEN_SECRET: SECRET,
+    PHOENIX_HOST_ID: 'flow-host',
+    RECONCILE_INTERVAL_S: '3600',
+    ...o.env,
+  });
   const log = o.log ?? new MemoryEventLog();
   const logger = o.logger ?? silentLogger;
   const clock = systemClock;
@@ -102,6 +113,9 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
     broker,
     flow: started,
     killRequests,
+    setKillFlag: (f) => {
+      flag = f;
+    },
     beads,
     ofType,
     async waitForBead<T extends BeadType>(type: T, match: (b: BeadOf<T>) => boolean, what: string, timeoutMs = 10_000): Promise<BeadOf<T>> {
@@ -142,6 +156,7 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
     async stop() {
       await started.stop();
       await broker.stop();
+      home.remove();
     },
   };
 }
