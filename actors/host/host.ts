@@ -13,6 +13,7 @@ import type { SubmitPorts } from '../broker/submitGuards.ts';
 import { haltBrokerOf, NO_TOKENS } from '../killswitch/haltBroker.ts';
 import { followHostHalts, type HostHalts } from '../killswitch/hostHalts.ts';
 import { type KillSwitch, startKillSwitch } from '../killswitch/killSwitchActor.ts';
+import { startTelegramApprovals } from '../telegram/telegramApprovals.ts';
 import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
 import { systemTimers } from '../timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
@@ -102,6 +103,15 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   const notify = createNotify(config, log, logger);
   await notify.notifier.start();
   if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });
+  // Approvals evidenced after our lease bead are new to this run: a restart never announces one twice.
+  const phoneApprovals = notify.bot
+    ? startTelegramApprovals(notify.bot, {
+        decisions: { log, clock, ids: uuidV7Ids, hostId, mode: config.mode },
+        timers: systemTimers,
+        logger,
+        ...(leaseEntry === undefined ? {} : { after: leaseEntry.position }),
+      })
+    : undefined;
   // Telegram being down must never hold up the broker: the bot keeps trying in
   // the background while alerts queue in the outbox (RB-006).
   void notify.bot?.start().catch((err: Error) => logger.error({ err: err.message }, 'telegram bot did not start'));
@@ -179,6 +189,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
       await halts.stop();
       killSwitch.stop();
       await broker.stop().catch((err: Error) => logger.error({ err: err.message }, 'broker did not stop cleanly'));
+      await phoneApprovals?.stop();
       await notify.stop().catch((err: Error) => logger.error({ err: err.message }, 'notify did not stop cleanly'));
       await dashboard?.stop();
       await writer.write({

@@ -1,0 +1,37 @@
+import type { DecisionDeps } from '../approval/index.ts';
+import type { TelegramBot } from '../notify/telegramBot.ts';
+import type { LogPosition } from '../../store/port.ts';
+import type { Logger } from '../logger.ts';
+import type { Timers } from '../timers.ts';
+import { ApprovalButtonKeys } from './approvalButtons.ts';
+import { registerApprovalCallbacks } from './approvalCallbacks.ts';
+import { type ApprovalRequests, followApprovalRequests } from './approvalRequests.ts';
+
+export interface TelegramApprovalDeps {
+  /** The log, clock and identity decisions are written with: the same as `phoenix approve`'s. */
+  decisions: DecisionDeps;
+  timers: Timers;
+  logger: Logger;
+  /** See ApprovalRequestDeps.after: the host passes its lease bead's position. */
+  after?: LogPosition;
+  retryDelaysMs?: readonly number[];
+}
+
+/**
+ * Approval from the phone (S7.2): requests out, button presses in. Register
+ * before the bot starts polling, so no press arrives with no handler.
+ */
+export function startTelegramApprovals(bot: Pick<TelegramBot, 'router' | 'chat'>, deps: TelegramApprovalDeps): ApprovalRequests {
+  const keys = new ApprovalButtonKeys();
+  registerApprovalCallbacks(bot.router, keys, deps.decisions);
+  return followApprovalRequests({
+    log: deps.decisions.log,
+    chat: bot.chat,
+    keys,
+    clock: deps.decisions.clock,
+    timers: deps.timers,
+    logger: deps.logger,
+    ...(deps.after === undefined ? {} : { after: deps.after }),
+    ...(deps.retryDelaysMs === undefined ? {} : { retryDelaysMs: deps.retryDelaysMs }),
+  });
+}
