@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { benchAppend } from './b1Append.ts';
 import { benchReplay } from './b2Replay.ts';
 import { benchOrderPath } from './b3OrderPath.ts';
+import { benchAlertDelivery } from './b4AlertDelivery.ts';
 import { benchDetection } from './b4Detection.ts';
 import { benchHeartbeat } from './b6Heartbeat.ts';
 import { type Measure, renderTable, toRow } from './table.ts';
@@ -18,6 +19,7 @@ const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B2', run: benchReplay },
   { id: 'B3', run: benchOrderPath },
   { id: 'B4', run: benchDetection },
+  { id: 'B4a', run: benchAlertDelivery },
   { id: 'B6', run: benchHeartbeat },
 ];
 
