@@ -57,9 +57,9 @@ const say = (text: string, userId = OPERATOR_ID) => fake.injectMessage({ chatId:
 
 /** The next message the bot sends that matches, ignoring alert notifications. */
 async function replyMatching(pattern: RegExp, what: string): Promise<SentMessage> {
-  let found: SentMessage | undefined;
-  await fake.waitFor(() => (found = fake.messages.find((m) => pattern.test(m.text))) !== undefined, 10_000, what);
-  return found!;
+  const find = () => fake.messages.find((m) => pattern.test(m.text));
+  await fake.waitFor(() => find() !== undefined, 10_000, what);
+  return find()!;
 }
 
 async function confirm(question: SentMessage, userId = OPERATOR_ID): Promise<string> {
