@@ -60,4 +60,26 @@ describe('paper round trip (host process, simulator process)', () => {
     const stopped = await d.stopHost();
     expect(stopped?.code).toBe(0);
   }, 90_000);
+
+  it('phoenix close: CLOSING, the stop and target cancelled at the broker, closed at market, AUTOPSY with exit MANUAL', async () => {
+    desk = await openPaperDesk();
+    const d = desk;
+    await d.startHost();
+    await d.readyIntent('e2e-close');
+    await d.waitForBead('APPROVAL', (b) => b.data.intent_id === 'e2e-close' && b.data.event === 'EVIDENCE_SHOWN', 'evidence');
+    expect((await d.cli(['approve', 'e2e-close', '--yes', '--as', 'alice'])).code).toBe(0);
+    await d.waitForBead('POSITION', (b) => b.data.position_id === 'e2e-close' && b.data.state === 'MANAGED', 'MANAGED');
+
+    const close = await d.cli(['close', 'e2e-close', '--reason', 'end of session', '--as', 'alice']);
+    expect(close.code, close.stderr).toBe(0);
+    const autopsy = await d.waitForBead('AUTOPSY', (b) => b.data.position_id === 'e2e-close', 'the AUTOPSY');
+    expect(autopsy.data.exit_reason).toBe('MANUAL');
+    const closing = await d.waitForBead('POSITION', (b) => b.data.position_id === 'e2e-close' && b.data.state === 'CLOSING', 'CLOSING');
+    expect(closing.data.reason).toContain('cli:alice');
+    const orders = await d.simOrders('e2e-close');
+    expect(orders.find((o) => o.orderRef === 'e2e-close-stop')?.status).toBe('Cancelled');
+    expect(orders.find((o) => o.orderRef === 'e2e-close-target')?.status).toBe('Cancelled');
+    expect(orders.find((o) => o.orderRef === 'e2e-close-close-1')?.status).toBe('Filled');
+    expect((await d.sim.state()).positions.find((p) => p.pair === 'EURUSD')?.position ?? 0).toBe(0);
+  }, 90_000);
 });
