@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { benchAppend } from './b1Append.ts';
 import { benchReplay } from './b2Replay.ts';
+import { benchDecisionPath } from './b3Decision.ts';
 import { benchOrderPath } from './b3OrderPath.ts';
 import { benchAlertDelivery } from './b4AlertDelivery.ts';
 import { benchDetection } from './b4Detection.ts';
@@ -18,6 +19,7 @@ const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B1', run: benchAppend },
   { id: 'B2', run: benchReplay },
   { id: 'B3', run: benchOrderPath },
+  { id: 'B3W', run: benchDecisionPath },
   { id: 'B4', run: benchDetection },
   { id: 'B4a', run: benchAlertDelivery },
   { id: 'B6', run: benchHeartbeat },

@@ -97,6 +97,19 @@ describe('phoenix run', () => {
     expect(takeover && takeover.kind === 'bead' && takeover.bead.bead_type === 'LEASE' && takeover.bead.data.why).toMatch(/not running/);
   });
 
+  it('INV-IBKR-PAPER-FIRST-1: live with IBKR_ALLOW_LIVE=true is still refused at start while the paper gates do not hold in the log', async () => {
+    const r = await runPhoenix(['run'], {
+      PHOENIX_HOME: home,
+      IBKR_MODE: 'live',
+      IBKR_ALLOW_LIVE: 'true',
+      IBKR_ACCOUNT: 'U1234567',
+      APPROVAL_TOKEN_SECRET: 'x'.repeat(40),
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/GUARD_FAILED: [\s\S]*needs paper validation complete first \(the S11 gates do not hold in the log\)/);
+    expect(await kindsIn(home)).not.toContain('HOST:STARTED');
+  });
+
   it('exits 2 with the variable named when the configuration is bad', async () => {
     const r = await runPhoenix(['run'], { PHOENIX_HOME: home, IBKR_MODE: 'papr' });
     expect(r.code).toBe(2);

@@ -1,12 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../actors/config/load.ts';
-import { readRunbooks } from '../../actors/dashboard/runbooks.ts';
-import { RUNBOOKS } from '../../actors/notify/alertTypes.ts';
-import { type GateInputs, type GateResult, foldGates, gateResults, initialGates, paperGatesHold } from '../../projections/gates.ts';
+import { computeGates, RUNBOOKS_DIR } from '../../actors/gates/computeGates.ts';
+import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
 import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
-
-const RUNBOOKS_DIR = fileURLToPath(new URL('../../runbooks', import.meta.url));
 
 const HELP = `Usage: phoenix gates [--json] [--runbooks DIR]
 
@@ -29,11 +25,6 @@ Options:
 
 Exit code 0 whatever the gates say; 2 for usage.`;
 
-async function runbookInputs(dir: string): Promise<GateInputs['runbooks']> {
-  const present = (await readRunbooks(dir)).filter((r) => r.info.problem === undefined).map((r) => r.info.id);
-  return { expected: Object.keys(RUNBOOKS), present };
-}
-
 function table(gates: readonly GateResult[]): string[] {
   const lines = gates.flatMap((g) => {
     const head = `${g.id}  ${g.name.padEnd(22)} ${g.status.padEnd(12)} ${g.detail}`;
@@ -53,17 +44,13 @@ export const gatesCommand: Command = {
     }
     const config = loadConfig(io.env, io.cwd);
     const log = await openEventLog(config, { readonly: true });
-    const state = initialGates();
-    let unreadable = 0;
+    let result: Awaited<ReturnType<typeof computeGates>>;
     try {
-      for await (const entry of log.readAll()) {
-        if (entry.kind === 'bead') foldGates(state, entry.bead);
-        else unreadable += 1;
-      }
+      result = await computeGates(log, values.runbooks ?? RUNBOOKS_DIR);
     } finally {
       await log.close();
     }
-    const gates = gateResults(state, { runbooks: await runbookInputs(values.runbooks ?? RUNBOOKS_DIR) });
+    const { gates, unreadable } = result;
     const liveMayStart = paperGatesHold(gates);
     if (values.json) {
       writeLine(io.stdout, JSON.stringify({ gates, live_may_start: liveMayStart, unreadable_records: unreadable }));

@@ -2,7 +2,9 @@ import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
+import { computeGates } from '../../actors/gates/computeGates.ts';
 import { createLogger } from '../../actors/logger.ts';
+import { paperGatesHold } from '../../projections/gates.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
@@ -27,18 +29,20 @@ that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.`,
   async run(argv, io) {
     parseCommandArgs(argv, {});
     const config = loadConfig(io.env, io.cwd);
-    // Refused before the lease or any socket: live without IBKR_ALLOW_LIVE (and the other S4.1 rules) never starts.
-    // The paper gates are not derived from the log yet, so live is refused until they are (fail closed).
-    const startup = checkStartupGuards(config, { paperValidationComplete: false });
+    // Refused before the lease or any socket: live without IBKR_ALLOW_LIVE, or before the
+    // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1), and the other S4.1 rules, never starts.
+    const log = await openEventLog(config);
+    const paperValidationComplete = config.mode === 'LIVE' ? paperGatesHold((await computeGates(log)).gates) : true;
+    const startup = checkStartupGuards(config, { paperValidationComplete });
     if (!startup.ok) {
+      await log.close();
       writeLine(io.stderr, `phoenix run: GUARD_FAILED: ${startup.message}`);
       return EXIT.guardFailed;
     }
     const logger = createLogger({ level: config.LOG_LEVEL });
-    const log = await openEventLog(config);
     let host: Awaited<ReturnType<typeof startHost>>;
     try {
-      host = await startHost({ config, log, clock: systemClock, logger });
+      host = await startHost({ config, log, clock: systemClock, logger, brokerHooks: { paperValidationComplete: () => paperValidationComplete } });
     } catch (err) {
       await log.close();
       if (err instanceof LeaseHeldError || err instanceof LeaseUnreadableError) {
