@@ -114,7 +114,7 @@ export async function benchDecisionPath(dir: string): Promise<Measure[]> {
       const id = `b3w-${i}-${Date.now()}`;
       const t0 = performance.now();
       await writeFileAtomic(join(incoming, `${id}.yaml`), stringify(intentOf(id)));
-      await until(async () => ((await readFile(responsePath(config.homeDir), 'utf8').catch(() => '')).includes(`Evidence for \`${id}\``) ? true : undefined), `evidence for ${id}`);
+      await until(async () => ((await readFile(responsePath(config.homeDir), 'utf8').catch(() => '')).includes(`Approval needed: \`${id}\``) ? true : undefined), `evidence for ${id}`);
       const evidenceMs = performance.now() - t0;
       await new Promise((r) => setTimeout(r, THINK_MS));
       const entryId = h.broker.connector.orderIds.next;

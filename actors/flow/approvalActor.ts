@@ -8,8 +8,9 @@ import { type ApprovalTokens, recordedHumanDecision } from '../broker/tokens.ts'
 import { isoAt } from '../clock.ts';
 import { writeResponse } from '../intents/index.ts';
 import { entryBracket, positionIdOf, unitsFor } from './entryBracket.ts';
-import { assembleEvidence } from './evidence.ts';
-import { renderApprovalEnd, renderEvidence } from './evidenceMarkdown.ts';
+import { renderEvidenceMarkdown } from '../approval/render.ts';
+import { evidenceFromFlow } from './evidence.ts';
+import { renderApprovalEnd } from './evidenceMarkdown.ts';
 import { appendDraft, type FlowDeps, scaled } from './flowDeps.ts';
 import type { FlowViews } from './flowViews.ts';
 import type { PriceBook } from './priceBook.ts';
@@ -184,7 +185,7 @@ export class ApprovalActor {
     const c = this.snapshot.context;
     const quote = await prices.waitForQuote(c.intent.pair, QUOTE_WAIT_MS);
     const account = await broker.connector.accountSummary().catch(() => undefined);
-    const evidence = assembleEvidence({
+    const outcome = evidenceFromFlow({
       intent: c.intent,
       contentHash: c.contentHash,
       now: clock.now(),
@@ -195,13 +196,13 @@ export class ApprovalActor {
       account,
       views,
     });
-    this.send({ type: 'EVIDENCE_READY', evidence, at: clock.now() });
+    this.send(outcome.ok ? { type: 'EVIDENCE_READY', evidence: outcome.evidence, at: clock.now() } : { type: 'EVIDENCE_FAILED', reason: outcome.reason, at: clock.now() });
   }
 
   private async showEvidence(): Promise<void> {
     const c = this.snapshot.context;
     if (!c.evidence) return;
-    await writeResponse(this.deps.config.homeDir, renderEvidence(c.evidence, isoAt(staleAt(c))));
+    await writeResponse(this.deps.config.homeDir, renderEvidenceMarkdown(c.evidence, { staleAt: isoAt(staleAt(c)), stream: `approval-${this.intentId}` }));
   }
 
   /** INV-NO-AUTO-APPROVAL: the token comes only from a DECISION bead read from the log. */

@@ -72,7 +72,7 @@ describe('INV-UX-APPROVAL-1', () => {
       const intent = { intent_id: id, signal: 'READY', pair: 'EURUSD', confidence: 0.85, entry: 1.085, stop: 1.082, target: 1.091, setup_type: 'FVG_ENTRY', created_at: new Date().toISOString() };
       const t0 = performance.now();
       await writeFileAtomic(join(intentFolders(config.homeDir).incoming, `${id}.yaml`), stringify(intent));
-      await until(async () => (await readFile(responsePath(config.homeDir), 'utf8').catch(() => '')).includes(`Evidence for \`${id}\``), 'the evidence');
+      await until(async () => (await readFile(responsePath(config.homeDir), 'utf8').catch(() => '')).includes(`Approval needed: \`${id}\``), 'the evidence');
       const evidenceMs = performance.now() - t0;
       // The person reads and decides: their time, not Phoenix's.
       await new Promise((r) => setTimeout(r, 300));

@@ -23,9 +23,9 @@ describe('paper round trip (host process, simulator process)', () => {
     await d.startHost();
     await d.readyIntent('e2e-1');
 
-    const evidence = await d.waitForResponse(/Evidence for `e2e-1`/, 'the evidence bundle in response.md');
+    const evidence = await d.waitForResponse(/Approval needed: `e2e-1`/, 'the evidence bundle in response.md');
     expect(evidence).toContain('phoenix approve e2e-1');
-    expect(evidence).toMatch(/current price: 1\.08/);
+    expect(evidence).toMatch(/current price \| 1\.08/);
     await d.waitForBead('APPROVAL', (b) => b.data.intent_id === 'e2e-1' && b.data.event === 'EVIDENCE_SHOWN', 'EVIDENCE_SHOWN');
 
     const approve = await d.cli(['approve', 'e2e-1', '--yes', '--as', 'alice']);
