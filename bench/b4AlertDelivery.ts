@@ -25,7 +25,7 @@ import { type Measure, renderTable, toRow } from './table.ts';
 
 const RUNS = 40;
 const WARMUP = 3;
-const TOKEN = '7012345678:AAH_benchTokenForPhoenixB4a_0123456789';
+const TOKEN = '7012345678:AAH_fakeBenchTokenForPhoenixB4a_0123456';
 const CHAT_ID = '-1001234567890';
 
 /** Epoch ms with sub-millisecond resolution, one clock for this process and the fake it hosts. */
