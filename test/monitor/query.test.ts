@@ -6,7 +6,7 @@ import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { UsageError } from '../../tools/command.ts';
 import { queryCommand } from '../../tools/commands/query.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { runCommandProcess } from './support/processes.ts';
+import { runPhoenix } from '../support/phoenixProcess.ts';
 
 const HOST = 'q-host';
 const S = 1000;
@@ -109,13 +109,13 @@ describe('phoenix query', () => {
 
   it('as a real process: exit 0 with the answer, exit 2 with the reason on bad input', async () => {
     const env = { PHOENIX_HOME: temp.dir, PHOENIX_HOST_ID: HOST };
-    const ok = await runCommandProcess(queryCommand, 'tools/commands/query.ts', 'queryCommand', ['heartbeat-gaps', '--hours', '1'], env);
+    const ok = await runPhoenix(['query', 'heartbeat-gaps', '--hours', '1'], env);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/1 heartbeat gap for q-host/);
-    const bad = await runCommandProcess(queryCommand, 'tools/commands/query.ts', 'queryCommand', ['alerts', '--hours', 'lots'], env);
+    const bad = await runPhoenix(['query', 'alerts', '--hours', 'lots'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/phoenix query: --hours must be a positive number[\s\S]*phoenix query --help/);
-    const help = await runCommandProcess(queryCommand, 'tools/commands/query.ts', 'queryCommand', ['--help'], env);
+    const help = await runPhoenix(['query', '--help'], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: phoenix query <question>[\s\S]*heartbeat-gaps[\s\S]*phoenix query connection-gaps --days 7/);
   });

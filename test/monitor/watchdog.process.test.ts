@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BeadOf } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
-import { watchdogCommand } from '../../tools/commands/watchdog.ts';
 import { FakeBotApi } from '../fakes/botApi.ts';
 import { type RunningPhoenix, startPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { startCommand } from './support/processes.ts';
 
 /**
  * The dead man's switch as real processes (S6.3, CV_S33_4): `phoenix run`
@@ -59,7 +57,7 @@ async function startHost(): Promise<RunningPhoenix> {
 }
 
 async function startWatchdogProcess(): Promise<RunningPhoenix> {
-  const wd = startCommand(watchdogCommand, 'tools/commands/watchdog.ts', 'watchdogCommand', [], env());
+  const wd = startPhoenix(['watchdog'], env());
   procs.push(wd);
   await wd.waitForOutput(/phoenix watchdog watching host wd-proc \(pid \d+, up\)/);
   return wd;
