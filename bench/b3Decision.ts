@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { systemClock } from '../actors/clock.ts';
 import { loadConfig } from '../actors/config/load.ts';
@@ -14,7 +13,7 @@ import { defaultLogPath, SqliteEventLog } from '../store/sqlite.ts';
 import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
 import { WireTap } from './b3WireTap.ts';
 import { percentile } from './stats.ts';
-import { type Measure, renderTable, toRow } from './table.ts';
+import type { Measure } from './table.ts';
 
 /**
  * B3 whole (S13) and INV-UX-APPROVAL-1's figures: the running host (all its
@@ -183,16 +182,5 @@ export async function benchDecisionPath(dir: string): Promise<Measure[]> {
     await log.close();
     await tap.close();
     await sim.stop();
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'phoenix-b3w-'));
-  try {
-    console.log(renderTable((await benchDecisionPath(dir)).map(toRow)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }

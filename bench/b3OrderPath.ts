@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { EventName, IBApi, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startBroker } from '../actors/broker/brokerActor.ts';
 import { type EntryRequest, submitGuarded } from '../actors/broker/submitGuards.ts';
@@ -14,7 +13,7 @@ import { SqliteEventLog } from '../store/sqlite.ts';
 import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
 import { WireTap } from './b3WireTap.ts';
 import { percentile } from './stats.ts';
-import { type Measure, renderTable, toRow } from './table.ts';
+import type { Measure } from './table.ts';
 
 /**
  * B3 (S13), the send half of the order path: from an approved decision in
@@ -178,16 +177,5 @@ export async function benchOrderPath(dir: string): Promise<Measure[]> {
     await log.close();
     await tap.close();
     await sim.stop();
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'phoenix-b3-'));
-  try {
-    console.log(renderTable((await benchOrderPath(dir)).map(toRow)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { Api } from 'node-telegram-bot-api';
 import { silentLogger } from '../actors/logger.ts';
@@ -12,7 +11,7 @@ import { uuidV7Ids } from '../store/ids.ts';
 import { SqliteEventLog } from '../store/sqlite.ts';
 import { FakeBotApi } from '../test/fakes/botApi.ts';
 import { percentile } from './stats.ts';
-import { type Measure, renderTable, toRow } from './table.ts';
+import type { Measure } from './table.ts';
 
 /**
  * B4 (S13), the alert half: from the moment a detector decides (a CRITICAL
@@ -99,16 +98,5 @@ export async function benchAlertDelivery(dir: string): Promise<Measure[]> {
     ];
   } finally {
     await fake.close();
-  }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'phoenix-b4a-'));
-  try {
-    console.log(renderTable((await benchAlertDelivery(dir)).map(toRow)));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { EventName, IBApi } from '@stoqey/ib';
 import { type RunningBroker, startBroker } from '../actors/broker/brokerActor.ts';
 import { systemClock } from '../actors/clock.ts';
@@ -11,7 +10,7 @@ import { MemoryEventLog } from '../store/memory.ts';
 import type { AppendResult, ExpectedRevision } from '../store/port.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../test/support/gatewaySimProcess.ts';
 import { percentile } from './stats.ts';
-import { type Measure, renderTable, toRow } from './table.ts';
+import type { Measure } from './table.ts';
 
 /**
  * B4 (S13), the broker's half: how fast a dead gateway becomes an
@@ -149,8 +148,4 @@ export async function benchDetection(_dir: string): Promise<Measure[]> {
   } finally {
     await sim.stop();
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.log(renderTable((await benchDetection('')).map(toRow)));
 }
