@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,7 +107,8 @@ describe('phoenix run', () => {
     });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/GUARD_FAILED: [\s\S]*needs paper validation complete first \(the S11 gates do not hold in the log\)/);
-    expect(await kindsIn(home)).not.toContain('HOST:STARTED');
+    // Refused before anything is written: not even the log file exists.
+    expect(existsSync(defaultLogPath(home))).toBe(false);
   });
 
   it('exits 2 with the variable named when the configuration is bad', async () => {

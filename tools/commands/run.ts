@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { type Config, loadConfig } from '../../actors/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
 import { computeGates } from '../../actors/gates/computeGates.ts';
@@ -7,7 +8,19 @@ import { createLogger } from '../../actors/logger.ts';
 import { paperGatesHold } from '../../projections/gates.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';
+import { defaultLogPath } from '../../store/sqlite.ts';
 import { type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
+
+/** Read-only, so a refused start leaves no trace; no log at all means no paper history. */
+async function paperGatesHoldIn(config: Config): Promise<boolean> {
+  if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) return false;
+  const log = await openEventLog(config, { readonly: true });
+  try {
+    return paperGatesHold((await computeGates(log)).gates);
+  } finally {
+    await log.close();
+  }
+}
 
 export const runCommand: Command = {
   name: 'run',
@@ -29,16 +42,15 @@ that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.`,
   async run(argv, io) {
     parseCommandArgs(argv, {});
     const config = loadConfig(io.env, io.cwd);
-    // Refused before the lease or any socket: live without IBKR_ALLOW_LIVE, or before the
-    // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1), and the other S4.1 rules, never starts.
-    const log = await openEventLog(config);
-    const paperValidationComplete = config.mode === 'LIVE' ? paperGatesHold((await computeGates(log)).gates) : true;
+    // Refused before the lease, any socket or any write: live without IBKR_ALLOW_LIVE, or before the
+    // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1), and the other S4.1 rules, never start.
+    const paperValidationComplete = config.mode === 'LIVE' ? await paperGatesHoldIn(config) : true;
     const startup = checkStartupGuards(config, { paperValidationComplete });
     if (!startup.ok) {
-      await log.close();
       writeLine(io.stderr, `phoenix run: GUARD_FAILED: ${startup.message}`);
       return EXIT.guardFailed;
     }
+    const log = await openEventLog(config);
     const logger = createLogger({ level: config.LOG_LEVEL });
     let host: Awaited<ReturnType<typeof startHost>>;
     try {
