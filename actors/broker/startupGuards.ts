@@ -24,10 +24,7 @@ export interface GuardProblem {
   message: string;
 }
 
-export type StartupVerdict = { ok: true } | { ok: false; problems: GuardProblem[]; message: string; exitCode: number };
-
-/** EX_CONFIG from sysexits.h: the configuration, not the code, is wrong. */
-export const GUARD_FAILED_EXIT_CODE = 78;
+export type StartupVerdict = { ok: true } | { ok: false; problems: GuardProblem[]; message: string };
 
 /** Why an account cannot trade in a mode; undefined when it can. Paper accounts start DU, live ones U. */
 export function accountPrefixProblem(mode: Mode, account: string): string | undefined {
@@ -78,6 +75,5 @@ export function checkStartupGuards(config: StartupConfig, facts: StartupFacts): 
     ok: false,
     problems,
     message: `startup guards failed in ${mode} mode:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
-    exitCode: GUARD_FAILED_EXIT_CODE,
   };
 }
