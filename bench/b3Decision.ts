@@ -14,6 +14,7 @@ import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
 import { WireTap } from './b3WireTap.ts';
 import { percentile } from './stats.ts';
 import type { Measure } from './table.ts';
+import { sampleIntent } from '../test/support/sampleIntent.ts';
 
 /**
  * B3 whole (S13) and INV-UX-APPROVAL-1's figures: the running host (all its
@@ -55,17 +56,7 @@ async function until<T>(check: () => T | undefined | Promise<T | undefined>, wha
 }
 
 function intentOf(id: string): Intent {
-  return {
-    intent_id: id,
-    signal: 'READY',
-    pair: 'EURUSD',
-    confidence: 0.85,
-    entry: 1.085,
-    stop: 1.082,
-    target: 1.091,
-    setup_type: 'FVG_ENTRY',
-    created_at: new Date().toISOString(),
-  };
+  return sampleIntent({ intent_id: id, created_at: new Date().toISOString() });
 }
 
 interface Sample {

@@ -1,6 +1,7 @@
 import type { Bead, Intent } from '../../beads/index.ts';
 import type { ApprovalEvidence, ApprovalInput } from '../../machines/approval.ts';
 import { stampAt, T0 } from '../machines/support.ts';
+import { sampleIntent } from '../support/sampleIntent.ts';
 
 export { T0 };
 
@@ -14,18 +15,7 @@ export const ANCHOR_AT = T0 - 100;
 export const STALE_AT = ANCHOR_AT + STALE_GATE_MS + 1;
 
 export function intent(over: Partial<Intent> = {}): Intent {
-  return {
-    intent_id: 'cse-1',
-    signal: 'READY',
-    pair: 'EURUSD',
-    confidence: 0.85,
-    entry: 1.085,
-    stop: 1.082,
-    target: 1.091,
-    setup_type: 'FVG_ENTRY',
-    created_at: new Date(ANCHOR_AT).toISOString(),
-    ...over,
-  };
+  return sampleIntent({ intent_id: 'cse-1', created_at: new Date(ANCHOR_AT).toISOString(), ...over });
 }
 
 export function approvalInput(over: Partial<ApprovalInput> = {}): ApprovalInput {

@@ -19,6 +19,7 @@ import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import type { EventLog } from '../../store/port.ts';
 import { makeTempDir } from '../support/tempDir.ts';
+import { sampleIntent } from '../support/sampleIntent.ts';
 
 export const SECRET = 'flow-test-secret-0123456789abcdef-xyz';
 
@@ -43,18 +44,7 @@ export interface FlowRig {
 }
 
 export function intentOf(id: string, over: Partial<Intent> = {}): Intent {
-  return {
-    intent_id: id,
-    signal: 'READY',
-    pair: 'EURUSD',
-    confidence: 0.85,
-    entry: 1.085,
-    stop: 1.082,
-    target: 1.091,
-    setup_type: 'FVG_ENTRY',
-    created_at: new Date().toISOString(),
-    ...over,
-  };
+  return sampleIntent({ intent_id: id, created_at: new Date().toISOString(), ...over });
 }
 
 export const hashOf = (id: string) => `sha256-${id}`;

@@ -7,20 +7,10 @@ import { type IntentWatcher, type IntentWatcherOptions, startIntentWatcher } fro
 import type { IntentOutcome } from '../../actors/intents/processIntentFile.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import type { EventLog } from '../../store/port.ts';
+import { sampleIntent } from '../support/sampleIntent.ts';
 
 export function validIntent(overrides: Partial<Record<keyof Intent, unknown>> = {}): Record<string, unknown> {
-  return {
-    intent_id: 'i-1',
-    signal: 'READY',
-    pair: 'EURUSD',
-    confidence: 0.85,
-    entry: 1.085,
-    stop: 1.082,
-    target: 1.091,
-    setup_type: 'FVG_ENTRY',
-    created_at: '2026-11-24T09:00:00.000Z',
-    ...overrides,
-  };
+  return { ...sampleIntent(), ...overrides };
 }
 
 export function intentYaml(overrides: Partial<Record<keyof Intent, unknown>> = {}): string {
