@@ -8,30 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { readRunbooks } from '../../actors/dashboard/runbooks.ts';
 import { RUNBOOKS } from '../../actors/notify/alertTypes.ts';
 import type { Bead, BeadDraft } from '../../beads/index.ts';
-import { initialTransition, transition } from 'xstate';
-import { type PositionEmitted, type PositionEvent, positionMachine } from '../../machines/position.ts';
-import { emittedBy } from '../../machines/types.ts';
 import { BUNNY_VECTORS, foldAllGates, gateResults, paperGatesHold } from '../../projections/gates.ts';
 import type { EventLog } from '../../store/port.ts';
-import { beadsFrom, stampAt } from '../machines/support.ts';
+import { stampAt } from '../machines/support.ts';
+import { paperRoundTrip } from '../support/paperRoundTrip.ts';
 
 const RUNBOOKS_DIR = fileURLToPath(new URL('../../runbooks', import.meta.url));
-
-function paperRoundTrip(id: string, at: number): Bead[] {
-  const input = { positionId: id, intentId: id, pair: 'EURUSD', side: 'LONG', quantity: 20_000, plannedEntry: 1.085, stop: 1.082, target: 1.091, submittedAt: at } as const;
-  let [s, actions] = initialTransition(positionMachine, input);
-  const out = beadsFrom(emittedBy<PositionEmitted>(actions), at);
-  const events: PositionEvent[] = [
-    { type: 'ENTRY_FILLED', filled: 20_000, avgPrice: 1.0851, at: at + 100 },
-    { type: 'PROTECTION_WORKING', at: at + 200 },
-    { type: 'EXIT_FILLED', filled: 20_000, avgPrice: 1.091, by: 'TARGET', at: at + 300 },
-  ];
-  for (const e of events) {
-    [s, actions] = transition(positionMachine, s, e);
-    out.push(...beadsFrom(emittedBy<PositionEmitted>(actions), e.at));
-  }
-  return out;
-}
 
 export function paperHistory(now = Date.now()): Bead[] {
   const t0 = now - 3_600_000;

@@ -1,42 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { initialTransition, transition } from 'xstate';
-import type { Bead } from '../../beads/index.ts';
-import { type PositionEmitted, type PositionEvent, positionMachine } from '../../machines/position.ts';
-import { emittedBy } from '../../machines/types.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
-import type { CommandIo } from '../../tools/command.ts';
-import { main } from '../../tools/cli.ts';
-import { beadsFrom, stampAt, T0 } from '../machines/support.ts';
-
-function io(env: Record<string, string>) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const value: CommandIo = { stdout, stderr, stdin: new PassThrough(), env, cwd: process.cwd(), signal: new AbortController().signal };
-  return { value, out: () => out };
-}
-
-/** A paper position's whole life, as the machine writes it. */
-function paperRoundTrip(id: string, at: number): Bead[] {
-  const input = { positionId: id, intentId: `i-${id}`, pair: 'EURUSD', side: 'LONG', quantity: 20_000, plannedEntry: 1.085, stop: 1.082, target: 1.091, submittedAt: at } as const;
-  let [s, actions] = initialTransition(positionMachine, input);
-  const out = beadsFrom(emittedBy<PositionEmitted>(actions), at);
-  const events: PositionEvent[] = [
-    { type: 'ENTRY_FILLED', filled: 20_000, avgPrice: 1.0851, at: at + 1 },
-    { type: 'PROTECTION_WORKING', at: at + 2 },
-    { type: 'EXIT_FILLED', filled: 20_000, avgPrice: 1.091, by: 'TARGET', at: at + 3 },
-  ];
-  for (const e of events) {
-    [s, actions] = transition(positionMachine, s, e);
-    out.push(...beadsFrom(emittedBy<PositionEmitted>(actions), e.at));
-  }
-  return out;
-}
+import { stampAt, T0 } from '../machines/support.ts';
+import { paperRoundTrip } from '../support/paperRoundTrip.ts';
+import { runCli } from './commandIo.ts';
 
 const hostStarted = (at: number) =>
   stampAt({ bead_type: 'HOST', stream: 'host-test-host', correlation_id: `run-${at}`, data: { event: 'STARTED', version: '0.1.0', config_hash: 'c', pid: 7 } }, at);
@@ -54,9 +23,9 @@ describe('phoenix gates', () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   it('prints every gate with its status and evidence, computed from the log', async () => {
-    const t = io({ PHOENIX_HOME: home });
-    expect(await main(['gates'], t.value)).toBe(0);
-    const out = t.out();
+    const t = await runCli(['gates'], { PHOENIX_HOME: home });
+    expect(t.code).toBe(0);
+    const out = t.stdout;
     expect(out).toMatch(/^P1-1 {2}IBKR_PAPER_CONNECTED +NOT_MET/m);
     expect(out).toMatch(/^P1-2 {2}PAPER_ROUND_TRIP +MET +position a: SUBMITTED → FILLED → CLOSED on paper/m);
     expect(out).toMatch(/^P1-3 {2}PAPER_VOLUME +MET +3\/3 positions CLOSED on paper across 2\/2 host sessions/m);
@@ -67,9 +36,9 @@ describe('phoenix gates', () => {
   });
 
   it('--json gives the same for tools', async () => {
-    const t = io({ PHOENIX_HOME: home });
-    expect(await main(['gates', '--json'], t.value)).toBe(0);
-    const doc = JSON.parse(t.out()) as { gates: { id: string; status: string; evidence: string[] }[]; live_may_start: boolean };
+    const t = await runCli(['gates', '--json'], { PHOENIX_HOME: home });
+    expect(t.code).toBe(0);
+    const doc = JSON.parse(t.stdout) as { gates: { id: string; status: string; evidence: string[] }[]; live_may_start: boolean };
     expect(doc.gates.map((g) => `${g.id} ${g.status}`)).toEqual([
       'P1-1 NOT_MET',
       'P1-2 MET',
@@ -88,14 +57,14 @@ describe('phoenix gates', () => {
     const dir = join(home, 'runbooks');
     mkdirSync(dir);
     writeFileSync(join(dir, 'RB-004_EMERGENCY_HALT.md'), '---\nid: RB-004\ntitle: Emergency halt\n---\n# RB-004\n');
-    const t = io({ PHOENIX_HOME: home });
-    expect(await main(['gates', '--runbooks', dir], t.value)).toBe(0);
-    expect(t.out()).toMatch(/^P1-5 {2}RUNBOOKS_COMPLETE +NOT_MET +missing RB-001, RB-002, RB-003, RB-005/m);
+    const t = await runCli(['gates', '--runbooks', dir], { PHOENIX_HOME: home });
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^P1-5 {2}RUNBOOKS_COMPLETE +NOT_MET +missing RB-001, RB-002, RB-003, RB-005/m);
   });
 
   it('says confirm-ux is not there yet rather than pretending', async () => {
-    const t = io({ PHOENIX_HOME: home });
-    expect(await main(['gates', 'confirm-ux'], t.value)).toBe(2);
+    const t = await runCli(['gates', 'confirm-ux'], { PHOENIX_HOME: home });
+    expect(t.code).toBe(2);
   });
 });
 
@@ -110,9 +79,9 @@ describe('phoenix replay --stream position-<id>', () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   it('prints the whole story of the position, its autopsy, and the state the position machine replays to', async () => {
-    const t = io({ PHOENIX_HOME: home });
-    expect(await main(['replay', '--stream', 'position-a'], t.value)).toBe(0);
-    const lines = t.out().trim().split('\n');
+    const t = await runCli(['replay', '--stream', 'position-a'], { PHOENIX_HOME: home });
+    expect(t.code).toBe(0);
+    const lines = t.stdout.trim().split('\n');
     const story = [/POSITION\s+position-a\s+a SUBMITTED LONG/, /a SUBMITTED → FILLED/, /a FILLED → MANAGED/, /a MANAGED → CLOSED LONG 20000 EURUSD P&L 118\.00/];
     for (const [i, step] of story.entries()) expect(lines[i]).toMatch(step);
     expect(lines).toContainEqual(expect.stringMatching(/AUTOPSY\s+position-a\s+a TARGET P&L 118\.00 R 1\.90/));
