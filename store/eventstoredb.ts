@@ -29,6 +29,7 @@ import type {
   LogPosition,
   ReadAllOptions,
   ReadStreamOptions,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
 } from './port.ts';
@@ -77,6 +78,17 @@ export class EventStoreDbEventLog implements EventLog {
     const { connectionString, ...tuning } = options;
     this.client = EventStoreDBClient.connectionString(connectionString);
     this.settings = { ...DEFAULTS, ...withoutUndefined(tuning) };
+  }
+
+  /** EventStoreDB has no transaction across streams (see the port). */
+  readonly atomicAcrossStreams = false;
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    // Every bead is validated before the first stream is written: a bad bead must not leave half a batch behind.
+    for (const a of appends) prepareAppend(a.stream, a.beads);
+    const results: AppendResult[] = [];
+    for (const a of appends) results.push(await this.append(a.stream, a.beads, a.expected));
+    return results;
   }
 
   async append(stream: string, beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {

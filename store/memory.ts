@@ -1,5 +1,5 @@
 import type { Bead } from '../beads/index.ts';
-import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, SubscribeOptions, Subscription } from './port.ts';
+import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription } from './port.ts';
 import { prepareAppend } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
 import { checkExpectedRevision } from './revision.ts';
@@ -13,9 +13,28 @@ export class MemoryEventLog implements EventLog {
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
+  readonly atomicAcrossStreams = true;
+
   async append(stream: string, beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
+    return (await this.appendMany([{ stream, beads, expected }]))[0]!;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     if (this.closed) throw new Error('memory log is closed');
-    const fresh = prepareAppend(stream, beads).filter((b) => !this.ids.has(b.bead_id));
+    const prepared = appends.map((a) => ({ ...a, beads: prepareAppend(a.stream, a.beads) }));
+    const mark = this.all.length;
+    try {
+      const results = prepared.map((a) => this.store(a.stream, a.beads, a.expected ?? 'any'));
+      for (const wake of this.listeners) wake();
+      return results;
+    } catch (err) {
+      this.rollBackTo(mark);
+      throw err;
+    }
+  }
+
+  private store(stream: string, beads: readonly Bead[], expected: ExpectedRevision): AppendResult {
+    const fresh = beads.filter((b) => !this.ids.has(b.bead_id));
     const indexes = this.byStream.get(stream) ?? [];
     const actual = indexes.length - 1;
     if (fresh.length === 0 && beads.length > 0) {
@@ -33,8 +52,17 @@ export class MemoryEventLog implements EventLog {
       this.ids.set(bead.bead_id, { stream, revision, position });
     }
     this.byStream.set(stream, indexes);
-    for (const wake of this.listeners) wake();
     return { nextRevision: revision, position: this.all.length - 1 };
+  }
+
+  /** Undoes a multi-stream append that failed part-way: all or none, as on SQLite. */
+  private rollBackTo(length: number): void {
+    for (const entry of this.all.splice(length)) {
+      this.ids.delete(entry.bead.bead_id);
+      const indexes = this.byStream.get(entry.stream)!;
+      indexes.pop();
+      if (indexes.length === 0) this.byStream.delete(entry.stream);
+    }
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<LogEntry[]> {

@@ -51,11 +51,29 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** One stream's share of a multi-stream append. */
+export interface StreamAppend {
+  stream: string;
+  beads: readonly Bead[];
+  expected?: ExpectedRevision;
+}
+
 export type EntryHandler = (entry: LogEntry) => void | Promise<void>;
 
 export interface EventLog {
   readonly name: 'memory' | 'sqlite' | 'eventstoredb';
   append(stream: string, beads: readonly Bead[], expected?: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Beads for several streams, stored in the order given, with one result per
+   * stream. Where `atomicAcrossStreams` holds (memory, sqlite) it is one
+   * commit: all or none, and on SQLite one fsync rather than one per stream,
+   * which is why the order path uses it. EventStoreDB has no multi-stream
+   * transaction, so there it appends stream by stream and a failure part-way
+   * leaves the earlier streams written: callers may rely on order and on
+   * durability before the promise resolves, never on all-or-none.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  readonly atomicAcrossStreams: boolean;
   readStream(stream: string, options?: ReadStreamOptions): Promise<LogEntry[]>;
   /** Global order, paged by the adapter; entries come in position order. */
   readAll(options?: ReadAllOptions): AsyncIterable<LogEntry>;

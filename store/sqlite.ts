@@ -10,6 +10,7 @@ import type {
   LogPosition,
   ReadAllOptions,
   ReadStreamOptions,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
 } from './port.ts';
@@ -35,6 +36,8 @@ export interface SqliteEventLogOptions {
   readonly?: boolean;
 }
 
+type Prepared = { stream: string; beads: Bead[]; expected: ExpectedRevision };
+
 const DEFAULTS = { busyTimeoutMs: 5000, pollMs: 50, pageSize: 2000, readonly: false };
 
 /**
@@ -49,7 +52,8 @@ export class SqliteEventLog implements EventLog {
   private readonly options: typeof DEFAULTS;
   private readonly listeners = new Set<() => void>();
   private readonly subscriptions = new Set<Subscription>();
-  private readonly appendInTransaction: (stream: string, beads: Bead[], expected: ExpectedRevision) => AppendResult;
+  private readonly appendInTransaction: (appends: readonly Prepared[]) => AppendResult[];
+  readonly atomicAcrossStreams = true;
 
   constructor(
     readonly path: string,
@@ -60,16 +64,22 @@ export class SqliteEventLog implements EventLog {
     this.sql = prepareStatements(this.db);
     // IMMEDIATE takes the write lock before reading the stream's revision, so
     // the expected-revision check and the insert see the same log.
-    this.appendInTransaction = this.db.transaction((stream: string, beads: Bead[], expected: ExpectedRevision) =>
-      writeBeads(this.sql, stream, beads, expected),
+    // One transaction for every stream of an appendMany: one commit, one fsync.
+    this.appendInTransaction = this.db.transaction((appends: readonly Prepared[]) =>
+      appends.map((a) => writeBeads(this.sql, a.stream, a.beads, a.expected)),
     ).immediate;
   }
 
   async append(stream: string, beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
-    const prepared = prepareAppend(stream, beads);
-    const result = this.guard(`append to ${stream}`, () => this.appendInTransaction(stream, prepared, expected));
+    return (await this.appendMany([{ stream, beads, expected }]))[0]!;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const prepared = appends.map((a) => ({ stream: a.stream, beads: prepareAppend(a.stream, a.beads), expected: a.expected ?? 'any' }));
+    const doing = `append to ${appends.map((a) => a.stream).join(', ')}`;
+    const results = this.guard(doing, () => this.appendInTransaction(prepared));
     for (const wake of this.listeners) wake();
-    return result;
+    return results;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<LogEntry[]> {

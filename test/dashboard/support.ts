@@ -12,10 +12,12 @@ import { T0 } from './beads.ts';
 export function readOnlyGuard(log: EventLog): EventLog & { appendAttempts: number } {
   const guarded = Object.create(log) as EventLog & { appendAttempts: number };
   guarded.appendAttempts = 0;
-  guarded.append = async () => {
+  const refuse = async (): Promise<never> => {
     guarded.appendAttempts += 1;
     throw new Error('the dashboard tried to write to the log');
   };
+  guarded.append = refuse;
+  guarded.appendMany = refuse;
   return guarded;
 }
 

@@ -132,6 +132,53 @@ export function eventLogConformance(name: string, open: () => Promise<LogUnderTe
       expect(ids(after.filter((e) => e.stream.startsWith('g-')))).toEqual([a[1], b[1]].map((x) => x!.bead_id));
     });
 
+    it('appends to several streams in one call, in the order given, with one result per stream', async () => {
+      const a = testBeads('m-a', 2);
+      const b = testBeads('m-b', 1);
+      await log.append('m-b', [testBead('m-b')]);
+      const results = await log.appendMany([
+        { stream: 'm-a', beads: a, expected: 'no_stream' },
+        { stream: 'm-b', beads: b, expected: 0 },
+      ]);
+      expect(results.map((r) => r.nextRevision)).toEqual([1, 1]);
+      expect(results[0]!.position).toBeLessThan(results[1]!.position);
+      const all = (await collect(log.readAll())).filter((e) => e.stream.startsWith('m-'));
+      expect(ids(all).slice(1)).toEqual([...a, ...b].map((x) => x.bead_id));
+      expect((await log.readStream('m-b')).map((e) => e.revision)).toEqual([0, 1]);
+    });
+
+    it('a multi-stream append refused part-way writes none of it where the adapter is atomic, and nothing after the refusal anywhere', async () => {
+      await log.append('x-b', [testBead('x-b')]);
+      const first = testBeads('x-a', 1);
+      const err = await log
+        .appendMany([
+          { stream: 'x-a', beads: first, expected: 'no_stream' },
+          { stream: 'x-b', beads: [testBead('x-b')], expected: 'no_stream' },
+          { stream: 'x-c', beads: [testBead('x-c')] },
+        ])
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(err.stream).toBe('x-b');
+      expect(await log.readStream('x-b')).toHaveLength(1);
+      expect(await log.readStream('x-c')).toEqual([]);
+      expect(ids(await log.readStream('x-a'))).toEqual(log.atomicAcrossStreams ? [] : [first[0]!.bead_id]);
+      // The log stays usable, and its revisions are unbroken by the rolled-back part.
+      await log.append('x-a', [testBead('x-a')], log.atomicAcrossStreams ? 'no_stream' : 0);
+      expect((await log.readStream('x-a')).map((e) => e.revision)).toEqual(log.atomicAcrossStreams ? [0] : [0, 1]);
+    });
+
+    it('a bead that fails its schema anywhere in a multi-stream append is refused before anything is written', async () => {
+      const bad = { ...testBead('v-b'), data: { runbook_id: 'RB-004', event: 'EXPLODED' } };
+      const err = await log
+        .appendMany([
+          { stream: 'v-a', beads: [testBead('v-a')] },
+          { stream: 'v-b', beads: [bad as never] },
+        ])
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(BeadValidationError);
+      expect(await log.readStream('v-a')).toEqual([]);
+    });
+
     it('subscribes: catches up, goes live, and starts strictly after its checkpoint', async () => {
       const early = testBeads('sub', 3);
       await log.append('sub', early);
