@@ -6,8 +6,9 @@ import { evidenceWarnings } from './evidence.ts';
 /**
  * The evidence bundle for people: as markdown in PHOENIX_HOME/responses/
  * response.md (through the intent seam's writer and its intent table, so
- * the file keeps one look whoever writes it), and as text for the terminal
- * that `phoenix approve` asks in.
+ * the file keeps one look whoever writes it), as text for the terminal
+ * that `phoenix approve` asks in and for Telegram, and as rows for the
+ * dashboard, which lays them out itself.
  */
 
 export interface EvidenceRecord {
@@ -31,32 +32,76 @@ function stopLine(e: ApprovalEvidence): string {
   return `${e.risk.pips_to_stop} pips from the entry${fromPrice}`;
 }
 
-function rows(e: ApprovalEvidence): [string, [string, string][]][] {
+/** One labelled fact: the terminal aligns them, response.md tabulates them, the dashboard lists them. */
+export type EvidenceRow = [label: string, value: string];
+
+export interface EvidenceSection {
+  title: string;
+  rows: EvidenceRow[];
+}
+
+function intentSection(e: ApprovalEvidence): EvidenceSection {
+  const i = e.intent;
+  return {
+    title: 'Intent',
+    rows: [
+      ['intent', `${i.intent_id} (${i.signal}, ${i.setup_type}, confidence ${i.confidence})`],
+      ['order', `${e.risk.side} ${e.risk.units} ${i.pair}: entry ${i.entry}, stop ${i.stop}, target ${i.target}`],
+      ['anchor', `created ${i.created_at}`],
+    ],
+  };
+}
+
+function bundleSections(e: ApprovalEvidence): EvidenceSection[] {
   const ccy = e.risk.currency;
   const positions = e.account.open_positions.length === 0 ? 'none' : e.account.open_positions.map((p) => `${p.position_id} ${p.side} ${p.quantity} ${p.pair} ${p.state}`).join('; ');
   return [
-    ['Now', [
-      ['current price', priceLine(e)],
-      ['anchor age', `${describeAge(e.anchor.age_s * 1000)} (stale after ${describeAge(e.anchor.stale_after_s * 1000)})`],
-    ]],
-    ['Risk', [
-      ['side and units', `${e.risk.side} ${e.risk.units}`],
-      ['pips to stop', stopLine(e)],
-      ['pips to target', String(e.risk.pips_to_target)],
-      ['money at risk', money(e.risk.money_at_risk, ccy)],
-      ['money to target', money(e.risk.money_to_target, ccy)],
-      ['reward : risk', e.risk.reward_to_risk.toFixed(2)],
-    ]],
-    ['Account', [
-      ['balance', e.account.balance === null ? 'unknown (no account summary yet)' : money(e.account.balance, e.account.currency ?? '')],
-      ['open positions', positions],
-    ]],
-    ['Health', [
-      ['status', e.health.status === null ? 'unknown' : `${e.health.status}${e.health.checked_at ? ` at ${e.health.checked_at}` : ''}`],
-      ['mode', e.health.mode],
-    ]],
-    ['Paper validation', [['progress', e.paper_validation.summary], ...e.paper_validation.gates.map((g): [string, string] => [`${g.id} ${g.name}`, `${g.status}: ${g.detail}`])]],
+    {
+      title: 'Now',
+      rows: [
+        ['current price', priceLine(e)],
+        ['anchor age', `${describeAge(e.anchor.age_s * 1000)} (stale after ${describeAge(e.anchor.stale_after_s * 1000)})`],
+      ],
+    },
+    {
+      title: 'Risk',
+      rows: [
+        ['side and units', `${e.risk.side} ${e.risk.units}`],
+        ['pips to stop', stopLine(e)],
+        ['pips to target', String(e.risk.pips_to_target)],
+        ['money at risk', money(e.risk.money_at_risk, ccy)],
+        ['money to target', money(e.risk.money_to_target, ccy)],
+        ['reward : risk', e.risk.reward_to_risk.toFixed(2)],
+      ],
+    },
+    {
+      title: 'Account',
+      rows: [
+        ['balance', e.account.balance === null ? 'unknown (no account summary yet)' : money(e.account.balance, e.account.currency ?? '')],
+        ['open positions', positions],
+      ],
+    },
+    {
+      title: 'Health',
+      rows: [
+        ['status', e.health.status === null ? 'unknown' : `${e.health.status}${e.health.checked_at ? ` at ${e.health.checked_at}` : ''}`],
+        ['mode', e.health.mode],
+      ],
+    },
+    {
+      title: 'Paper validation',
+      rows: [['progress', e.paper_validation.summary], ...e.paper_validation.gates.map((g): EvidenceRow => [`${g.id} ${g.name}`, `${g.status}: ${g.detail}`])],
+    },
   ];
+}
+
+/**
+ * The bundle as titled sections of rows: the one wording of the evidence that
+ * the terminal, Telegram and the dashboard all show. response.md keeps the
+ * intent seam's own intent table in place of the first section.
+ */
+export function evidenceSections(e: ApprovalEvidence): EvidenceSection[] {
+  return [intentSection(e), ...bundleSections(e)];
 }
 
 function decideLines(id: string): string[] {
@@ -66,7 +111,7 @@ function decideLines(id: string): string[] {
 export function renderEvidenceMarkdown(e: ApprovalEvidence, record: EvidenceRecord = {}): string {
   const id = e.intent.intent_id;
   const warnings = evidenceWarnings(e);
-  const sections = rows(e).flatMap(([title, list]) => [`## ${title}`, '', '| | |', '|---|---|', ...list.map(([k, v]) => `| ${k} | ${mdText(v)} |`), '']);
+  const sections = bundleSections(e).flatMap(({ title, rows }) => [`## ${title}`, '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${mdText(v)} |`), '']);
   return [
     `# Approval needed: \`${id}\` ${e.risk.side} ${e.risk.units} ${e.intent.pair}`,
     '',
@@ -95,18 +140,13 @@ export function renderEvidenceMarkdown(e: ApprovalEvidence, record: EvidenceReco
 /** Plain text for the terminal: the same facts, aligned. */
 export function renderEvidenceText(e: ApprovalEvidence, record: EvidenceRecord = {}): string {
   const i = e.intent;
-  const intentRows: [string, string][] = [
-    ['intent', `${i.intent_id} (${i.signal}, ${i.setup_type}, confidence ${i.confidence})`],
-    ['order', `${e.risk.side} ${e.risk.units} ${i.pair}: entry ${i.entry}, stop ${i.stop}, target ${i.target}`],
-    ['anchor', `created ${i.created_at}`],
-  ];
-  const all: [string, [string, string][]][] = [['Intent', intentRows], ...rows(e)];
-  const width = Math.max(...all.flatMap(([, list]) => list.map(([k]) => k.length)));
+  const all = evidenceSections(e);
+  const width = Math.max(...all.flatMap(({ rows }) => rows.map(([k]) => k.length)));
   const warnings = evidenceWarnings(e);
   return [
     `Approval needed: ${i.intent_id} ${e.risk.side} ${e.risk.units} ${i.pair}${record.staleAt ? ` — decide before ${record.staleAt}` : ''}`,
     ...warnings.map((w) => `!! ${w}`),
-    ...all.flatMap(([title, list]) => ['', `${title}:`, ...list.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)]),
+    ...all.flatMap(({ title, rows }) => ['', `${title}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)]),
     '',
     `content sha256 ${e.content_hash}${record.beadId ? `; EVIDENCE_SHOWN bead ${record.beadId}` : ''}`,
   ].join('\n');
