@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import { buildDashboardPage } from './page.ts';
+import { withReadableEvidence } from './readableEvidence.ts';
 import { readRunbooks, type RunbookFile } from './runbooks.ts';
 import { DEFAULT_SSE_OPTIONS, type SseOptions, SseHub } from './sse.ts';
 
@@ -113,9 +114,10 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
   let gatesState = gates?.initial as S;
   let caughtUp = false;
 
+  const readable = withReadableEvidence();
   const view = () => {
     const current = gates ? withGates(model, gates.statuses(gatesState)) : model;
-    return dashboardView(current, clock.now(), caughtUp);
+    return readable(dashboardView(current, clock.now(), caughtUp));
   };
   const hub = new SseHub(() => JSON.stringify(view()), { ...DEFAULT_SSE_OPTIONS, ...options.sse });
 

@@ -3,16 +3,30 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import { evidence, intent } from '../approval/fixtures.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { beads, T0 } from './beads.ts';
+import { at, beads, T0 } from './beads.ts';
 import { HAVE_CHROMIUM, type HeadlessBrowser, launchChromium, NO_CHROMIUM_MESSAGE } from './browser.ts';
 import { startTestDashboard, type TestDashboard } from './support.ts';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
 
-const EVIDENCE = { pair: 'EURUSD', current_price: 1.0852, anchor_age_s: 42, money_at_risk: 60, reward_to_risk: 2, health: 'HEALTHY' };
-const DRIFT = [{ kind: 'POSITION_QUANTITY', subject: 'EURUSD', broker: '40000', local: '20000' }];
 const INJECTION = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
+/** The bundle as the trade flow records it in EVIDENCE_SHOWN; only what the page needs to show differs from the fixture. */
+const EVIDENCE = {
+  ...evidence(intent({ intent_id: 'int-42' })),
+  paper_validation: { summary: '2/8 phase-1 gates met', gates: [{ id: 'P1-5', name: 'RUNBOOKS_COMPLETE', status: 'NOT_MET', detail: 'all 13 runbooks present; no RB-004 drill recorded (phoenix drill)' }] },
+};
+const DRIFT = [{ kind: 'POSITION_QUANTITY', subject: 'EURUSD', broker: '40000', local: '20000' }];
+
+/** A readable bundle whose free text (ids, gate details: anything a bead may carry) is markup. */
+function hostileEvidence() {
+  return {
+    ...EVIDENCE,
+    account: { ...EVIDENCE.account, open_positions: [{ position_id: INJECTION, pair: 'EURUSD', side: 'LONG' as const, quantity: 20000, state: 'MANAGED' }] },
+    paper_validation: { summary: INJECTION, gates: [{ id: INJECTION, name: 'P1-5', status: 'NOT_MET', detail: INJECTION }] },
+  };
+}
 
 function desk() {
   return [
@@ -34,6 +48,14 @@ async function text(page: Page, selector: string, contains: string): Promise<str
   const locator = page.locator(selector, { hasText: contains });
   await locator.first().waitFor({ timeout: 5000 });
   return (await locator.first().textContent()) ?? '';
+}
+
+/** What a person reads beside a label in an approval's evidence section, once that row is on screen. */
+async function evidenceRow(page: Page, intentId: string, section: string, label: string): Promise<string> {
+  const approval = page.locator('#approvals .approval', { has: page.locator('h3', { hasText: intentId }) });
+  const term = approval.locator('.evidence-section', { has: page.locator('h4', { hasText: section }) }).locator('dt', { hasText: label });
+  await term.first().waitFor({ state: 'visible', timeout: 5000 });
+  return (await term.first().locator('xpath=following-sibling::dd[1]').textContent()) ?? '';
 }
 
 // One tab follows the whole story, as an operator's would: every step after the first is a live update.
@@ -66,14 +88,41 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in headless Chromium', () => {
     expect(position).toContain('123.45');
     expect(position).toContain('MANAGED');
     expect(await text(page, '#pnl-summary', 'realised')).toContain('-18.50');
-    const approval = await text(page, '#approvals .approval', 'int-42');
-    for (const fact of ['current_price', '1.0852', 'money_at_risk', 'reward_to_risk']) expect(approval).toContain(fact);
+    expect(await text(page, '#approvals .approval', 'int-42')).toContain('Evidence');
     expect(await text(page, '#alerts tr', 'POSITION_STALLED')).toContain('pos-7 has not moved for 6 min');
     const drift = await text(page, '#drift', 'Last drift');
     expect(drift).toContain('POSITION_QUANTITY');
     expect(drift).toContain('40000');
     expect(await page.locator('#heartbeats .beat.gap').count()).toBe(1);
     expect(await text(page, '#gates', 'P1-8')).toContain('not yet computed');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a pending approval’s evidence as the terminal words it: labelled rows, no JSON', async () => {
+    expect(await evidenceRow(page, 'int-42', 'Risk', 'money at risk')).toBe('60.00 USD');
+    expect(await evidenceRow(page, 'int-42', 'Risk', 'reward : risk')).toBe('2.00');
+    expect(await evidenceRow(page, 'int-42', 'Risk', 'pips to stop')).toBe('30 pips from the entry; 30 from the current price');
+    expect(await evidenceRow(page, 'int-42', 'Now', 'current price')).toBe(`1.085 (bid 1.0849, ask 1.0851) at ${EVIDENCE.price?.at}`);
+    expect(await evidenceRow(page, 'int-42', 'Intent', 'order')).toBe('LONG 20000 EURUSD: entry 1.085, stop 1.082, target 1.091');
+    expect(await evidenceRow(page, 'int-42', 'Account', 'balance')).toBe('100000.00 USD');
+    expect(await evidenceRow(page, 'int-42', 'Paper validation', 'P1-5 RUNBOOKS_COMPLETE')).toBe('NOT_MET: all 13 runbooks present; no RB-004 drill recorded (phoenix drill)');
+    const shown = await page.locator('#approvals .approval', { hasText: 'int-42' }).textContent();
+    expect(shown).not.toMatch(/[{}"]/);
+    expect(shown).not.toContain('money_at_risk');
+  });
+
+  it('puts the bundle’s warnings first, and names a record it cannot read instead of dumping it', async () => {
+    const throughStop = { ...EVIDENCE, intent: intent({ intent_id: 'int-43' }), risk: { ...EVIDENCE.risk, pips_price_to_stop: -4 } };
+    await t.append(
+      beads.approval('int-43', 'EVIDENCE_SHOWN', { evidence: throughStop }, { t: 172 }),
+      beads.approval('int-44', 'EVIDENCE_SHOWN', { evidence: { assembled_at: at(172), risk: { units: 'lots' } } }, { t: 172 }),
+    );
+    const warned = page.locator('#approvals .approval', { hasText: 'int-43' }).locator('.evidence .warning');
+    await warned.first().waitFor({ state: 'visible', timeout: 5000 });
+    expect(await warned.allTextContents()).toEqual(['the current price is already 4 pips through the stop']);
+    const odd = await text(page, '#approvals .approval', 'int-44');
+    expect(odd).toContain('the recorded evidence cannot be read');
+    expect(odd).not.toMatch(/[{}]/);
     expect(errors).toEqual([]);
   });
 
@@ -94,10 +143,11 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in headless Chromium', () => {
   it('shows markup from a bead as text and never runs it', async () => {
     await t.append(
       beads.alert('alert-x', 'RAISED', { message: INJECTION, alert_type: '<b>BOLD</b>' }, { t: 176 }),
-      beads.approval('int-<i>x</i>', 'EVIDENCE_SHOWN', { evidence: { [INJECTION]: INJECTION } }, { t: 176 }),
+      beads.approval('int-<i>x</i>', 'EVIDENCE_SHOWN', { evidence: hostileEvidence() }, { t: 176 }),
     );
     expect(await text(page, '#alerts tr', 'window.__pwned')).toContain(INJECTION);
-    expect(await text(page, '#approvals', 'int-<i>x</i>')).toContain(INJECTION);
+    expect(await evidenceRow(page, 'int-<i>x</i>', 'Account', 'open positions')).toBe(`${INJECTION} LONG 20000 EURUSD MANAGED`);
+    expect(await evidenceRow(page, 'int-<i>x</i>', 'Paper validation', `${INJECTION} P1-5`)).toBe(`NOT_MET: ${INJECTION}`);
     expect(await text(page, '#activity', '<b>BOLD</b>')).toContain(INJECTION);
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('img, b, i, #alerts script, #approvals script').count()).toBe(0);

@@ -147,8 +147,17 @@ function renderPositions(v) {
   );
 }
 
-function evidenceValue(value) {
-  return typeof value === 'object' && value !== null ? h('span', { class: 'mono' }, JSON.stringify(value)) : String(value);
+// The server sends the evidence as the rows the terminal and Telegram show (actors/approval/render.ts); this only lays them out.
+function evidence(shown) {
+  if (!shown) return h('p', { class: 'empty' }, 'no evidence shown yet');
+  return h(
+    'div',
+    { class: 'evidence' },
+    h('h2', {}, 'Evidence'),
+    shown.warnings.map((w) => h('p', { class: 'warning' }, w)),
+    shown.note ? h('p', { class: 'empty' }, shown.note) : [],
+    shown.sections.map((s) => h('section', { class: 'evidence-section' }, h('h4', {}, s.title), pairs(s.rows))),
+  );
 }
 
 function renderApprovals(v) {
@@ -168,9 +177,7 @@ function renderApprovals(v) {
               ['token expires', a.expires_at ? hhmmss(a.expires_at) : ''],
               ['reason', a.reason],
             ]),
-            a.evidence
-              ? h('div', { class: 'evidence' }, h('h2', {}, 'Evidence'), pairs(Object.entries(a.evidence).map(([k, value]) => [k, evidenceValue(value)])))
-              : h('p', { class: 'empty' }, 'no evidence shown yet'),
+            evidence(a.evidence_readable),
           ),
         )
       : empty('nothing waiting for a decision'),
