@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { RunbookInfo } from '../../projections/dashboardTypes.ts';
@@ -51,11 +51,16 @@ export function runbookInfo(file: string, content: string): RunbookInfo {
   return info;
 }
 
-/** Every `*.md` in the folder, by file name; a missing folder means no runbooks yet. */
-export async function readRunbooks(dir: string): Promise<RunbookFile[]> {
+/**
+ * Every `*.md` in the folder, by file name; a missing folder means no runbooks
+ * yet. Synchronous, so the trade flow has them as it is built, before its
+ * first evidence bundle; a dozen short files, read at start or on a rare
+ * request, cost less than the wait.
+ */
+export function readRunbooksSync(dir: string): RunbookFile[] {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw err;
@@ -64,12 +69,17 @@ export async function readRunbooks(dir: string): Promise<RunbookFile[]> {
   for (const name of names.filter((n) => n.endsWith('.md')).sort()) {
     const path = join(dir, name);
     try {
-      const size = (await stat(path)).size;
-      const info = size > MAX_RUNBOOK_BYTES ? { ...runbookInfo(name, ''), problem: `larger than ${MAX_RUNBOOK_BYTES} bytes` } : runbookInfo(name, await readFile(path, 'utf8'));
+      const size = statSync(path).size;
+      const info = size > MAX_RUNBOOK_BYTES ? { ...runbookInfo(name, ''), problem: `larger than ${MAX_RUNBOOK_BYTES} bytes` } : runbookInfo(name, readFileSync(path, 'utf8'));
       files.push({ path, info });
     } catch (err) {
       files.push({ path, info: { ...runbookInfo(name, ''), problem: `unreadable: ${(err as Error).message}` } });
     }
   }
   return files;
+}
+
+/** The same read for callers that await it. */
+export async function readRunbooks(dir: string): Promise<RunbookFile[]> {
+  return readRunbooksSync(dir);
 }

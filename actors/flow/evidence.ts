@@ -1,5 +1,4 @@
 import type { Intent, Mode } from '../../beads/index.ts';
-import { gateResults } from '../../projections/gates.ts';
 import { openPositions } from '../../projections/positions.ts';
 import { assembleEvidence, type EvidenceOutcome } from '../approval/evidence.ts';
 import type { AccountSummary } from '../broker/connector.ts';
@@ -44,6 +43,6 @@ export function evidenceFromFlow(s: EvidenceSources): EvidenceOutcome {
     openPositions: openPositions(views.positions),
     health: views.lastHeartbeat ? { status: views.lastHeartbeat.status, checkedAt: views.lastHeartbeat.ts } : undefined,
     mode: s.mode,
-    gates: gateResults(views.gates),
+    gates: views.gateResults(),
   });
 }

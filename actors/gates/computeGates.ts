@@ -1,16 +1,8 @@
-import { fileURLToPath } from 'node:url';
-import { type GateInputs, type GateResult, foldGates, gateResults, initialGates } from '../../projections/gates.ts';
+import { type GateResult, foldGates, gateResults, initialGates } from '../../projections/gates.ts';
 import type { EventLog } from '../../store/port.ts';
-import { readRunbooks } from '../dashboard/runbooks.ts';
-import { RUNBOOKS } from '../notify/alertTypes.ts';
+import { RUNBOOKS_DIR, runbookInputs } from './runbookInputs.ts';
 
-/** The runbooks shipped with Phoenix. */
-export const RUNBOOKS_DIR = fileURLToPath(new URL('../../runbooks', import.meta.url));
-
-async function runbookInputs(dir: string): Promise<GateInputs['runbooks']> {
-  const present = (await readRunbooks(dir)).filter((r) => r.info.problem === undefined).map((r) => r.info.id);
-  return { expected: Object.keys(RUNBOOKS), present };
-}
+export { RUNBOOKS_DIR };
 
 /**
  * The S11 gates as the log shows them: one fold over every bead, plus the
@@ -24,5 +16,5 @@ export async function computeGates(log: EventLog, runbooksDir = RUNBOOKS_DIR): P
     if (entry.kind === 'bead') foldGates(state, entry.bead);
     else unreadable += 1;
   }
-  return { gates: gateResults(state, { runbooks: await runbookInputs(runbooksDir) }), unreadable };
+  return { gates: gateResults(state, { runbooks: runbookInputs(runbooksDir) }), unreadable };
 }
