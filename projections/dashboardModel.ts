@@ -1,11 +1,14 @@
 /**
- * The dashboard's fold (S9): one bead in, a new model out. Pure and O(1) per
- * bead: every list is bounded, and the bounded lists share storage between
- * versions (recentList.ts), so replay cost does not grow with the log.
+ * The dashboard's fold (S9): one bead into the model, in place. Pure in the
+ * sense of projections/: no I/O, no clock, the same beads always make the same
+ * model. O(1) per bead and copy-free: every list is a bounded ring, so replay
+ * cost does not grow with the log. The model is its folder's own
+ * (dashboardTypes.ts); what leaves is dashboardView's snapshot.
  */
 import { BEAD_TYPES, type Bead, type BeadOf, type BeadType } from '../beads/index.ts';
 import {
   ACTIVITY_KEPT,
+  ALERTS_KEPT,
   CLOSED_POSITIONS_KEPT,
   GAPS_KEPT,
   HEARTBEATS_KEPT,
@@ -18,7 +21,7 @@ import {
   SESSIONS_KEPT,
   SETTLED_APPROVALS_KEPT,
 } from './dashboardSections.ts';
-import type { ConnectionSection, DashboardModel, GateStatus, RunbookInfo } from './dashboardTypes.ts';
+import type { DashboardModel, GateStatus, RunbookInfo } from './dashboardTypes.ts';
 import { emptyRecent, pushRecent } from './recentList.ts';
 
 export type * from './dashboardTypes.ts';
@@ -50,14 +53,6 @@ export const PHASE1_GATES: readonly Pick<GateStatus, 'id' | 'name'>[] = [
 
 const TYPE_INDEX = new Map<BeadType, number>(BEAD_TYPES.map((t, i) => [t, i]));
 
-/** Counts live in an array in BEAD_TYPES order: copying twenty numbers is cheaper than respreading a keyed object per bead. */
-function countOne(counts: readonly number[], type: BeadType): number[] {
-  const next = counts.slice();
-  const i = TYPE_INDEX.get(type);
-  if (i !== undefined) next[i] = (next[i] ?? 0) + 1;
-  return next;
-}
-
 export function initialDashboard(options: { heartbeatGapMs?: number } = {}): DashboardModel {
   return {
     log: { lastPosition: undefined, beadsTotal: 0, beadsByType: BEAD_TYPES.map(() => 0), corrupt: { count: 0 }, lastMode: undefined, activity: emptyRecent(ACTIVITY_KEPT) },
@@ -67,13 +62,14 @@ export function initialDashboard(options: { heartbeatGapMs?: number } = {}): Das
       now: undefined,
       points: emptyRecent(HEARTBEATS_KEPT),
       lastLive: undefined,
+      lastLiveMs: undefined,
       gaps: emptyRecent(GAPS_KEPT),
       gapsTotal: 0,
     },
     connection: { status: { state: 'UNKNOWN', attempt: 0 }, sessions: emptyRecent(SESSIONS_KEPT), disconnectedSince: undefined, gaps: emptyRecent(GAPS_KEPT) },
     positions: { open: new Map(), openDropped: 0, closed: emptyRecent(CLOSED_POSITIONS_KEPT), realisedTotal: 0 },
     approvals: { pending: new Map(), pendingDropped: 0, settled: emptyRecent(SETTLED_APPROVALS_KEPT) },
-    alerts: { recent: [], raised: { WARNING: 0, CRITICAL: 0 } },
+    alerts: { recent: emptyRecent(ALERTS_KEPT), raised: { WARNING: 0, CRITICAL: 0 } },
     drift: { runs: 0, drifts: 0 },
     killFlag: { state: 'ARMED' },
     gates: PHASE1_GATES.map((g) => ({ ...g, status: 'NOT_COMPUTED', detail: 'not yet computed' })),
@@ -81,47 +77,56 @@ export function initialDashboard(options: { heartbeatGapMs?: number } = {}): Das
   };
 }
 
+/** Folds one bead into the model, in place, and returns it. */
 export function applyBead(model: DashboardModel, bead: Bead, position: number): DashboardModel {
   const log = model.log;
-  const counted: DashboardModel = {
-    ...model,
-    log: {
-      lastPosition: position,
-      beadsTotal: log.beadsTotal + 1,
-      beadsByType: countOne(log.beadsByType, bead.bead_type),
-      corrupt: log.corrupt,
-      lastMode: bead.mode,
-      activity: pushRecent(log.activity, { position, bead }),
-    },
-  };
+  log.lastPosition = position;
+  log.beadsTotal += 1;
+  const typeIndex = TYPE_INDEX.get(bead.bead_type);
+  if (typeIndex !== undefined) log.beadsByType[typeIndex]! += 1;
+  log.lastMode = bead.mode;
+  pushRecent(log.activity, { position, bead });
   switch (bead.bead_type) {
     case 'HOST':
-      return onHost(counted, bead);
+      onHost(model, bead);
+      break;
     case 'HEARTBEAT':
-      return { ...counted, heartbeat: onHeartbeat(model.heartbeat, bead) };
+      onHeartbeat(model.heartbeat, bead);
+      break;
     case 'IBKR_SESSION':
-      return { ...counted, connection: onSession(model.connection, bead) };
+      onSession(model.connection, bead);
+      break;
     case 'POSITION':
-      return { ...counted, positions: onPosition(model.positions, bead) };
+      onPosition(model.positions, bead);
+      break;
     case 'APPROVAL':
-      return { ...counted, approvals: onApproval(model.approvals, bead) };
+      onApproval(model.approvals, bead);
+      break;
     case 'ALERT':
-      return { ...counted, alerts: onAlert(model.alerts, bead) };
+      onAlert(model.alerts, bead);
+      break;
     case 'RECONCILIATION':
-      return { ...counted, drift: onReconciliation(model.drift, bead) };
+      onReconciliation(model.drift, bead);
+      break;
     case 'KILL_FLAG':
-      return { ...counted, killFlag: { state: bead.data.state === 'SET' ? 'SET' : 'ARMED', who: bead.data.who, reason: bead.data.reason, ts: bead.ts } };
-    default:
-      return counted;
+      model.killFlag = { state: bead.data.state === 'SET' ? 'SET' : 'ARMED', who: bead.data.who, reason: bead.data.reason, ts: bead.ts };
+      break;
   }
+  return model;
 }
 
 /** A stored record that could not be decoded still moves the checkpoint, and the page says so. */
 export function noteCorrupt(model: DashboardModel, position: number, reason: string): DashboardModel {
-  return { ...model, log: { ...model.log, lastPosition: position, corrupt: { count: model.log.corrupt.count + 1, last: { position, reason } } } };
+  model.log.lastPosition = position;
+  model.log.corrupt.count += 1;
+  model.log.corrupt.last = { position, reason };
+  return model;
 }
 
-/** The gates projection's output replaces the placeholders. */
+/**
+ * The gates projection's output replaces the placeholders. The copy shares
+ * the folded sections: it is for reading (dashboardView), not for folding into.
+ */
 export function withGates(model: DashboardModel, gates: readonly GateStatus[]): DashboardModel {
   return { ...model, gates: [...gates] };
 }
@@ -130,17 +135,17 @@ export function withRunbooks(model: DashboardModel, runbooks: readonly RunbookIn
   return { ...model, runbooks: [...runbooks] };
 }
 
-function onHost(model: DashboardModel, bead: BeadOf<'HOST'>): DashboardModel {
+function onHost(model: DashboardModel, bead: BeadOf<'HOST'>): void {
   const d = bead.data;
   const link = model.connection;
   // A new run has no broker link until its own CONNECT; a stop ends the link, and the gap counts from there.
-  const connection: ConnectionSection = {
-    ...link,
-    status: { state: 'UNKNOWN', attempt: 0 },
-    disconnectedSince: link.disconnectedSince ?? (link.status.state === 'CONNECTED' ? bead.ts : undefined),
-  };
+  link.disconnectedSince ??= link.status.state === 'CONNECTED' ? bead.ts : undefined;
+  link.status = { state: 'UNKNOWN', attempt: 0 };
   const same = { host_id: bead.host_id, mode: bead.mode, pid: d.pid, version: d.version, config_hash: d.config_hash, hostname: d.hostname };
-  if (d.event === 'STARTED') return { ...model, connection, host: { ...same, state: 'RUNNING', started_at: bead.ts } };
+  if (d.event === 'STARTED') {
+    model.host = { ...same, state: 'RUNNING', started_at: bead.ts };
+    return;
+  }
   const started = model.host?.host_id === bead.host_id ? model.host.started_at : bead.ts;
-  return { ...model, connection, host: { ...same, state: 'STOPPED', started_at: started, stopped_at: bead.ts, reason: d.reason } };
+  model.host = { ...same, state: 'STOPPED', started_at: started, stopped_at: bead.ts, reason: d.reason };
 }

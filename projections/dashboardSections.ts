@@ -6,17 +6,18 @@ import type {
   ApprovalsSection,
   ConnectionSection,
   DriftStatus,
-  HeartbeatPoint,
   HeartbeatSection,
   PositionRow,
   PositionsSection,
   ReconciliationRow,
 } from './dashboardTypes.ts';
-import { pushRecent } from './recentList.ts';
+import { isoMillis } from './isoMillis.ts';
+import { pushRecent, upsertRecent } from './recentList.ts';
 
 /**
- * One reducer per dashboard panel: the section before, one bead, the section
- * after. Each copies only what it changes, and every list stays bounded.
+ * One reducer per dashboard panel: a section and one bead; the section is
+ * updated in place (dashboardTypes.ts says who owns it). Rows and statuses are
+ * new records, never edits of stored ones, and every list stays bounded.
  */
 
 export const HEARTBEATS_KEPT = 120;
@@ -33,34 +34,35 @@ export const PENDING_APPROVALS_KEPT = 100;
 const TERMINAL_POSITION = new Set(['CLOSED', 'REJECTED', 'CANCELLED']);
 const TERMINAL_APPROVAL = new Set(['CONSUMED', 'EXPIRED', 'STATE_CONFLICT', 'REJECTED']);
 
-function secondsBetween(from: string, to: string): number {
-  return Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10;
+/** Seconds between two instants in epoch ms, to a tenth. */
+function secondsBetween(fromMs: number, toMs: number): number {
+  return Math.round((toMs - fromMs) / 100) / 10;
 }
 
-export function onHeartbeat(section: HeartbeatSection, bead: BeadOf<'HEARTBEAT'>): HeartbeatSection {
+export function onHeartbeat(section: HeartbeatSection, bead: BeadOf<'HEARTBEAT'>): void {
   const d = bead.data;
-  const now = { status: d.status, ts: bead.ts, host_id: bead.host_id, checks: d.checks, details: d.details ?? [], miss_count: d.miss_count };
+  section.now = { status: d.status, ts: bead.ts, host_id: bead.host_id, checks: d.checks, details: d.details ?? [], miss_count: d.miss_count };
   if (d.status === 'MISSED') {
     // The watchdog's beat says the host was silent: a gap in itself, and not a sign of life.
-    return { ...section, now, points: pushRecent(section.points, { ts: bead.ts, status: d.status, gap: true }) };
+    pushRecent(section.points, { ts: bead.ts, status: d.status, gap: true });
+    return;
   }
   const previous = section.lastLive;
-  const interval = previous === undefined ? undefined : secondsBetween(previous, bead.ts);
+  const atMs = isoMillis(bead.ts);
+  const interval = section.lastLiveMs === undefined ? undefined : secondsBetween(section.lastLiveMs, atMs);
   const late = previous !== undefined && interval !== undefined && interval * 1000 > section.gapMs;
-  const point: HeartbeatPoint = { ts: bead.ts, status: d.status, gap: late, ...(interval !== undefined && { interval_s: interval }) };
-  return {
-    gapMs: section.gapMs,
-    now,
-    points: pushRecent(section.points, point),
-    lastLive: bead.ts,
-    gaps: late ? pushRecent(section.gaps, { from: previous, to: bead.ts, seconds: interval }) : section.gaps,
-    gapsTotal: section.gapsTotal + (late ? 1 : 0),
-  };
+  pushRecent(section.points, { ts: bead.ts, status: d.status, gap: late, ...(interval !== undefined && { interval_s: interval }) });
+  if (late) {
+    pushRecent(section.gaps, { from: previous, to: bead.ts, seconds: interval });
+    section.gapsTotal += 1;
+  }
+  section.lastLive = bead.ts;
+  section.lastLiveMs = atMs;
 }
 
-export function onSession(section: ConnectionSection, bead: BeadOf<'IBKR_SESSION'>): ConnectionSection {
+export function onSession(section: ConnectionSection, bead: BeadOf<'IBKR_SESSION'>): void {
   const d = bead.data;
-  const sessions = pushRecent(section.sessions, {
+  pushRecent(section.sessions, {
     ts: bead.ts,
     event: d.event,
     attempt: d.reconnect_attempt,
@@ -72,20 +74,19 @@ export function onSession(section: ConnectionSection, bead: BeadOf<'IBKR_SESSION
   const link = { mode: d.mode, account: d.account, port: d.port, server_version: d.server_version, gateway_version: d.gateway_version, reason: d.reason };
   if (d.event === 'CONNECT') {
     const gapFrom = section.disconnectedSince;
-    return {
-      sessions,
-      status: { ...link, state: 'CONNECTED', since: bead.ts, attempt: 0 },
-      disconnectedSince: undefined,
-      gaps: gapFrom ? pushRecent(section.gaps, { from: gapFrom, to: bead.ts, seconds: secondsBetween(gapFrom, bead.ts) }) : section.gaps,
-    };
+    if (gapFrom) pushRecent(section.gaps, { from: gapFrom, to: bead.ts, seconds: secondsBetween(isoMillis(gapFrom), isoMillis(bead.ts)) });
+    section.status = { ...link, state: 'CONNECTED', since: bead.ts, attempt: 0 };
+    section.disconnectedSince = undefined;
+    return;
   }
   // RECONNECT is an attempt (S3.1); only a CONNECT says the link is back.
   const state = d.event === 'DISCONNECT' ? 'DISCONNECTED' : d.escalated ? 'ESCALATED' : 'RECONNECTING';
   const since = state === section.status.state ? section.status.since : bead.ts;
-  return { ...section, sessions, disconnectedSince: section.disconnectedSince ?? bead.ts, status: { ...link, state, since, attempt: d.reconnect_attempt } };
+  section.disconnectedSince ??= bead.ts;
+  section.status = { ...link, state, since, attempt: d.reconnect_attempt };
 }
 
-export function onPosition(section: PositionsSection, bead: BeadOf<'POSITION'>): PositionsSection {
+export function onPosition(section: PositionsSection, bead: BeadOf<'POSITION'>): void {
   const d = bead.data;
   const before = section.open.get(d.position_id);
   const row: PositionRow = {
@@ -104,17 +105,17 @@ export function onPosition(section: PositionsSection, bead: BeadOf<'POSITION'>):
     updated_at: bead.ts,
     correlation_id: bead.correlation_id,
   };
-  const open = new Map(section.open);
   if (TERMINAL_POSITION.has(d.state)) {
-    open.delete(d.position_id);
-    const realised = d.state === 'CLOSED' ? (d.realised_pnl ?? 0) : 0;
-    return { ...section, open, closed: pushRecent(section.closed, row), realisedTotal: section.realisedTotal + realised };
+    section.open.delete(d.position_id);
+    pushRecent(section.closed, row);
+    if (d.state === 'CLOSED') section.realisedTotal += d.realised_pnl ?? 0;
+    return;
   }
-  open.set(d.position_id, row);
-  return { ...section, open, openDropped: section.openDropped + dropOldest(open, OPEN_POSITIONS_KEPT) };
+  section.open.set(d.position_id, row);
+  section.openDropped += dropOldest(section.open, OPEN_POSITIONS_KEPT);
 }
 
-export function onApproval(section: ApprovalsSection, bead: BeadOf<'APPROVAL'>): ApprovalsSection {
+export function onApproval(section: ApprovalsSection, bead: BeadOf<'APPROVAL'>): void {
   const d = bead.data;
   const before = section.pending.get(d.intent_id);
   // Later events rarely repeat the evidence, so each field keeps its last known value.
@@ -133,42 +134,38 @@ export function onApproval(section: ApprovalsSection, bead: BeadOf<'APPROVAL'>):
     updated_at: bead.ts,
     correlation_id: bead.correlation_id,
   };
-  const pending = new Map(section.pending);
   if (TERMINAL_APPROVAL.has(d.event)) {
-    pending.delete(d.intent_id);
-    return { ...section, pending, settled: pushRecent(section.settled, row) };
+    section.pending.delete(d.intent_id);
+    pushRecent(section.settled, row);
+    return;
   }
-  pending.set(d.intent_id, row);
-  return { ...section, pending, pendingDropped: section.pendingDropped + dropOldest(pending, PENDING_APPROVALS_KEPT) };
+  section.pending.set(d.intent_id, row);
+  section.pendingDropped += dropOldest(section.pending, PENDING_APPROVALS_KEPT);
 }
 
-export function onAlert(section: AlertsSection, bead: BeadOf<'ALERT'>): AlertsSection {
+export function onAlert(section: AlertsSection, bead: BeadOf<'ALERT'>): void {
   const d = bead.data;
-  const index = section.recent.findIndex((a) => a.alert_id === d.alert_id);
-  const raised = d.event === 'RAISED' ? { ...section.raised, [d.severity]: section.raised[d.severity] + 1 } : section.raised;
-  const known = index >= 0 ? section.recent[index] : undefined;
-  const row: AlertRow = {
-    alert_id: d.alert_id,
-    alert_type: d.alert_type,
-    severity: d.severity,
-    message: d.message,
-    runbook_id: d.runbook_id ?? known?.runbook_id,
-    dedupe_key: d.dedupe_key,
-    error: d.error ?? (d.event === 'SENT' ? undefined : known?.error),
-    status: d.event,
-    raised_at: known?.raised_at ?? bead.ts,
-    updated_at: bead.ts,
-    resolved: d.event === 'RESOLVED' || known?.resolved === true,
-  };
-  if (known) {
-    const recent = section.recent.slice();
-    recent[index] = row;
-    return { recent, raised };
-  }
-  return { recent: [...section.recent.slice(section.recent.length >= ALERTS_KEPT ? 1 : 0), row], raised };
+  if (d.event === 'RAISED') section.raised[d.severity] += 1;
+  upsertRecent(
+    section.recent,
+    (row) => row.alert_id === d.alert_id,
+    (known): AlertRow => ({
+      alert_id: d.alert_id,
+      alert_type: d.alert_type,
+      severity: d.severity,
+      message: d.message,
+      runbook_id: d.runbook_id ?? known?.runbook_id,
+      dedupe_key: d.dedupe_key,
+      error: d.error ?? (d.event === 'SENT' ? undefined : known?.error),
+      status: d.event,
+      raised_at: known?.raised_at ?? bead.ts,
+      updated_at: bead.ts,
+      resolved: d.event === 'RESOLVED' || known?.resolved === true,
+    }),
+  );
 }
 
-export function onReconciliation(drift: DriftStatus, bead: BeadOf<'RECONCILIATION'>): DriftStatus {
+export function onReconciliation(drift: DriftStatus, bead: BeadOf<'RECONCILIATION'>): void {
   const d = bead.data;
   const row: ReconciliationRow = {
     ts: bead.ts,
@@ -180,11 +177,15 @@ export function onReconciliation(drift: DriftStatus, bead: BeadOf<'RECONCILIATIO
     broker_open_orders: d.broker.open_orders.length,
     local_open_orders: d.local.open_orders.length,
   };
-  const isDrift = d.result === 'DRIFT';
-  return { last: row, last_drift: isDrift ? row : drift.last_drift, runs: drift.runs + 1, drifts: drift.drifts + (isDrift ? 1 : 0) };
+  drift.last = row;
+  drift.runs += 1;
+  if (d.result === 'DRIFT') {
+    drift.last_drift = row;
+    drift.drifts += 1;
+  }
 }
 
-/** Trims a freshly copied map to `cap` entries, oldest first; returns how many left. */
+/** Trims a map to `cap` entries, oldest first; returns how many left. */
 function dropOldest<K, V>(map: Map<K, V>, cap: number): number {
   let dropped = 0;
   for (const key of map.keys()) {

@@ -151,69 +151,78 @@ export interface ActivityItem {
   bead: Bead;
 }
 
-/** What every bead touches: kept apart so the common path copies only this. */
+/** What every bead touches. */
 export interface LogSection {
-  readonly lastPosition: number | undefined;
-  readonly beadsTotal: number;
+  lastPosition: number | undefined;
+  beadsTotal: number;
   /** Beads seen per type, indexed like BEAD_TYPES. */
-  readonly beadsByType: readonly number[];
-  readonly corrupt: { readonly count: number; readonly last?: { position: number; reason: string } };
+  readonly beadsByType: number[];
+  readonly corrupt: { count: number; last?: { position: number; reason: string } };
   /** The newest bead's mode: the best guess until a host announces itself. */
-  readonly lastMode: Mode | undefined;
+  lastMode: Mode | undefined;
   readonly activity: RecentList<ActivityItem>;
 }
 
 export interface HeartbeatSection {
   readonly gapMs: number;
-  readonly now: HealthNow | undefined;
+  now: HealthNow | undefined;
   readonly points: RecentList<HeartbeatPoint>;
-  readonly lastLive: string | undefined;
+  lastLive: string | undefined;
+  /** lastLive as epoch ms: read once, as every live beat measures its interval from it. */
+  lastLiveMs: number | undefined;
   readonly gaps: RecentList<Gap>;
-  readonly gapsTotal: number;
+  gapsTotal: number;
 }
 
 export interface ConnectionSection {
-  readonly status: ConnectionStatus;
+  status: ConnectionStatus;
   readonly sessions: RecentList<SessionEvent>;
-  readonly disconnectedSince: string | undefined;
+  disconnectedSince: string | undefined;
   readonly gaps: RecentList<Gap>;
 }
 
 export interface PositionsSection {
-  /** Keyed by position_id, in opening order. Copied on write, never mutated. */
-  readonly open: ReadonlyMap<string, PositionRow>;
-  readonly openDropped: number;
+  /** Keyed by position_id, in opening order. */
+  readonly open: Map<string, PositionRow>;
+  openDropped: number;
   readonly closed: RecentList<PositionRow>;
-  readonly realisedTotal: number;
+  realisedTotal: number;
 }
 
 export interface ApprovalsSection {
-  /** Keyed by intent_id, in arrival order. Copied on write, never mutated. */
-  readonly pending: ReadonlyMap<string, ApprovalRow>;
-  readonly pendingDropped: number;
+  /** Keyed by intent_id, in arrival order. */
+  readonly pending: Map<string, ApprovalRow>;
+  pendingDropped: number;
   readonly settled: RecentList<ApprovalRow>;
 }
 
 export interface AlertsSection {
-  /** Oldest first, at most ALERTS_KEPT. */
-  readonly recent: readonly AlertRow[];
-  readonly raised: Readonly<Record<AlertData['severity'], number>>;
+  /** One row per alert id, at most ALERTS_KEPT. */
+  readonly recent: RecentList<AlertRow>;
+  readonly raised: Record<AlertData['severity'], number>;
 }
 
 /**
- * The fold's state, one section per panel; a bead replaces only the sections
- * it changes. Read it through dashboardView, which is what leaves the process.
+ * The fold's state, one section per panel. It is an accumulator owned by the
+ * one fold that writes it (the dashboard actor, a replay), updated in place
+ * bead by bead like the other folds in projections/, so a replay copies
+ * nothing. Read it only through dashboardView: its output is what leaves the
+ * owner, a snapshot that later beads never change.
+ *
+ * The records the fold stores (rows, host, link status, kill flag, health
+ * now) are never changed once stored, only replaced by a later bead, so a
+ * view may share them; counters, lists and maps are the fold's own.
  */
 export interface DashboardModel {
   readonly log: LogSection;
-  readonly host: HostStatus | undefined;
+  host: HostStatus | undefined;
   readonly heartbeat: HeartbeatSection;
   readonly connection: ConnectionSection;
   readonly positions: PositionsSection;
   readonly approvals: ApprovalsSection;
   readonly alerts: AlertsSection;
   readonly drift: DriftStatus;
-  readonly killFlag: KillFlagStatus;
+  killFlag: KillFlagStatus;
   /** Placeholders until a gates projection fills them (withGates). */
   readonly gates: readonly GateStatus[];
   /** Passed in by the dashboard actor (withRunbooks). */

@@ -22,6 +22,10 @@ import { summarizeBead } from './timeline.ts';
  * What leaves the process: GET /api/dashboard, every SSE update, and the
  * source of /metrics. Built on demand from the fold (at most a few times a
  * second), so the per-bead fold stays cheap. Lists are newest first.
+ *
+ * A snapshot: every list, map and counter of the model is copied, and what is
+ * shared (rows, host, statuses) the fold never edits, so later beads never
+ * change a view already handed out.
  */
 export type BannerLevel = 'HEALTHY' | 'DEGRADED' | 'CRITICAL' | 'UNKNOWN';
 
@@ -128,8 +132,8 @@ export function dashboardView(model: DashboardModel, nowMs: number, caughtUp = t
       not_shown: positions.openDropped,
     },
     approvals: { pending: [...approvals.pending.values()].reverse(), settled: recentItems(approvals.settled).reverse(), not_shown: approvals.pendingDropped },
-    alerts: { recent: [...alerts.recent].reverse(), raised: { ...alerts.raised } },
-    drift: model.drift,
+    alerts: { recent: recentItems(alerts.recent).reverse(), raised: { ...alerts.raised } },
+    drift: { ...model.drift },
     kill_flag: model.killFlag,
     gates: [...model.gates],
     runbooks: [...model.runbooks],

@@ -1,53 +1,39 @@
 /**
- * A persistent "last N items" list with amortised O(1) push, for folds that
- * must return a new model per bead without copying their bounded lists each
- * time (replaying a million beads would otherwise copy a hundred items a
- * million times).
- *
- * Versions share one backing array that only ever grows at the end; each
- * version remembers its own window [start, end). Pushing onto the newest
- * version appends in place, which older versions cannot see because their
- * window stops earlier. Pushing onto an older version (a branch) copies first,
- * so every version stays exactly what it was.
+ * A "last N items" list for the dashboard fold: a ring buffer written in
+ * place, so a push is one slot write whatever the length of the log. Like the
+ * model that holds it, it belongs to the one fold writing it; readers get
+ * copies through recentItems, so nothing they keep changes under them.
  */
 export interface RecentList<T> {
   readonly cap: number;
-  /** Shared backing store; read only through recentItems. */
-  readonly backing: T[];
-  readonly start: number;
-  readonly end: number;
+  /** At most `cap` items; once full, `next` is both the oldest and the slot the next push overwrites. */
+  readonly slots: T[];
+  next: number;
 }
 
 export function emptyRecent<T>(cap: number): RecentList<T> {
   if (!Number.isInteger(cap) || cap < 1) throw new Error(`a recent list needs a positive whole cap, got ${cap}`);
-  return { cap, backing: [], start: 0, end: 0 };
+  return { cap, slots: [], next: 0 };
 }
 
-export function pushRecent<T>(list: RecentList<T>, item: T): RecentList<T> {
-  let { backing, start, end } = list;
-  const branched = backing.length !== end;
-  // Compacting once the dead prefix reaches the cap keeps the backing array below 2 × cap.
-  if (branched || start >= list.cap) {
-    backing = backing.slice(start, end);
-    end -= start;
-    start = 0;
-  }
-  backing.push(item);
-  end += 1;
-  if (end - start > list.cap) start += 1;
-  return { cap: list.cap, backing, start, end };
+export function pushRecent<T>(list: RecentList<T>, item: T): void {
+  list.slots[list.next] = item;
+  list.next = list.next + 1 === list.cap ? 0 : list.next + 1;
+}
+
+/**
+ * Replaces the item `matches` picks with `make(it)`, keeping its place; if
+ * none matches, pushes `make(undefined)`. For lists keyed this way, where at
+ * most one item can match.
+ */
+export function upsertRecent<T>(list: RecentList<T>, matches: (item: T) => boolean, make: (known: T | undefined) => T): void {
+  const i = list.slots.findIndex(matches);
+  if (i >= 0) list.slots[i] = make(list.slots[i]);
+  else pushRecent(list, make(undefined));
 }
 
 /** The items, oldest first, as a fresh array the caller may keep. */
 export function recentItems<T>(list: RecentList<T>): T[] {
-  return list.backing.slice(list.start, list.end);
-}
-
-export function recentLength(list: RecentList<unknown>): number {
-  return list.end - list.start;
-}
-
-/** The newest item, if any. */
-export function latestRecent<T>(list: RecentList<T>): T | undefined {
-  return list.end > list.start ? list.backing[list.end - 1] : undefined;
+  const { slots, next } = list;
+  return slots.length < list.cap ? slots.slice() : [...slots.slice(next), ...slots.slice(0, next)];
 }
