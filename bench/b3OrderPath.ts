@@ -11,7 +11,7 @@ import { stamp } from '../beads/index.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { SqliteEventLog } from '../store/sqlite.ts';
 import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
-import { WireTap } from './b3WireTap.ts';
+import { WireTap } from './wireTap.ts';
 import { percentile } from './stats.ts';
 import type { Measure } from './table.ts';
 
@@ -70,9 +70,9 @@ export async function benchOrderPath(dir: string): Promise<Measure[]> {
       ...brokerPorts,
       killFlag: () => 'ARMED' as const,
       tokens,
-      appendWriteAhead: async (draft: Parameters<typeof brokerPorts.appendWriteAhead>[0]) => {
+      appendWriteAhead: async (...args: Parameters<typeof brokerPorts.appendWriteAhead>) => {
         const start = performance.now();
-        const appended = await brokerPorts.appendWriteAhead(draft);
+        const appended = await brokerPorts.appendWriteAhead(...args);
         writeAheadMs = performance.now() - start;
         return appended;
       },

@@ -1,3 +1,4 @@
+import type { Bead, BeadDraft } from '../../beads/index.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/load.ts';
 import type { BeadWriter } from '../host/beadWriter.ts';
@@ -8,6 +9,7 @@ import { type AlertSink, type BrokerHooks, ConnectionActor } from './connectionA
 import type { IBKRConnector } from './connector.ts';
 import { createConnector, tradingAccount } from './createConnector.ts';
 import { FillRecorder } from './fillRecorder.ts';
+import { appendWriteAhead } from './writeAhead.ts';
 import type { MessagePacer } from './pacer.ts';
 import type { SessionFacts, SubmitPorts } from './submitGuards.ts';
 
@@ -30,7 +32,10 @@ export interface BrokerDeps {
   pacer?: MessagePacer;
 }
 
-export type BrokerSubmitPorts = Pick<SubmitPorts, 'config' | 'session' | 'pacer' | 'clock' | 'appendWriteAhead' | 'send'>;
+export type BrokerSubmitPorts = Pick<SubmitPorts, 'config' | 'session' | 'pacer' | 'clock' | 'send'> & {
+  /** SubmitPorts' write-ahead, answering with the beads as written so the trade flow can fold them. */
+  appendWriteAhead(drafts: readonly BeadDraft[], alongside: readonly Bead[]): Promise<Bead[]>;
+};
 
 export interface RunningBroker {
   connector: IBKRConnector;
@@ -126,10 +131,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
         if (s) lastFacts = { port: s.port, managedAccounts: s.managedAccounts };
         return lastFacts;
       },
-      appendWriteAhead: async (draft) => {
-        if (draft.bead_type === 'ORDER' && draft.data.order_id !== undefined) connector.orderIds.markUsed(draft.data.order_id);
-        return writer.write(draft);
-      },
+      appendWriteAhead: (drafts, alongside) => appendWriteAhead(writer, connector, drafts, alongside),
       send: (ticket) => connector.placeOrder(ticket, { prepaid: true }),
     }),
     async stop() {

@@ -1,4 +1,4 @@
-import { type BeadDraft, type Clock, PAIRS, type Pair, streams } from '../../beads/index.ts';
+import { type Bead, type BeadDraft, type Clock, PAIRS, type Pair, streams } from '../../beads/index.ts';
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { AlertRequest } from '../../machines/types.ts';
 import { isLogUnavailable } from '../../store/errors.ts';
@@ -46,6 +46,12 @@ export interface EntryRequest {
   account: string;
   orders: Tickets;
   approval: { token: string; intentId: string; contentHash: string };
+  /**
+   * Facts that must be in the log no later than the write-ahead (the token's
+   * TOKEN_ISSUED bead): written in the same append, so the order path costs
+   * one durable commit, or on their own if the chain stops before it.
+   */
+  recordWith?: readonly Bead[];
 }
 
 /** Reducing risk (a manual close, a halt's flatten): passes a SET kill flag, but never carries an ENTRY order. */
@@ -85,8 +91,12 @@ export interface SubmitPorts {
   tokens: Pick<ApprovalTokens, 'redeem'>;
   pacer: SubmitPacer;
   clock: Clock;
-  /** Appends one write-ahead ORDER bead; throws LogUnavailableError when the log cannot be written. */
-  appendWriteAhead(draft: BeadDraft): Promise<unknown>;
+  /**
+   * Appends `alongside`, then every write-ahead ORDER draft, as one appendMany
+   * (one commit on SQLite); throws LogUnavailableError when the log cannot be
+   * written. Called with no drafts to record `alongside` alone.
+   */
+  appendWriteAhead(drafts: readonly BeadDraft[], alongside: readonly Bead[]): Promise<unknown>;
   send(order: OrderTicket): Promise<void> | void;
 }
 
@@ -184,6 +194,22 @@ function writeAheadDraft(r: SubmitRequest, o: OrderTicket, tokenId: string | und
 }
 
 export async function submitGuarded(r: SubmitRequest, p: SubmitPorts): Promise<SubmitResult> {
+  const riders = r.kind === 'ENTRY' ? (r.recordWith ?? []) : [];
+  const progress = { ridersWritten: riders.length === 0 };
+  const result = await runChain(r, p, riders, progress);
+  if (progress.ridersWritten || result.outcome !== 'REFUSED') return result;
+  // The chain stopped before the write-ahead; what was to ride with it is still a fact. Bead ids make a retry harmless.
+  try {
+    await p.appendWriteAhead([], riders);
+    return result;
+  } catch (err) {
+    return { ...result, reason: `${result.reason} (and ${riders.map((b) => b.bead_type).join(', ')} could not be recorded: ${messageOf(err)})` };
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function runChain(r: SubmitRequest, p: SubmitPorts, riders: readonly Bead[], progress: { ridersWritten: boolean }): Promise<SubmitResult> {
   for (const guard of SYNC_GUARDS) {
     const refused = guard(r, p);
     if (refused) return refused;
@@ -209,22 +235,26 @@ export async function submitGuarded(r: SubmitRequest, p: SubmitPorts): Promise<S
   const haltedMeanwhile = killFlagGuard(r, p);
   if (haltedMeanwhile) return withToken(haltedMeanwhile);
 
-  for (const o of r.orders) {
-    try {
-      await p.appendWriteAhead(writeAheadDraft(r, o, tokenId));
-    } catch (err) {
-      const reason = `write-ahead ORDER bead for ${o.orderRef} could not be appended: ${err instanceof Error ? err.message : String(err)}`;
-      if (!isLogUnavailable(err)) return withToken({ outcome: 'REFUSED', step: 'WRITE_AHEAD', reason } as const);
-      const alert: AlertRequest = {
-        type: 'alert',
-        alertType: 'LOG_UNAVAILABLE',
-        message: `Event log unavailable: order ${o.orderRef} not sent. ${reason}`,
-        dedupeKey: 'LOG_UNAVAILABLE',
-        correlationId: correlationOf(r),
-      };
-      const killFlag: KillSwitchEvent = { type: 'LOG_UNAVAILABLE', reason };
-      return withToken({ outcome: 'REFUSED', step: 'WRITE_AHEAD', reason, alert, killFlag } as const);
-    }
+  // Every order of the request in one append: a bracket is one durable commit, not one per order.
+  try {
+    await p.appendWriteAhead(
+      r.orders.map((o) => writeAheadDraft(r, o, tokenId)),
+      riders,
+    );
+    progress.ridersWritten = true;
+  } catch (err) {
+    const refs = r.orders.map((o) => o.orderRef).join(', ');
+    const reason = `write-ahead ORDER beads for ${refs} could not be appended: ${messageOf(err)}`;
+    if (!isLogUnavailable(err)) return withToken({ outcome: 'REFUSED', step: 'WRITE_AHEAD', reason } as const);
+    const alert: AlertRequest = {
+      type: 'alert',
+      alertType: 'LOG_UNAVAILABLE',
+      message: `Event log unavailable: order ${refs} not sent. ${reason}`,
+      dedupeKey: 'LOG_UNAVAILABLE',
+      correlationId: correlationOf(r),
+    };
+    const killFlag: KillSwitchEvent = { type: 'LOG_UNAVAILABLE', reason };
+    return withToken({ outcome: 'REFUSED', step: 'WRITE_AHEAD', reason, alert, killFlag } as const);
   }
 
   const sent: string[] = [];
@@ -234,7 +264,7 @@ export async function submitGuarded(r: SubmitRequest, p: SubmitPorts): Promise<S
       sent.push(o.orderRef);
     } catch (err) {
       const unsent = r.orders.map((x) => x.orderRef).filter((ref) => !sent.includes(ref));
-      const reason = `send failed for ${o.orderRef}: ${err instanceof Error ? err.message : String(err)}`;
+      const reason = `send failed for ${o.orderRef}: ${messageOf(err)}`;
       return withToken({ outcome: 'SEND_FAILED', reason, sent, unsent } as const);
     }
   }

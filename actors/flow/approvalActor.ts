@@ -46,6 +46,8 @@ export class ApprovalActor {
   private readonly queue: SerialQueue;
   private readonly decisions = new Map<string, Bead>();
   private readonly secrets = new Map<string, string>();
+  /** TOKEN_ISSUED, stamped and held for the submit that follows it: it rides in the write-ahead's append. */
+  private heldTokenIssued: Bead | undefined;
   private firstBead: boolean;
 
   constructor(
@@ -156,6 +158,13 @@ export class ApprovalActor {
       this.deps.logger.warn({ intent: e.intentId, event: e.event }, `approval ignored an event: ${e.why}`);
       return;
     }
+    if (e.type === 'bead' && e.draft.bead_type === 'APPROVAL' && e.draft.data.event === 'TOKEN_ISSUED') {
+      // The machine asks for the submit in the same step; one durable commit for both is the order path's speed (B3).
+      await this.flushHeld();
+      this.heldTokenIssued = this.deps.writer.stamp(e.draft, e.at);
+      return;
+    }
+    if (e.type !== 'command' || e.command !== 'submit') await this.flushHeld();
     if (e.type === 'bead') {
       const expected = this.firstBead ? 'no_stream' : 'any';
       this.firstBead = false;
@@ -164,6 +173,18 @@ export class ApprovalActor {
       return;
     }
     await this.run(e);
+  }
+
+  /** A held bead is written on its own if anything but its submit comes next: facts are never dropped. */
+  private async flushHeld(): Promise<void> {
+    const held = this.takeHeld();
+    if (held.length > 0) await this.deps.writer.writeTogether(held);
+  }
+
+  private takeHeld(): Bead[] {
+    const held = this.heldTokenIssued;
+    this.heldTokenIssued = undefined;
+    return held ? [held] : [];
   }
 
   private async run(c: ApprovalCommand): Promise<void> {
@@ -242,11 +263,13 @@ export class ApprovalActor {
     const c = this.snapshot.context;
     const token = this.secrets.get(tokenId) ?? '';
     this.secrets.delete(tokenId);
+    const recordWith = this.takeHeld();
     const units = unitsFor(config);
     let ids: number[];
     try {
       ids = broker.connector.orderIds.allocate(3);
     } catch (err) {
+      if (recordWith.length > 0) await this.deps.writer.writeTogether(recordWith);
       this.send({
         type: 'SUBMIT_REFUSED',
         reason: `no order ids: ${(err as Error).message}`,
@@ -261,6 +284,7 @@ export class ApprovalActor {
       account: broker.account,
       orders,
       approval: { token, intentId: c.intentId, contentHash: c.contentHash },
+      recordWith,
     });
     const at = clock.now();
     if (result.tokenId === undefined) {

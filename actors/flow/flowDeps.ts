@@ -3,7 +3,7 @@ import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { ExpectedRevision } from '../../store/port.ts';
 import type { RunningBroker } from '../broker/brokerActor.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
-import { type Clock, isoAt } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import type { Config } from '../config/load.ts';
 import type { BeadWriter } from '../host/beadWriter.ts';
 import type { Logger } from '../logger.ts';
@@ -41,8 +41,7 @@ export function scaled(config: Pick<Config, 'TIME_SCALE'>, ms: number): number {
  * reads time from `ts`), and returns the bead as stored.
  */
 export async function appendDraft(writer: BeadWriter, draft: BeadDraft, at?: number, expected: ExpectedRevision = 'any'): Promise<Bead> {
-  const stamped = writer.stamp(draft);
-  const bead = (at === undefined ? stamped : { ...stamped, ts: isoAt(at) }) as Bead;
+  const bead = writer.stamp(draft, at);
   await writer.log.append(bead.stream, [bead], expected);
   return bead;
 }

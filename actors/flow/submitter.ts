@@ -1,4 +1,3 @@
-import type { BeadDraft } from '../../beads/index.ts';
 import { type SubmitPorts, type SubmitRequest, type SubmitResult, submitGuarded } from '../broker/submitGuards.ts';
 import type { ApprovalTokens } from '../broker/tokens.ts';
 import type { FlowDeps } from './flowDeps.ts';
@@ -27,18 +26,16 @@ export class Submitter {
   }
 
   private ports(): SubmitPorts {
-    const { broker, writer, killSwitch } = this.deps;
+    const { broker, killSwitch } = this.deps;
     const base = broker.submitPorts();
     let paused = false;
     return {
       ...base,
       killFlag: () => killSwitch.flag(),
       tokens: this.tokens,
-      appendWriteAhead: async (draft: BeadDraft) => {
-        // As the broker's own port does: an id in a write-ahead bead is used, whatever happens next.
-        if (draft.bead_type === 'ORDER' && draft.data.order_id !== undefined) broker.connector.orderIds.markUsed(draft.data.order_id);
-        const written = await writer.write(draft);
-        for (const bead of written.beads) this.router.applyAndNotify(bead);
+      appendWriteAhead: async (drafts, alongside) => {
+        const written = await base.appendWriteAhead(drafts, alongside);
+        for (const bead of written) this.router.applyAndNotify(bead);
         return written;
       },
       send: async (ticket) => {

@@ -22,9 +22,10 @@ export class BeadWriter {
     return this.options.log;
   }
 
-  stamp(draft: BeadDraft): Bead {
+  /** `at` is for a machine's own event time; the default is now. */
+  stamp(draft: BeadDraft, at?: number): Bead {
     const { clock, ids, hostId, mode } = this.options;
-    return stamp(draft, { bead_id: ids.next(), ts: isoAt(clock.now()), host_id: hostId, mode });
+    return stamp(draft, { bead_id: ids.next(), ts: isoAt(at ?? clock.now()), host_id: hostId, mode });
   }
 
   /** Appends drafts that share one stream, in order, as one atomic append. */
@@ -36,5 +37,21 @@ export class BeadWriter {
     const beads = list.map((d) => this.stamp(d));
     const result = await this.options.log.append(stream, beads, expected);
     return { beads, result };
+  }
+
+  /**
+   * Stamped beads of any streams, in order, as one appendMany: one commit
+   * where the log allows it (see EventLog.appendMany). Consecutive beads of
+   * one stream share an entry; every stream is appended with 'any'.
+   */
+  async writeTogether(beads: readonly Bead[]): Promise<Bead[]> {
+    const appends: { stream: string; beads: Bead[] }[] = [];
+    for (const bead of beads) {
+      const last = appends[appends.length - 1];
+      if (last?.stream === bead.stream) last.beads.push(bead);
+      else appends.push({ stream: bead.stream, beads: [bead] });
+    }
+    if (appends.length > 0) await this.options.log.appendMany(appends);
+    return [...beads];
   }
 }

@@ -5,6 +5,7 @@ import type { IBKRConnector } from '../broker/connector.ts';
 import { readBrokerLogFacts } from '../broker/brokerLogFacts.ts';
 import { createConnector, tradingAccount } from '../broker/createConnector.ts';
 import { FillRecorder } from '../broker/fillRecorder.ts';
+import { appendWriteAhead } from '../broker/writeAhead.ts';
 import type { SessionFacts, SubmitPorts } from '../broker/submitGuards.ts';
 import type { Config } from '../config/load.ts';
 import { BeadWriter } from '../host/beadWriter.ts';
@@ -100,7 +101,7 @@ export async function directHalt(deps: DirectHaltDeps): Promise<DirectHaltResult
     },
     killFlag: () => ledger.killFlag(),
     tokens: NO_TOKENS,
-    appendWriteAhead: (draft) => writer.write(draft),
+    appendWriteAhead: (drafts, alongside) => appendWriteAhead(writer, need(), drafts, alongside),
     send: (ticket) => need().placeOrder(ticket, { prepaid: true }),
   });
   try {

@@ -12,7 +12,7 @@ import {
   heartbeatMachine,
   PROCESS_CHECK,
 } from '../../machines/heartbeat.ts';
-import { type Clock, isoAt } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import type { Config } from '../config/load.ts';
 import type { BeadWriter } from '../host/beadWriter.ts';
 import { type Logger, silentLogger } from '../logger.ts';
@@ -122,7 +122,7 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
 
   const append = async (request: HeartbeatBeadRequest) => {
     // Stamped at the check's own time, so replay recovers exactly when each check happened.
-    const bead = { ...writer.stamp(request.draft), ts: isoAt(request.at) } as Bead;
+    const bead = writer.stamp(request.draft, request.at);
     await writer.log.append(bead.stream, [bead]);
     const status = bead.bead_type === 'HEARTBEAT' ? bead.data.status : undefined;
     if (status && status !== 'MISSED' && options.onBeat) await options.onBeat({ status, bead });

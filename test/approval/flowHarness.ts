@@ -135,7 +135,7 @@ export class ApprovalFlow {
         tokens: this.tokens,
         pacer: { acquire: async () => ({ ok: true }) },
         clock: { now: () => this.now },
-        appendWriteAhead: async () => undefined,
+        appendWriteAhead: async () => [],
         send: (o) => {
           this.sent.push(o);
         },

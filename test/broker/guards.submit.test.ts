@@ -13,7 +13,7 @@ import {
 import { createApprovalTokens, recordedHumanDecision } from '../../actors/broker/tokens.ts';
 import { ManualClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
-import type { BeadDraft } from '../../beads/index.ts';
+import type { Bead, BeadDraft } from '../../beads/index.ts';
 import { killSwitchMachine } from '../../machines/killswitch.ts';
 import { LogUnavailableError } from '../../store/errors.ts';
 import { stampAt, T0 } from '../machines/support.ts';
@@ -39,6 +39,19 @@ function mintToken(tokens: ReturnType<typeof createApprovalTokens>, expiresAt = 
   return minted.token;
 }
 
+/** The approval's TOKEN_ISSUED bead, as the approval actor hands it to the chain to record with the write-ahead. */
+function tokenIssued(): Bead {
+  return stampAt(
+    {
+      bead_type: 'APPROVAL',
+      stream: 'approval-intent-1',
+      correlation_id: 'intent-1',
+      data: { intent_id: 'intent-1', event: 'TOKEN_ISSUED', token_id: 'tok-x', expires_at: new Date(T0 + 120_000).toISOString(), content_hash: HASH },
+    },
+    T0,
+  );
+}
+
 const ticket = (over: Partial<OrderTicket> = {}): OrderTicket => ({
   orderId: 101,
   orderRef: 'ph-101',
@@ -60,6 +73,7 @@ const bracket = [
 function desk(env: Record<string, string> = {}) {
   const calls: string[] = [];
   const appended: BeadDraft[] = [];
+  const riders: Bead[] = [];
   const consumed = new Set<string>();
   const tokens = createApprovalTokens({ secret: SECRET, ids: { next: () => `tok-${++ids}` }, consumed });
   const state = { flag: 'ARMED' as 'ARMED' | 'SET', session: { port: 4002, managedAccounts: ['DU1234567'] as readonly string[] } };
@@ -70,9 +84,11 @@ function desk(env: Record<string, string> = {}) {
     tokens,
     pacer: { acquire: async () => ({ ok: true }) },
     clock: new ManualClock(T0 + 1_000),
-    appendWriteAhead: async (draft) => {
-      calls.push(`append:${draft.bead_type === 'ORDER' ? draft.data.order_ref : '?'}`);
-      appended.push(draft);
+    appendWriteAhead: async (drafts, alongside) => {
+      const names = [...alongside.map((b) => b.bead_type), ...drafts.map((d) => (d.bead_type === 'ORDER' ? d.data.order_ref : '?'))];
+      calls.push(`append:${names.join('+')}`);
+      appended.push(...drafts);
+      riders.push(...alongside);
     },
     send: (o) => {
       calls.push(`send:${o.orderRef}`);
@@ -93,18 +109,49 @@ function desk(env: Record<string, string> = {}) {
     authority: { who: 'cli:alice', reason: 'manual close' },
     ...over,
   });
-  return { ports, calls, appended, consumed, state, tokens, entry, exit };
+  return { ports, calls, appended, riders, consumed, state, tokens, entry, exit };
 }
 
 describe('submit guard chain', () => {
-  it('writes every ORDER bead ahead, then sends, and hands back the token id to record as CONSUMED', async () => {
+  it('writes every ORDER bead ahead in one append, then sends, and hands back the token id to record as CONSUMED', async () => {
     const d = desk();
     const result = await submitGuarded(d.entry(), d.ports);
     expect(result).toMatchObject({ outcome: 'SENT', orderRefs: ['ph-101', 'ph-102', 'ph-103'], tokenId: expect.any(String) });
-    expect(d.calls).toEqual(['append:ph-101', 'append:ph-102', 'append:ph-103', 'send:ph-101', 'send:ph-102', 'send:ph-103']);
+    expect(d.calls).toEqual(['append:ph-101+ph-102+ph-103', 'send:ph-101', 'send:ph-102', 'send:ph-103']);
     expect(d.appended[0]).toMatchObject({ stream: 'order-ph-101', correlation_id: 'intent-1', data: { event: 'SUBMIT_REQUESTED', order_id: 101, order_ref: 'ph-101' } });
     for (const draft of d.appended) stampAt(draft, T0); // each draft is a valid bead
     expect(JSON.stringify(d.appended)).not.toContain(d.entry().approval.token);
+  });
+
+  it('records the TOKEN_ISSUED bead in the same append as the write-ahead, before it', async () => {
+    const d = desk();
+    const issued = tokenIssued();
+    const result = await submitGuarded(d.entry({ recordWith: [issued] }), d.ports);
+    expect(result.outcome).toBe('SENT');
+    expect(d.calls).toEqual(['append:APPROVAL+ph-101+ph-102+ph-103', 'send:ph-101', 'send:ph-102', 'send:ph-103']);
+    expect(d.riders).toEqual([issued]);
+  });
+
+  it('records the TOKEN_ISSUED bead on its own when a guard refuses before the write-ahead, and sends nothing', async () => {
+    for (const refuse of ['KILL_FLAG', 'TOKEN'] as const) {
+      const d = desk();
+      if (refuse === 'KILL_FLAG') d.state.flag = 'SET';
+      const issued = tokenIssued();
+      const request = d.entry({ recordWith: [issued], ...(refuse === 'TOKEN' ? { approval: { token: 'forged.token', intentId: 'intent-1', contentHash: HASH } } : {}) });
+      expect(await submitGuarded(request, d.ports)).toMatchObject({ outcome: 'REFUSED', step: refuse });
+      expect(d.calls).toEqual(['append:APPROVAL']);
+      expect(d.riders).toEqual([issued]);
+    }
+  });
+
+  it('says so in the refusal when the TOKEN_ISSUED bead cannot be recorded either', async () => {
+    const d = desk();
+    d.state.flag = 'SET';
+    d.ports.appendWriteAhead = async () => {
+      throw new LogUnavailableError('SQLITE_IOERR: disk I/O error');
+    };
+    const result = await submitGuarded(d.entry({ recordWith: [tokenIssued()] }), d.ports);
+    expect(result).toMatchObject({ outcome: 'REFUSED', step: 'KILL_FLAG', reason: expect.stringMatching(/APPROVAL could not be recorded: SQLITE_IOERR/) });
   });
 
   it('reports the first failing guard in chain order when a request fails several', async () => {
@@ -203,10 +250,8 @@ describe('submit guard chain', () => {
 
   it('fails closed when the write-ahead cannot be appended: nothing sent, log alert, kill flag request', async () => {
     const d = desk();
-    let appends = 0;
     d.ports.appendWriteAhead = async () => {
-      appends += 1;
-      if (appends === 2) throw new LogUnavailableError('SQLITE_IOERR: disk I/O error');
+      throw new LogUnavailableError('SQLITE_IOERR: disk I/O error');
     };
     const result = await submitGuarded(d.entry(), d.ports);
     expect(result).toMatchObject({ outcome: 'REFUSED', step: 'WRITE_AHEAD', alert: { alertType: 'LOG_UNAVAILABLE' }, killFlag: { type: 'LOG_UNAVAILABLE' } });

@@ -72,7 +72,7 @@ class Real {
       tokens: this.tokens,
       pacer: { acquire: async () => ({ ok: true }) },
       clock: new ManualClock(T0),
-      appendWriteAhead: async () => undefined,
+      appendWriteAhead: async () => [],
       send: () => undefined,
     });
   }
