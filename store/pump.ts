@@ -25,8 +25,11 @@ export function pumpSubscription(source: PumpSource, handler: EntryHandler, opti
   let pending = false;
 
   const unregister = source.onAppend(() => {
+    if (pending) return;
     pending = true;
-    wake?.();
+    // Woken on the next turn, not inside the append: the appender's own next steps (a write-ahead's send) come
+    // first. A reader loses nothing by it; it reads on from its checkpoint.
+    setImmediate(() => wake?.());
   });
 
   const sleep = () =>
