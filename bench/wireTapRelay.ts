@@ -2,24 +2,28 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 /**
  * A loopback TCP relay between a client and the gateway simulator that notes
- * the moment each placeOrder frame from the client arrives, by order id. B3's
- * end point is "placeOrder bytes at the simulator": the relay sees them one
- * hop before the simulator does, on this process's clock, so the start and
- * end of every sample are read from the same clock.
+ * the moment each placeOrder frame from the client arrives, by order id. It
+ * runs in its own process (wireTapMain.ts): B3's end point is "placeOrder
+ * bytes at the simulator", and a relay inside the process under test would
+ * only read them once that process's event loop let it.
  */
+
+/** Wall-clock milliseconds with performance.now()'s precision: comparable across processes once calibrated. */
+export const epochNow = () => performance.timeOrigin + performance.now();
 
 /** TWS outgoing message id of placeOrder. */
 const PLACE_ORDER = '3';
 
-export class WireTap {
+export class WireTapRelay {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  /** Order id → performance.now() when its placeOrder frame arrived. */
-  readonly arrivals = new Map<number, number>();
-  private readonly waiters = new Map<number, (at: number) => void>();
   port = 0;
 
-  constructor(private readonly upstreamPort: number) {}
+  constructor(
+    private readonly upstreamPort: number,
+    /** Called with the order id and the arrival time (epoch ms, sub-ms precision) of each placeOrder frame. */
+    private readonly onPlaceOrder: (id: number, at: number) => void,
+  ) {}
 
   async listen(): Promise<number> {
     this.server = createServer((client) => this.relay(client));
@@ -27,13 +31,6 @@ export class WireTap {
     const address = this.server.address();
     this.port = typeof address === 'object' && address ? address.port : 0;
     return this.port;
-  }
-
-  /** Resolves with the arrival time of order `id`'s placeOrder frame. */
-  arrival(id: number): Promise<number> {
-    const seen = this.arrivals.get(id);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.set(id, resolve));
   }
 
   async close(): Promise<void> {
@@ -50,7 +47,7 @@ export class WireTap {
     let buffer = Buffer.alloc(0);
     let handshakeDone = false;
     client.on('data', (chunk: Buffer) => {
-      const at = performance.now();
+      const at = epochNow();
       upstream.write(chunk);
       buffer = Buffer.concat([buffer, chunk]);
       if (!handshakeDone) {
@@ -67,10 +64,7 @@ export class WireTap {
         const fields = buffer.subarray(4, 4 + length).toString('utf8').split('\0');
         buffer = buffer.subarray(4 + length);
         if (fields[0] !== PLACE_ORDER) continue;
-        const id = Number(fields[1]);
-        this.arrivals.set(id, at);
-        this.waiters.get(id)?.(at);
-        this.waiters.delete(id);
+        this.onPlaceOrder(Number(fields[1]), at);
       }
     });
     upstream.on('data', (chunk: Buffer) => client.write(chunk));
