@@ -1,6 +1,7 @@
 import type { Bead, BeadOf } from '../beads/index.ts';
 import type { CheckDetail } from '../machines/heartbeat.ts';
 import { ageText } from './healthTicks.ts';
+import { isoMillis } from './isoMillis.ts';
 
 /**
  * The semantic checks of S6.1 over the log, kept current bead by bead.
@@ -32,12 +33,13 @@ export function scaleThresholds<T extends object>(thresholds: T, timeScale: numb
 
 interface PendingOrder {
   ref: string;
-  pair?: string;
-  role?: string;
+  pair: string | undefined;
+  role: string | undefined;
   bracketChild: boolean;
   status: string;
-  /** event, status and filled quantity: a change of any of them is progress. */
-  progressKey: string;
+  /** The kind of event (any status report counts as STATUS); with status and filled, a change of any is progress. */
+  progressEvent: string;
+  filled: number | undefined;
   changedAt: number;
 }
 
@@ -91,7 +93,6 @@ export function foldSemantic(view: SemanticView, bead: Bead): SemanticView {
 
 function applyOrder(view: SemanticView, bead: BeadOf<'ORDER'>): void {
   const d = bead.data;
-  const at = Date.parse(bead.ts);
   if (d.position_id !== undefined && !view.positionOfOrder.has(d.order_ref)) {
     view.positionOfOrder.set(d.order_ref, d.position_id);
     const refs = view.ordersOfPosition.get(d.position_id) ?? new Set<string>();
@@ -104,35 +105,39 @@ function applyOrder(view: SemanticView, bead: BeadOf<'ORDER'>): void {
     return;
   }
   const before = view.orders.get(d.order_ref);
-  const status = d.status ?? (d.event === 'STATUS' || d.event === 'RECOVERED' ? (before?.status ?? d.event) : d.event);
-  const progressKey = `${d.event === 'STATUS' || d.event === 'RECOVERED' ? 'STATUS' : d.event}:${status}:${d.filled ?? ''}`;
+  const isStatus = d.event === 'STATUS' || d.event === 'RECOVERED';
+  const status = d.status ?? (isStatus ? (before?.status ?? d.event) : d.event);
+  const progressEvent = isStatus ? 'STATUS' : d.event;
   const role = d.role ?? before?.role;
-  const order: PendingOrder = {
-    ref: d.order_ref,
-    status,
-    progressKey,
-    bracketChild: role === 'STOP' || role === 'TARGET' || d.parent_id !== undefined || (before?.bracketChild ?? false),
-    changedAt: before && before.progressKey === progressKey ? before.changedAt : at,
-  };
-  const pair = d.pair ?? before?.pair;
-  if (pair !== undefined) order.pair = pair;
-  if (role !== undefined) order.role = role;
-  view.orders.set(d.order_ref, order);
+  const bracketChild = role === 'STOP' || role === 'TARGET' || d.parent_id !== undefined || (before?.bracketChild ?? false);
+  if (!before) {
+    const order: PendingOrder = { ref: d.order_ref, pair: d.pair, role, bracketChild, status, progressEvent, filled: d.filled, changedAt: isoMillis(bead.ts) };
+    view.orders.set(d.order_ref, order);
+    return;
+  }
+  // Most order beads repeat a status the order already had: the time is read only when something moved.
+  if (before.progressEvent !== progressEvent || before.status !== status || before.filled !== d.filled) before.changedAt = isoMillis(bead.ts);
+  before.status = status;
+  before.progressEvent = progressEvent;
+  before.filled = d.filled;
+  before.role = role;
+  before.bracketChild = bracketChild;
+  before.pair = d.pair ?? before.pair;
 }
 
 function applyFill(view: SemanticView, bead: BeadOf<'FILL'>): void {
   const d = bead.data;
   const positionId = d.position_id ?? (d.order_ref !== undefined ? view.positionOfOrder.get(d.order_ref) : undefined);
   const position = positionId !== undefined ? view.positions.get(positionId) : undefined;
-  if (position) position.lastFillAt = Date.parse(bead.ts);
+  if (position) position.lastFillAt = isoMillis(bead.ts);
 }
 
 function applyPosition(view: SemanticView, bead: BeadOf<'POSITION'>): void {
   const d = bead.data;
-  const at = Date.parse(bead.ts);
   const before = view.positions.get(d.position_id);
   if (CLOSED_STATES.has(d.state)) {
-    for (const ref of view.ordersOfPosition.get(d.position_id) ?? []) view.positionOfOrder.delete(ref);
+    const refs = view.ordersOfPosition.get(d.position_id);
+    if (refs) for (const ref of refs) view.positionOfOrder.delete(ref);
     view.ordersOfPosition.delete(d.position_id);
     view.positions.delete(d.position_id);
     return;
@@ -140,15 +145,15 @@ function applyPosition(view: SemanticView, bead: BeadOf<'POSITION'>): void {
   if (before) {
     if (before.state !== d.state) {
       before.state = d.state;
-      before.stateSince = at;
+      before.stateSince = isoMillis(bead.ts);
     }
     return;
   }
-  view.positions.set(d.position_id, { id: d.position_id, state: d.state, stateSince: at });
+  view.positions.set(d.position_id, { id: d.position_id, state: d.state, stateSince: isoMillis(bead.ts) });
 }
 
 function applyReconciliation(view: SemanticView, bead: BeadOf<'RECONCILIATION'>): void {
-  const at = Date.parse(bead.ts);
+  const at = isoMillis(bead.ts);
   view.lastReconciliationAt = at;
   if (bead.data.result === 'MATCH') {
     delete view.drift;
