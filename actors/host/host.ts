@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { streams } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { HostLease, LeaseLostError } from '../../store/lease.ts';
@@ -17,6 +16,8 @@ import { startTelegramApprovals } from '../telegram/telegramApprovals.ts';
 import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
 import { systemTimers } from '../timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
+import { RUNBOOKS_DIR, runbookInputs } from '../gates/runbookInputs.ts';
+import { gatesFold } from '../../projections/gates.ts';
 import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../flow/tradeFlow.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
@@ -204,8 +205,6 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   };
 }
 
-const RUNBOOKS_DIR = fileURLToPath(new URL('../../runbooks', import.meta.url));
-
 /**
  * The dashboard is a window, not a control: if its port is taken the host
  * still runs (trading must not depend on a view) and says so loudly.
@@ -219,6 +218,8 @@ async function startHostDashboard(config: Config, log: EventLog, clock: Clock, l
       logger,
       clock,
       runbooksDir: RUNBOOKS_DIR,
+      // The same gates `phoenix gates` computes, runbooks included, folded as the log grows.
+      gates: gatesFold({ runbooks: runbookInputs() }),
       heartbeatGapMs: (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE,
     });
   } catch (err) {

@@ -53,12 +53,16 @@ describe('phoenix run', () => {
     const host = startPhoenix(['run'], { PHOENIX_HOME: home, LOG_LEVEL: 'warn' });
     const line = await host.waitForOutput(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
     const url = line.replace('dashboard: ', '');
-    let view: { host?: { state?: string; mode?: string } } = {};
+    let view: { host?: { state?: string; mode?: string }; gates?: { id: string; status: string; detail: string }[] } = {};
     for (let i = 0; i < 100 && view.host?.state !== 'RUNNING'; i++) {
       view = (await (await fetch(`${url}api/dashboard`)).json()) as typeof view;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(view.host).toMatchObject({ state: 'RUNNING', mode: 'MOCK' });
+    // The gates are computed from the log, as `phoenix gates` does. Only P1-7 waits for a bead type to hold the operator's confirmation.
+    expect(view.gates?.map((g) => g.id)).toEqual(['P1-1', 'P1-2', 'P1-3', 'P1-4', 'P1-5', 'P1-6', 'P1-7', 'P1-8']);
+    expect(view.gates?.filter((g) => g.status === 'NOT_COMPUTED').map((g) => g.id)).toEqual(['P1-7']);
+    expect(view.gates?.find((g) => g.id === 'P1-5')?.detail).toMatch(/runbooks present/);
     expect((await fetch(url, { method: 'POST' })).status).toBe(405);
     host.child.kill('SIGTERM');
     expect((await host.done).code).toBe(0);
