@@ -11,7 +11,7 @@ import { type Intent, streams } from '../beads/index.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { defaultLogPath, SqliteEventLog } from '../store/sqlite.ts';
 import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
-import { WireTap } from './wireTap.ts';
+import { tapAlignment, WireTap } from './wireTap.ts';
 import { percentile } from './stats.ts';
 import type { Measure } from './table.ts';
 import { sampleIntent } from '../test/support/sampleIntent.ts';
@@ -144,6 +144,7 @@ export async function benchDecisionPath(dir: string): Promise<Measure[]> {
     const share = remoteSamples.map((s) => s.evidenceMs + s.bracketMs);
     const floor = local.map((s) => s.floorMs);
     return [
+      tapAlignment(tap),
       { id: 'B3', what: `whole: DECISION bead appended → entry placeOrder bytes at the simulator, p50 (${SAMPLES}, host in process, SQLite)`, value: p(local.map((s) => s.entryMs), 50), unit: 'ms', target: { atMost: 2 } },
       { id: 'B3', what: 'whole: same, p99', value: p(local.map((s) => s.entryMs), 99), unit: 'ms', target: { atMost: 10 } },
       {

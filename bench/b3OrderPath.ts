@@ -11,7 +11,7 @@ import { stamp } from '../beads/index.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { SqliteEventLog } from '../store/sqlite.ts';
 import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
-import { WireTap } from './wireTap.ts';
+import { tapAlignment, WireTap } from './wireTap.ts';
 import { percentile } from './stats.ts';
 import type { Measure } from './table.ts';
 
@@ -142,6 +142,7 @@ export async function benchOrderPath(dir: string): Promise<Measure[]> {
     const bareP50 = percentile(bare, 50);
     const bareP99 = percentile(bare, 99);
     return [
+      tapAlignment(tap),
       {
         id: 'B3',
         what: `order path p50: guard chain + token + durable write-ahead + send → placeOrder bytes at the simulator (${SAMPLES} orders)`,

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Measure } from './table.ts';
 import { epochNow } from './wireTapRelay.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -86,4 +87,9 @@ export class WireTap {
     this.offsetMs = best.offset;
     this.uncertaintyMs = best.rtt / 2;
   }
+}
+
+/** The table row that says how far the tap's arrival times can be off. */
+export function tapAlignment(tap: WireTap): Measure {
+  return { id: 'B3', what: 'wire tap (own process): clock alignment error, at most', value: tap.uncertaintyMs, unit: 'ms' };
 }
