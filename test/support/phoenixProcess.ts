@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/phoenix.mjs', import.meta.url));
@@ -30,9 +31,29 @@ export interface RunningPhoenix {
   done: Promise<Finished>;
 }
 
+const running = new Set<ChildProcess>();
+const reap = (child: ChildProcess) => {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+};
+process.once('exit', () => {
+  for (const child of running) reap(child);
+});
+
+/** Children still running when their test ends are killed: a failed assertion must not leave a host running on the box. */
+function reapWhenDone(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  try {
+    onTestFinished(() => reap(child));
+  } catch {
+    // Started outside a test (a beforeAll): the worker's exit is the last chance.
+  }
+}
+
 /** Starts a long-running `phoenix <args>` (run, watchdog, gateway-sim) as its own process. */
 export function startPhoenix(args: string[], env: Record<string, string>): RunningPhoenix {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  reapWhenDone(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
