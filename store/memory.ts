@@ -1,5 +1,6 @@
 import type { Bead } from '../beads/index.ts';
 import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription } from './port.ts';
+import { AppendSignal } from './appendSignal.ts';
 import { prepareAppend } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
 import { checkExpectedRevision } from './revision.ts';
@@ -10,7 +11,7 @@ export class MemoryEventLog implements EventLog {
   private readonly all: Extract<LogEntry, { kind: 'bead' }>[] = [];
   private readonly byStream = new Map<string, number[]>();
   private readonly ids = new Map<string, { stream: string; revision: number; position: number }>();
-  private readonly listeners = new Set<() => void>();
+  private readonly appended = new AppendSignal();
   private closed = false;
 
   readonly atomicAcrossStreams = true;
@@ -25,7 +26,7 @@ export class MemoryEventLog implements EventLog {
     const mark = this.all.length;
     try {
       const results = prepared.map((a) => this.store(a.stream, a.beads, a.expected ?? 'any'));
-      for (const wake of this.listeners) wake();
+      this.appended.fire();
       return results;
     } catch (err) {
       this.rollBackTo(mark);
@@ -81,10 +82,7 @@ export class MemoryEventLog implements EventLog {
     return pumpSubscription(
       {
         readAfter: (after) => this.readAll(after === undefined ? {} : { after }),
-        onAppend: (wake) => {
-          this.listeners.add(wake);
-          return () => this.listeners.delete(wake);
-        },
+        onAppend: (wake) => this.appended.listen(wake, options.urgent),
         pollMs: 0,
       },
       handler,

@@ -37,6 +37,13 @@ export interface ReadAllOptions {
 export interface SubscribeOptions {
   /** Deliver entries strictly after this position (a checkpoint); omitted means from the beginning. */
   after?: LogPosition;
+  /**
+   * Woken before other readers of this process after an in-process append.
+   * For the one reader an order's next step waits on (the trade flow): the
+   * views can be a turn late, a bracket should not. Adapters without
+   * in-process wake-ups (eventstoredb) ignore it.
+   */
+  urgent?: boolean;
   /** Called once the subscription has caught up with the log and is live. */
   onCaughtUp?: () => void;
   /** Called when the source dropped the subscription; the adapter resubscribes from its checkpoint. */

@@ -14,6 +14,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './port.ts';
+import { AppendSignal } from './appendSignal.ts';
 import { prepareAppend } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
 import { entryOf } from './sqlite/decode.ts';
@@ -50,7 +51,7 @@ export class SqliteEventLog implements EventLog {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private readonly options: typeof DEFAULTS;
-  private readonly listeners = new Set<() => void>();
+  private readonly appended = new AppendSignal();
   private readonly subscriptions = new Set<Subscription>();
   private readonly appendInTransaction: (appends: readonly Prepared[]) => AppendResult[];
   readonly atomicAcrossStreams = true;
@@ -78,7 +79,7 @@ export class SqliteEventLog implements EventLog {
     const prepared = appends.map((a) => ({ stream: a.stream, beads: prepareAppend(a.stream, a.beads), expected: a.expected ?? 'any' }));
     const doing = `append to ${appends.map((a) => a.stream).join(', ')}`;
     const results = this.guard(doing, () => this.appendInTransaction(prepared));
-    for (const wake of this.listeners) wake();
+    this.appended.fire();
     return results;
   }
 
@@ -101,10 +102,7 @@ export class SqliteEventLog implements EventLog {
     const inner = pumpSubscription(
       {
         readAfter: (after) => this.readAll(after === undefined ? {} : { after }),
-        onAppend: (wake) => {
-          this.listeners.add(wake);
-          return () => this.listeners.delete(wake);
-        },
+        onAppend: (wake) => this.appended.listen(wake, options.urgent),
         // Other processes' appends arrive by polling: each poll is one rowid
         // range seek that returns nothing when the log has not grown.
         pollMs: this.options.pollMs,

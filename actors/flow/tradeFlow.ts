@@ -241,6 +241,7 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
     if (close) positions.get(close.positionId)?.closeRequested(close.who);
   };
   const subscription: Subscription = log.subscribe(onBead, {
+    urgent: true,
     ...(startup.checkpoint === undefined ? {} : { after: startup.checkpoint }),
     onError: (err) => logger.error({ err: err.message }, 'the trade flow stopped following the log'),
   });

@@ -200,6 +200,25 @@ export function eventLogConformance(name: string, open: () => Promise<LogUnderTe
       );
     });
 
+    it('wakes an urgent subscriber first after an append in this process, and the others still get every bead', async (ctx) => {
+      if (log.name === 'eventstoredb') return ctx.skip(); // no in-process wake-ups to order (see SubscribeOptions.urgent)
+      const order: string[] = [];
+      const live = { views: 0, urgent: 0 };
+      const reader = (name: 'views' | 'urgent') => (e: LogEntry) => {
+        if (e.stream !== 'urg') return;
+        order.push(`${name}:${e.kind === 'bead' ? e.bead.bead_id : '?'}`);
+      };
+      // Registered first, so without the option it would be told first.
+      subs.push(log.subscribe(reader('views'), { onCaughtUp: () => (live.views = 1) }));
+      subs.push(log.subscribe(reader('urgent'), { urgent: true, onCaughtUp: () => (live.urgent = 1) }));
+      await waitFor(() => live.views && live.urgent, 5000, 'both live');
+      const beads = testBeads('urg', 2);
+      await log.append('urg', beads);
+      await waitFor(() => order.length >= 4, 5000, 'both readers');
+      const [a, b] = beads.map((x) => x.bead_id);
+      expect(order).toEqual([`urgent:${a}`, `urgent:${b}`, `views:${a}`, `views:${b}`]);
+    });
+
     it('delivers to a subscriber one entry at a time, in order, even with a slow handler', async () => {
       const seen: string[] = [];
       let busy = false;
