@@ -16,7 +16,7 @@ export function pagesAfter(
 ): AsyncIterator<LogEntry> {
   let cursor = after ?? -1;
   let remaining = limit ?? Number.POSITIVE_INFINITY;
-  let rows: StoredRow[] = [];
+  let rows: (StoredRow | undefined)[] = [];
   let index = 0;
   let exhausted = false;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -31,7 +31,12 @@ export function pagesAfter(
       remaining -= rows.length;
       cursor = rows[rows.length - 1]![0];
     }
-    return { done: false, value: entryOf(rows[index++]!) };
+    const row = rows[index]!;
+    // Let go of a row once handed out: a page holds about a megabyte of JSON
+    // text, and whatever is still referenced when the young heap is collected
+    // gets copied, several times per page on a replay.
+    rows[index++] = undefined;
+    return { done: false, value: entryOf(row) };
   };
   return {
     next: () => {
