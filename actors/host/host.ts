@@ -121,7 +121,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks });
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
   const submitPorts = (): HostSubmitPorts => ({ ...broker.submitPorts(), killFlag: () => killSwitch.killFlag() });
-  const halts = followHostHalts({
+  const halts = await followHostHalts({
     log,
     writer,
     clock,

@@ -6,6 +6,7 @@ import type { BeadWriter } from '../host/beadWriter.ts';
 import type { Logger } from '../logger.ts';
 import { executeHalt, type HaltBroker, type HaltOutcome, type HaltPorts, haltStepDraft } from './haltExecutor.ts';
 import { type HaltRequest, haltRequestOf, haltRequester } from './haltRequest.ts';
+import { unfinishedHalts } from './unfinishedHalts.ts';
 import type { KillSwitch } from './killSwitchActor.ts';
 
 /**
@@ -13,7 +14,8 @@ import type { KillSwitch } from './killSwitchActor.ts';
  * host through the log). It follows the log from the host's own lease bead:
  * KILL_FLAG beads another process appended (`phoenix resume`) are folded into
  * the kill switch, and each HALT STARTED request is executed, one halt at a
- * time, in the order asked.
+ * time, in the order asked. A request from before the lease that no run
+ * finished is executed first (unfinishedHalts.ts).
  */
 export interface HostHaltDeps {
   log: EventLog;
@@ -34,7 +36,7 @@ export interface HostHalts {
   stop(): Promise<void>;
 }
 
-export function followHostHalts(deps: HostHaltDeps): HostHalts {
+export async function followHostHalts(deps: HostHaltDeps): Promise<HostHalts> {
   const logger = deps.logger.child({ actor: 'halt' });
   const listeners = new Set<(request: HaltRequest, outcome: HaltOutcome) => void>();
   const ports: HaltPorts = {
@@ -54,6 +56,14 @@ export function followHostHalts(deps: HostHaltDeps): HostHalts {
       for (const listener of listeners) listener(request, outcome);
     });
   };
+
+  // Before following the log: a halt left unfinished by an earlier run goes first, in the order asked.
+  if (deps.after !== undefined) {
+    for (const request of await unfinishedHalts(deps.log, deps.after)) {
+      logger.warn({ haltId: request.haltId, who: request.who, requestedAt: new Date(request.requestedAt).toISOString() }, 'a halt asked for before this host started was never finished: executing it now');
+      run(request);
+    }
+  }
 
   const subscription: Subscription = deps.log.subscribe(
     async (entry) => {

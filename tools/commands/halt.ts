@@ -92,7 +92,7 @@ async function haltThroughHost(log: EventLog, config: Config, holder: LeaseHolde
     onStep: (bead) => writeLine(io.stdout, `  ${describeHaltStep(bead)}`),
   });
   if ('timedOut' in outcome) {
-    writeLine(io.stderr, `phoenix halt: host ${holder.holder} did not finish halt ${draft.correlation_id} within ${timeoutS} s; the request stays in the log.`);
+    writeLine(io.stderr, `phoenix halt: host ${holder.holder} did not finish halt ${draft.correlation_id} within ${timeoutS} s; the request stays in the log, and a host that starts later executes it first.`);
     writeLine(io.stderr, `If the host is hung, stop it (kill ${holder.pid}) and run phoenix halt again: with no live host it connects to the gateway itself.`);
     return EXIT.failure;
   }
