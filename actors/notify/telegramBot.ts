@@ -4,6 +4,7 @@ import { uuidV7Ids } from '../../store/ids.ts';
 import { isoAt } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AlertSource } from './outbox.ts';
+import { SECURITY_BEADS_PER_MINUTE, SecurityThrottle } from './securityThrottle.ts';
 import { createTelegramApi, type TelegramSettings } from './telegramApi.ts';
 import { type TelegramChat, TelegramChatClient, TelegramTransport } from './telegramChat.ts';
 import { TelegramPoller } from './telegramPoller.ts';
@@ -71,15 +72,24 @@ export class TelegramBot {
   }
 }
 
-/** Every refused Telegram update becomes a SECURITY bead (S7.2, S14). */
+/**
+ * Every refused Telegram update becomes a SECURITY bead (S7.2, S14), up to
+ * SECURITY_BEADS_PER_MINUTE; past that they are counted (securityThrottle.ts).
+ */
 export function securityRecorder(log: EventLog, source: AlertSource): SecurityRecorder {
+  const throttle = new SecurityThrottle(source.clock);
   return async (refusal) => {
+    const admitted = throttle.admit();
+    if (!admitted.record) return;
+    const skipped = admitted.notRecordedBefore;
+    const note = skipped > 0 ? `${skipped} earlier refusals were counted, not recorded one by one (more than ${SECURITY_BEADS_PER_MINUTE} a minute)` : undefined;
+    const detail = [refusal.detail, note].filter((x) => x !== undefined).join('; ');
     const bead = stamp(
       {
         bead_type: 'SECURITY',
         stream: streams.security,
         correlation_id: `telegram-update-${refusal.updateId}`,
-        data: { who: refusal.who, channel: 'TELEGRAM', why: refusal.why, ...(refusal.detail ? { detail: refusal.detail } : {}) },
+        data: { who: refusal.who, channel: 'TELEGRAM', why: refusal.why, ...(detail ? { detail } : {}) },
       },
       { bead_id: (source.ids ?? uuidV7Ids).next(), ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode },
     );
