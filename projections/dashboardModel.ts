@@ -59,7 +59,7 @@ export function initialDashboard(options: { heartbeatGapMs?: number } = {}): Das
     host: undefined,
     heartbeat: {
       gapMs: options.heartbeatGapMs ?? DEFAULT_HEARTBEAT_GAP_MS,
-      now: undefined,
+      lastBeat: undefined,
       points: emptyRecent(HEARTBEATS_KEPT),
       lastLive: undefined,
       lastLiveMs: undefined,

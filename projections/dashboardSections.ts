@@ -45,7 +45,7 @@ function secondsBetween(fromMs: number, toMs: number): number {
 
 export function onHeartbeat(section: HeartbeatSection, bead: BeadOf<'HEARTBEAT'>): void {
   const d = bead.data;
-  section.now = { status: d.status, ts: bead.ts, host_id: bead.host_id, checks: d.checks, details: d.details ?? [], miss_count: d.miss_count };
+  section.lastBeat = bead;
   if (d.status === 'MISSED') {
     // The watchdog's beat says the host was silent: a gap in itself, and not a sign of life.
     pushRecent(section.points, { ts: bead.ts, status: d.status, gap: true });

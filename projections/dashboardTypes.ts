@@ -165,7 +165,8 @@ export interface LogSection {
 
 export interface HeartbeatSection {
   readonly gapMs: number;
-  now: HealthNow | undefined;
+  /** The newest beat, live or MISSED: health now, read from it when a view is taken rather than copied per beat. */
+  lastBeat: BeadOf<'HEARTBEAT'> | undefined;
   readonly points: RecentList<HeartbeatPoint>;
   lastLive: string | undefined;
   /** lastLive as epoch ms: read once, as every live beat measures its interval from it. */
@@ -209,8 +210,8 @@ export interface AlertsSection {
  * nothing. Read it only through dashboardView: its output is what leaves the
  * owner, a snapshot that later beads never change.
  *
- * The records the fold stores (rows, host, link status, kill flag, health
- * now) are never changed once stored, only replaced by a later bead, so a
+ * The records the fold stores (rows, host, link status, kill flag, the last
+ * beat) are never changed once stored, only replaced by a later bead, so a
  * view may share them; counters, lists and maps are the fold's own.
  */
 export interface DashboardModel {

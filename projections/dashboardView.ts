@@ -1,4 +1,4 @@
-import { BEAD_TYPES, type BeadType, type Mode } from '../beads/index.ts';
+import { BEAD_TYPES, type BeadOf, type BeadType, type Mode } from '../beads/index.ts';
 import type {
   AlertRow,
   ApprovalRow,
@@ -61,9 +61,15 @@ function ageSeconds(ts: string, nowMs: number): number {
   return Math.max(0, Math.round((nowMs - Date.parse(ts)) / 1000));
 }
 
+function healthNow(beat: BeadOf<'HEARTBEAT'> | undefined): HealthNow | undefined {
+  if (!beat) return undefined;
+  const d = beat.data;
+  return { status: d.status, ts: beat.ts, host_id: beat.host_id, checks: d.checks, details: d.details ?? [], miss_count: d.miss_count };
+}
+
 /** S3.4 in one word: the last beat's status, made worse by silence, a lost link or drift. */
-function bannerOf(model: DashboardModel, nowMs: number): DashboardView['banner'] {
-  const { now: health, lastLive, gapMs } = model.heartbeat;
+function bannerOf(model: DashboardModel, health: HealthNow | undefined, nowMs: number): DashboardView['banner'] {
+  const { lastLive, gapMs } = model.heartbeat;
   const reasons: string[] = [];
   let level: BannerLevel = 'UNKNOWN';
   if (!health) {
@@ -108,14 +114,15 @@ function countsByType(counts: readonly number[]): Partial<Record<BeadType, numbe
 export function dashboardView(model: DashboardModel, nowMs: number, caughtUp = true): DashboardView {
   const { log, heartbeat, connection, positions, approvals, alerts } = model;
   const open = [...positions.open.values()].reverse();
+  const now = healthNow(heartbeat.lastBeat);
   return {
     generated_at: new Date(nowMs).toISOString(),
     caught_up: caughtUp,
     log_position: log.lastPosition ?? null,
-    banner: bannerOf(model, nowMs),
+    banner: bannerOf(model, now, nowMs),
     mode: model.host?.mode ?? log.lastMode ?? null,
     host: model.host ?? null,
-    health: heartbeat.now ? { ...heartbeat.now, age_s: ageSeconds(heartbeat.now.ts, nowMs) } : null,
+    health: now ? { ...now, age_s: ageSeconds(now.ts, nowMs) } : null,
     heartbeats: {
       points: recentItems(heartbeat.points),
       gaps: recentItems(heartbeat.gaps).reverse(),
