@@ -64,10 +64,11 @@ function countsAsDecision(record: ApprovalRecord, bead: BeadOf<'APPROVAL'>): boo
 
 function applyApproval(view: ApprovalsView, bead: BeadOf<'APPROVAL'>): void {
   const d = bead.data;
-  const record =
-    view.byId.get(d.intent_id) ??
-    ({ intent_id: d.intent_id, status: 'RECEIVED', mode: bead.mode, received_at: bead.ts, updated_at: bead.ts } satisfies ApprovalRecord);
-  view.byId.set(d.intent_id, record);
+  let record = view.byId.get(d.intent_id);
+  if (!record) {
+    record = { intent_id: d.intent_id, status: 'RECEIVED', mode: bead.mode, received_at: bead.ts, updated_at: bead.ts };
+    view.byId.set(d.intent_id, record);
+  }
   if (isEnded(record.status)) return;
   record.updated_at = bead.ts;
   switch (d.event) {
