@@ -124,8 +124,10 @@ export function noteCorrupt(model: DashboardModel, position: number, reason: str
 }
 
 /**
- * The gates projection's output replaces the placeholders. The copy shares
- * the folded sections: it is for reading (dashboardView), not for folding into.
+ * The gates projection's output replaces the placeholders. Like withRunbooks,
+ * the copy shares the folded sections with the model it came from: keep
+ * folding into one of the two only (the dashboard folds into the copy
+ * withRunbooks gave it, and reads through withGates' copy).
  */
 export function withGates(model: DashboardModel, gates: readonly GateStatus[]): DashboardModel {
   return { ...model, gates: [...gates] };
