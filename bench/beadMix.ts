@@ -9,6 +9,13 @@ const POSITION_STEPS = [
   ['CLOSED', 'MANAGED'],
 ] as const;
 
+const ORDER_STEPS = [
+  ['PreSubmitted', 0],
+  ['Submitted', 0],
+  ['Submitted', 12500],
+  ['Filled', 25000],
+] as const;
+
 /**
  * A day-in-the-life mix of beads, so benchmark rows are the size and shape the
  * log really holds: mostly heartbeats, then the order / fill / position story
@@ -29,11 +36,13 @@ function draftAt(i: number): BeadDraft {
     };
   }
   if (slot < 12) {
+    // The entry's statuses as IB reports them, ending Filled: a log of orders that never finish would be a broken desk.
+    const [status, filled] = ORDER_STEPS[slot - 8]!;
     return {
       bead_type: 'ORDER',
       stream: streams.order(orderRef),
       correlation_id,
-      data: { event: 'STATUS', order_ref: orderRef, order_id: trade, perm_id: 900000 + trade, pair: 'EURUSD', action: 'BUY', quantity: 25000, order_type: 'LMT', limit_price: 1.08215, status: 'Submitted', filled: 0, remaining: 25000 },
+      data: { event: 'STATUS', order_ref: orderRef, order_id: trade, perm_id: 900000 + trade, pair: 'EURUSD', action: 'BUY', quantity: 25000, order_type: 'LMT', limit_price: 1.08215, status, filled, remaining: 25000 - filled },
     };
   }
   if (slot < 15) {
