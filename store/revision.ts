@@ -2,11 +2,15 @@ import { WrongExpectedRevisionError } from './errors.ts';
 import type { ExpectedRevision } from './port.ts';
 
 /** The one rule every adapter applies; `actual` is -1 for a stream that does not exist. */
-export function checkExpectedRevision(stream: string, expected: ExpectedRevision, actual: number): void {
-  const ok =
+export function revisionMatches(expected: ExpectedRevision, actual: number): boolean {
+  return (
     expected === 'any' ||
     (expected === 'no_stream' && actual === -1) ||
     (expected === 'stream_exists' && actual >= 0) ||
-    (typeof expected === 'number' && expected === actual);
-  if (!ok) throw new WrongExpectedRevisionError(stream, expected, actual);
+    (typeof expected === 'number' && expected === actual)
+  );
+}
+
+export function checkExpectedRevision(stream: string, expected: ExpectedRevision, actual: number): void {
+  if (!revisionMatches(expected, actual)) throw new WrongExpectedRevisionError(stream, expected, actual);
 }

@@ -22,7 +22,7 @@ import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
 import { prepareStatements, type Statements } from './sqlite/statements.ts';
-import { writeBeads } from './sqlite/write.ts';
+import { isStoredBeadId, writeBeads } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
 
@@ -53,7 +53,7 @@ export class SqliteEventLog implements EventLog {
   private readonly options: typeof DEFAULTS;
   private readonly appended = new AppendSignal();
   private readonly subscriptions = new Set<Subscription>();
-  private readonly appendInTransaction: (appends: readonly Prepared[]) => AppendResult[];
+  private readonly appendInTransaction: (appends: readonly Prepared[], lookUpIds: boolean) => AppendResult[];
   readonly atomicAcrossStreams = true;
 
   constructor(
@@ -66,8 +66,8 @@ export class SqliteEventLog implements EventLog {
     // IMMEDIATE takes the write lock before reading the stream's revision, so
     // the expected-revision check and the insert see the same log.
     // One transaction for every stream of an appendMany: one commit, one fsync.
-    this.appendInTransaction = this.db.transaction((appends: readonly Prepared[]) =>
-      appends.map((a) => writeBeads(this.sql, a.stream, a.beads, a.expected)),
+    this.appendInTransaction = this.db.transaction((appends: readonly Prepared[], lookUpIds: boolean) =>
+      appends.map((a) => writeBeads(this.sql, a.stream, a.beads, a.expected, lookUpIds)),
     ).immediate;
   }
 
@@ -78,7 +78,15 @@ export class SqliteEventLog implements EventLog {
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     const prepared = appends.map((a) => ({ stream: a.stream, beads: prepareAppend(a.stream, a.beads), expected: a.expected ?? 'any' }));
     const doing = `append to ${appends.map((a) => a.stream).join(', ')}`;
-    const results = this.guard(doing, () => this.appendInTransaction(prepared));
+    const results = this.guard(doing, () => {
+      try {
+        return this.appendInTransaction(prepared, false);
+      } catch (err) {
+        // A retried append: the transaction rolled back whole; run it again, looking its ids up.
+        if (!isStoredBeadId(err)) throw err;
+        return this.appendInTransaction(prepared, true);
+      }
+    });
     this.appended.fire();
     return results;
   }

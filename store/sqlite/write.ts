@@ -1,14 +1,24 @@
 import type { Bead } from '../../beads/index.ts';
 import type { AppendResult, ExpectedRevision, LogPosition } from '../port.ts';
-import { checkExpectedRevision } from '../revision.ts';
+import { checkExpectedRevision, revisionMatches } from '../revision.ts';
 import { INSERT_CHUNK, INSERT_COLUMNS, type Statements } from './statements.ts';
 
 /**
  * The body of one append, run inside an IMMEDIATE transaction: skip beads
  * already stored, check the expected revision, insert the rest at the next
  * revisions. Same rules as the memory adapter.
+ *
+ * `lookUpIds: false` is the fast path for a fresh append, the usual case:
+ * no lookup of its ids, so a bead_id already stored fails the insert with a
+ * constraint error (isStoredBeadId) and the caller runs the whole append
+ * again with the lookup. A savepoint would undo less, but costs every append.
  */
-export function writeBeads(sql: Statements, stream: string, beads: Bead[], expected: ExpectedRevision): AppendResult {
+export function writeBeads(sql: Statements, stream: string, beads: Bead[], expected: ExpectedRevision, lookUpIds = true): AppendResult {
+  if (!lookUpIds && beads.length > 0) {
+    const actual = sql.lastRevision.get(stream) ?? -1;
+    // A mismatch may be a retry of beads already stored: that needs the lookup to tell.
+    if (revisionMatches(expected, actual)) return { nextRevision: actual + beads.length, position: insertRows(sql, stream, actual + 1, beads) };
+  }
   const unstored = withoutStored(sql, beads);
   if (unstored.length === 0 && beads.length > 0) {
     // A retried append: every bead is already stored, so it is a no-op.
@@ -19,6 +29,11 @@ export function writeBeads(sql: Statements, stream: string, beads: Bead[], expec
   checkExpectedRevision(stream, expected, actual);
   if (unstored.length === 0) return { nextRevision: actual, position: sql.lastPosition.get() ?? -1 };
   return { nextRevision: actual + unstored.length, position: insertRows(sql, stream, actual + 1, unstored) };
+}
+
+/** The error a fast-path insert fails with when one of its beads is already stored. */
+export function isStoredBeadId(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && err.message.includes('beads.bead_id');
 }
 
 function withoutStored(sql: Statements, beads: Bead[]): Bead[] {

@@ -105,6 +105,16 @@ export function eventLogConformance(name: string, open: () => Promise<LogUnderTe
       expect(all.filter((e) => e.stream === 's-idem')).toHaveLength(2);
     });
 
+    it('a retry that carries stored and new beads stores only the new ones, at the next revisions', async () => {
+      const [a, b, c] = testBeads('s-part', 3);
+      await log.append('s-part', [a!], 'no_stream');
+      const result = await log.append('s-part', [a!, b!, c!], 'any');
+      expect(result.nextRevision).toBe(2);
+      const read = await log.readStream('s-part');
+      expect(ids(read)).toEqual([a!, b!, c!].map((x) => x.bead_id));
+      expect(read.map((e) => e.revision)).toEqual([0, 1, 2]);
+    });
+
     it('refuses a bead that fails its schema at append, naming the field', async () => {
       const bad = { ...testBead('s-bad'), data: { runbook_id: 'RB-004', event: 'EXPLODED' } };
       const err = await log.append('s-bad', [bad as never]).catch((e) => e);
