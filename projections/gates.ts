@@ -1,5 +1,6 @@
 import type { Bead, BeadOf } from '../beads/index.ts';
 import type { GateStatus } from './dashboardTypes.ts';
+import { isoMillis } from './isoMillis.ts';
 
 /**
  * The S11 phase-1 gates, folded from the log. Nothing is self-declared: a
@@ -76,17 +77,18 @@ function onSession(s: GatesState, bead: BeadOf<'IBKR_SESSION'>): void {
 function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
   if (bead.mode !== 'PAPER') return;
   const d = bead.data;
+  if (d.state === 'CLOSED' && !s.paperClosed.has(d.position_id)) s.paperClosed.set(d.position_id, { bead: bead.bead_id, session: s.sessionOf.get(bead.host_id) });
+  // Lives only feed P1-2: once a round trip is on record, a replay need not keep one per position.
+  if (s.roundTrip) return;
   const life = s.paperLives.get(d.position_id) ?? {};
   if (d.state === 'SUBMITTED') life.submitted ??= bead.bead_id;
   if (d.state === 'FILLED') life.filled ??= bead.bead_id;
   if (d.state === 'MANAGED') life.managed ??= bead.bead_id;
-  if (d.state === 'CLOSED') {
-    life.closed ??= bead.bead_id;
-    if (!s.paperClosed.has(d.position_id)) s.paperClosed.set(d.position_id, { bead: bead.bead_id, session: s.sessionOf.get(bead.host_id) });
-  }
+  if (d.state === 'CLOSED') life.closed ??= bead.bead_id;
   s.paperLives.set(d.position_id, life);
-  if (!s.roundTrip && life.submitted && life.filled && life.closed) {
+  if (life.submitted && life.filled && life.closed) {
     s.roundTrip = { positionId: d.position_id, beads: [life.submitted, life.filled, ...(life.managed ? [life.managed] : []), life.closed] };
+    s.paperLives.clear();
   }
 }
 
@@ -95,21 +97,29 @@ function onHeartbeat(s: GatesState, bead: BeadOf<'HEARTBEAT'>): void {
     s.beats.delete(bead.stream);
     return;
   }
-  const at = Date.parse(bead.ts);
-  const before = s.beats.get(bead.stream);
-  const gap = before === undefined ? undefined : at - before.last;
-  const regular = gap !== undefined && gap >= HEARTBEAT_WINDOW_MS[0] && gap <= HEARTBEAT_WINDOW_MS[1];
-  const run = regular && before ? { last: at, streak: before.streak + 1, first: before.first } : { last: at, streak: 1, first: bead.bead_id };
-  s.beats.set(bead.stream, run);
+  const at = isoMillis(bead.ts);
+  const run = s.beats.get(bead.stream);
+  if (run === undefined) {
+    s.beats.set(bead.stream, { last: at, streak: 1, first: bead.bead_id });
+    return;
+  }
+  const gap = at - run.last;
+  // Updated in place: heartbeats are most of the log, and a run record per beat was most of this fold's cost.
+  if (gap >= HEARTBEAT_WINDOW_MS[0] && gap <= HEARTBEAT_WINDOW_MS[1]) run.streak += 1;
+  else {
+    run.streak = 1;
+    run.first = bead.bead_id;
+  }
+  run.last = at;
   if (run.streak >= HEARTBEAT_STREAK_NEEDED && !s.regularBeats) s.regularBeats = { stream: bead.stream, from: run.first, count: run.streak };
 }
 
 function onApproval(s: GatesState, bead: BeadOf<'APPROVAL'>): void {
   const d = bead.data;
-  if (d.event === 'EVIDENCE_SHOWN') s.evidenceShownAt.set(d.intent_id, Date.parse(bead.ts));
+  if (d.event === 'EVIDENCE_SHOWN') s.evidenceShownAt.set(d.intent_id, isoMillis(bead.ts));
   const shown = s.evidenceShownAt.get(d.intent_id);
   if (d.event === 'CONSUMED' && shown !== undefined) {
-    const ms = Date.parse(bead.ts) - shown;
+    const ms = isoMillis(bead.ts) - shown;
     if (!s.fastestApproval || ms < s.fastestApproval.ms) s.fastestApproval = { intentId: d.intent_id, ms };
     s.evidenceShownAt.delete(d.intent_id);
   }
