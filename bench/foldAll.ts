@@ -2,9 +2,12 @@ import type { Bead } from '../beads/index.ts';
 import { emptyApprovalsView, foldApprovals } from '../projections/approvals.ts';
 import { emptyAutopsySummary, foldAutopsy } from '../projections/autopsy.ts';
 import { applyBead, initialDashboard, noteCorrupt } from '../projections/dashboardModel.ts';
+import { foldGates, initialGates } from '../projections/gates.ts';
 import { emptyIntentsView, foldIntents } from '../projections/intents.ts';
+import { emptyPositionsView, foldPositions } from '../projections/positions.ts';
+import { foldWorkingOrders, type WorkingOrders } from '../projections/reconciliation.ts';
 import { emptySemanticView, foldSemantic } from '../projections/semanticChecks.ts';
-import type { LogEntry, LogPosition } from '../store/port.ts';
+import type { LogEntry } from '../store/port.ts';
 
 /**
  * A projection as replay sees it (S1: every view is a pure fold over the
@@ -17,30 +20,7 @@ export interface Projection<S> {
   apply(state: S, entry: LogEntry): S;
 }
 
-export interface LogCensus {
-  beadsByType: Map<string, number>;
-  corrupt: number;
-  lastPositionByStream: Map<string, LogPosition>;
-}
-
-/** The stand-in projection until projections/ lands: counts per type, last position per stream. */
-export const logCensus: Projection<LogCensus> = {
-  name: 'census',
-  init: () => ({ beadsByType: new Map(), corrupt: 0, lastPositionByStream: new Map() }),
-  apply(state, entry) {
-    // Mutating in place: a replay folds a million entries, and a copy per entry would be the benchmark.
-    if (entry.kind === 'bead') {
-      const type = entry.bead.bead_type;
-      state.beadsByType.set(type, (state.beadsByType.get(type) ?? 0) + 1);
-    } else {
-      state.corrupt += 1;
-    }
-    state.lastPositionByStream.set(entry.stream, entry.position);
-    return state;
-  },
-};
-
-/** A projection over beads only: unreadable records are the census's and the dashboard's business. */
+/** A projection over beads only: unreadable records are the dashboard's business. */
 function beadFold<S>(name: string, init: () => S, fold: (state: S, bead: Bead) => S): Projection<S> {
   return { name, init, apply: (state, entry) => (entry.kind === 'bead' ? fold(state, entry.bead) : state) };
 }
@@ -50,7 +30,6 @@ function beadFold<S>(name: string, init: () => S, fold: (state: S, bead: Bead) =
  * projection is added here, and B2 measures it with no other change.
  */
 export const ALL_PROJECTIONS: readonly Projection<unknown>[] = [
-  logCensus,
   {
     name: 'dashboard',
     init: () => initialDashboard(),
@@ -61,6 +40,10 @@ export const ALL_PROJECTIONS: readonly Projection<unknown>[] = [
   beadFold('intents', emptyIntentsView, foldIntents) as Projection<unknown>,
   beadFold('approvals', emptyApprovalsView, foldApprovals) as Projection<unknown>,
   beadFold('autopsy', emptyAutopsySummary, foldAutopsy) as Projection<unknown>,
+  // What the running trade flow folds (FlowViews), and the host dashboard's gates.
+  beadFold('gates', initialGates, foldGates) as Projection<unknown>,
+  beadFold('positions', emptyPositionsView, foldPositions) as Projection<unknown>,
+  beadFold('working orders', (): WorkingOrders => new Map(), foldWorkingOrders) as Projection<unknown>,
 ];
 
 export interface FoldResult {
