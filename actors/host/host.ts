@@ -75,7 +75,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
   if (grant.previous) {
     logger.warn({ previous: grant.previous.holder, why: grant.previous.why }, 'took over the lease of a host that is gone');
   }
-  // Halt requests appended after our lease bead were addressed to this host; earlier ones to a host now gone.
+  // Halt requests appended after our lease bead are addressed to this host; an earlier one that no host finished is carried out first.
   const [leaseEntry] = await log.readStream(streams.lease, { direction: 'backwards', limit: 1 });
   const correlation = `host-${hostId}-${clock.now()}`;
   const hostStream = streams.host(hostId);
