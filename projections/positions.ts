@@ -48,7 +48,7 @@ export function foldPositions(view: PositionsView, bead: Bead): PositionsView {
   if (bead.bead_type === 'POSITION') {
     const d = bead.data;
     const before = view.byId.get(d.position_id);
-    view.byId.set(d.position_id, {
+    const record: PositionRecord = {
       position_id: d.position_id,
       intent_id: bead.correlation_id,
       state: d.state,
@@ -60,11 +60,13 @@ export function foldPositions(view: PositionsView, bead: Bead): PositionsView {
       mode: bead.mode,
       opened_at: before?.opened_at ?? bead.ts,
       updated_at: bead.ts,
-      ...(d.avg_price === undefined ? {} : { avg_price: d.avg_price }),
-      ...(d.unrealised_pnl === undefined ? {} : { unrealised_pnl: d.unrealised_pnl }),
-      ...(d.realised_pnl === undefined ? {} : { realised_pnl: d.realised_pnl }),
-      ...(d.reason === undefined ? {} : { reason: d.reason }),
-    });
+    };
+    // Assigned, not spread in: conditional spreads cost a temporary object each, on every POSITION bead of a replay.
+    if (d.avg_price !== undefined) record.avg_price = d.avg_price;
+    if (d.unrealised_pnl !== undefined) record.unrealised_pnl = d.unrealised_pnl;
+    if (d.realised_pnl !== undefined) record.realised_pnl = d.realised_pnl;
+    if (d.reason !== undefined) record.reason = d.reason;
+    view.byId.set(d.position_id, record);
   } else if (bead.bead_type === 'AUTOPSY') {
     const record = view.byId.get(bead.data.position_id);
     if (record) record.exit_reason = bead.data.exit_reason;

@@ -128,13 +128,12 @@ export function foldWorkingOrders(view: WorkingOrders, bead: Bead): WorkingOrder
   const orderId = d.order_id ?? before?.order_id;
   if (orderId === undefined) return view;
   const status = d.status ?? (d.event === 'SUBMIT_REQUESTED' ? 'SUBMIT_REQUESTED' : (before?.status ?? d.event));
-  view.set(d.order_ref, {
-    order_id: orderId,
-    order_ref: d.order_ref,
-    status,
-    ...((d.role ?? before?.role) === undefined ? {} : { role: d.role ?? before?.role }),
-    ...((d.position_id ?? before?.position_id) === undefined ? {} : { position_id: d.position_id ?? before?.position_id }),
-  });
+  const order: WorkingOrder = { order_id: orderId, order_ref: d.order_ref, status };
+  const role = d.role ?? before?.role;
+  const positionId = d.position_id ?? before?.position_id;
+  if (role !== undefined) order.role = role;
+  if (positionId !== undefined) order.position_id = positionId;
+  view.set(d.order_ref, order);
   return view;
 }
 
