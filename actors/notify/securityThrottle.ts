@@ -1,38 +1,36 @@
 import type { Clock } from '../../beads/index.ts';
+import { SendLedger } from './throttle.ts';
 
-/** More refusals than this in a minute are counted, not recorded one by one. */
+/** More refusals than this in a rolling minute are counted, not recorded one by one. */
 export const SECURITY_BEADS_PER_MINUTE = 20;
-const MINUTE_MS = 60_000;
 
 export type SecurityAdmission = { record: false } | { record: true; notRecordedBefore: number };
 
 /**
  * A stranger spamming the bot must not fill the log: a full disk fails the
- * log closed, and that stops trading. Each minute the first refusals are
- * recorded one by one; the rest are counted, and the count rides on the next
- * refusal recorded, so how many there were is never lost.
+ * log closed, and that stops trading. The first refusals of any rolling
+ * minute are recorded one by one (the same ledger the chat throttle keeps);
+ * the rest are counted, and the count rides on the next refusal recorded, so
+ * how many there were is never lost.
  */
 export class SecurityThrottle {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private recorded = 0;
+  private readonly recorded: SendLedger;
   private notRecorded = 0;
 
   constructor(
     private readonly clock: Clock,
-    private readonly perMinute = SECURITY_BEADS_PER_MINUTE,
-  ) {}
+    perMinute = SECURITY_BEADS_PER_MINUTE,
+  ) {
+    this.recorded = new SendLedger({ minGapMs: 0, perWindow: perMinute, windowMs: 60_000 });
+  }
 
   admit(): SecurityAdmission {
     const now = this.clock.now();
-    if (now - this.windowStart >= MINUTE_MS) {
-      this.windowStart = now;
-      this.recorded = 0;
-    }
-    if (this.recorded >= this.perMinute) {
+    if (this.recorded.nextAllowedAt(now) > now) {
       this.notRecorded += 1;
       return { record: false };
     }
-    this.recorded += 1;
+    this.recorded.record(now);
     const notRecordedBefore = this.notRecorded;
     this.notRecorded = 0;
     return { record: true, notRecordedBefore };
