@@ -34,7 +34,7 @@ async function replayRate(path: string): Promise<number> {
   return entries / seconds;
 }
 
-/** The baseline: the same rows read with better-sqlite3 and JSON.parse, nothing else. */
+/** The baseline: the same rows read with better-sqlite3 and JSON.parse, nothing else, on one thread. */
 function rawParseRate(path: string): number {
   const db = openRawLog(path);
   const start = nowMs();
@@ -87,7 +87,7 @@ export async function benchReplay(dir: string): Promise<Measure[]> {
   return [
     {
       id: 'B2',
-      what: `replay ${TOTAL / 1e6}M beads from SQLite (readAll) through all projections`,
+      what: `replay ${TOTAL / 1e6}M beads from SQLite (readAll, read ahead on a worker thread) through all projections`,
       value: ours,
       unit: 'beads/s',
       target: { atLeast: 300_000 },

@@ -7,7 +7,6 @@ import type {
   EventLog,
   ExpectedRevision,
   LogEntry,
-  LogPosition,
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
@@ -21,7 +20,8 @@ import { entryOf } from './sqlite/decode.ts';
 import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
-import { prepareStatements, type Statements } from './sqlite/statements.ts';
+import { type ReadAheadPages, readAheadPager } from './sqlite/readAhead.ts';
+import { PAGE_AFTER_SQL, prepareStatements, type Statements } from './sqlite/statements.ts';
 import { isStoredBeadId, writeBeads } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
@@ -35,11 +35,18 @@ export interface SqliteEventLogOptions {
   pageSize?: number;
   /** Open for reading only: appends fail with LogUnavailableError. */
   readonly?: boolean;
+  /**
+   * A read with at least this many rows still ahead of it after its first
+   * page is read on by a worker thread, ahead of the thread that decodes it
+   * (see sqlite/readAhead.ts). Starting the thread costs tens of
+   * milliseconds, so only long replays are worth it.
+   */
+  readAheadFrom?: number;
 }
 
 type Prepared = { stream: string; beads: Bead[]; expected: ExpectedRevision };
 
-const DEFAULTS = { busyTimeoutMs: 5000, pollMs: 50, pageSize: 2000, readonly: false };
+const DEFAULTS = { busyTimeoutMs: 5000, pollMs: 50, pageSize: 2000, readonly: false, readAheadFrom: 50_000 };
 
 /**
  * The default adapter (S2): one SQLite file shared by the host, the watchdog
@@ -53,6 +60,7 @@ export class SqliteEventLog implements EventLog {
   private readonly options: typeof DEFAULTS;
   private readonly appended = new AppendSignal();
   private readonly subscriptions = new Set<Subscription>();
+  private readonly readAheads = new Set<ReadAheadPages>();
   private readonly appendInTransaction: (appends: readonly Prepared[], lookUpIds: boolean) => AppendResult[];
   readonly atomicAcrossStreams = true;
 
@@ -102,8 +110,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<LogEntry> {
-    const readPage = (after: LogPosition, limit: number) => this.guard('read the log', () => this.sql.pageAfter.all(after, limit));
-    return { [Symbol.asyncIterator]: () => pagesAfter(readPage, this.options.pageSize, options.after, options.limit) };
+    return { [Symbol.asyncIterator]: () => pagesAfter(this.pager(), this.options.pageSize, options.after, options.limit) };
   }
 
   subscribe(handler: EntryHandler, options: SubscribeOptions = {}): Subscription {
@@ -143,7 +150,21 @@ export class SqliteEventLog implements EventLog {
   async close(): Promise<void> {
     // Stop subscribers first, or they would poll a closed file forever.
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    for (const pages of this.readAheads) pages.stop();
+    this.readAheads.clear();
     if (this.db.open) this.db.close();
+  }
+
+  private pager() {
+    const { path, options } = this;
+    return readAheadPager({
+      inThread: (after, want) => this.guard('read the log', () => this.sql.pageAfter.all(after, want)),
+      rowsAfter: (after) => this.guard('read the log', () => (this.sql.lastPosition.get() ?? after) - after),
+      // An in-memory database is this connection's alone: no other thread can open it.
+      readAheadFrom: path === ':memory:' || path === '' ? undefined : options.readAheadFrom,
+      job: { path, sql: PAGE_AFTER_SQL, pageSize: options.pageSize, busyTimeoutMs: options.busyTimeoutMs },
+      track: (pages, live) => (live ? this.readAheads.add(pages) : this.readAheads.delete(pages)),
+    });
   }
 
   /** Runs a database call, turning any storage failure into LogUnavailableError (fail closed). */

@@ -1,36 +1,39 @@
 import type { LogEntry, LogPosition } from '../port.ts';
 import { entryOf, type StoredRow } from './decode.ts';
 
+/** Where a read's pages come from: the reader's own connection, or a thread reading ahead of it. */
+export interface Pager {
+  /**
+   * Up to `want` rows after `after`; fewer than `want` means the log ends
+   * there. `remaining` is what the whole read still wants (Infinity for all).
+   */
+  page(after: LogPosition, want: number, remaining: number): StoredRow[] | Promise<StoredRow[]>;
+  /** The read is over, at its end or because the reader stopped early. */
+  close(): void;
+}
+
 /**
- * An async iterator over the log after a position, fetched one synchronous
- * page at a time and handed out entry by entry. Hand-rolled rather than an
- * async generator: a replay takes a million entries through it. Each page is
+ * An async iterator over the log after a position, fetched one page at a
+ * time and handed out entry by entry. Hand-rolled rather than an async
+ * generator: a replay takes a million entries through it. Each page is
  * fully read before any entry is handed out, so the connection is free for
  * appends between entries.
  */
-export function pagesAfter(
-  readPage: (after: LogPosition, limit: number) => StoredRow[],
-  pageSize: number,
-  after: LogPosition | undefined,
-  limit: number | undefined,
-): AsyncIterator<LogEntry> {
+export function pagesAfter(pager: Pager, pageSize: number, after: LogPosition | undefined, limit: number | undefined): AsyncIterator<LogEntry> {
   let cursor = after ?? -1;
   let remaining = limit ?? Number.POSITIVE_INFINITY;
   let rows: (StoredRow | undefined)[] = [];
   let index = 0;
   let exhausted = false;
+  let want = 0;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-  const next = (): IteratorResult<LogEntry> => {
-    if (index === rows.length) {
-      if (exhausted || remaining <= 0) return done;
-      const want = Math.min(pageSize, remaining);
-      rows = readPage(cursor, want);
-      index = 0;
-      if (rows.length < want) exhausted = true;
-      if (rows.length === 0) return done;
-      remaining -= rows.length;
-      cursor = rows[rows.length - 1]![0];
-    }
+  const finish = (): IteratorReturnResult<undefined> => {
+    exhausted = true;
+    rows = [];
+    pager.close();
+    return done;
+  };
+  const take = (): IteratorResult<LogEntry> => {
     const row = rows[index]!;
     // Let go of a row once handed out: a page holds about a megabyte of JSON
     // text, and whatever is still referenced when the young heap is collected
@@ -38,13 +41,34 @@ export function pagesAfter(
     rows[index++] = undefined;
     return { done: false, value: entryOf(row) };
   };
+  const arrived = (page: StoredRow[]): IteratorResult<LogEntry> => {
+    rows = page;
+    index = 0;
+    if (page.length === 0) return finish();
+    if (page.length < want) exhausted = true;
+    remaining -= page.length;
+    cursor = page[page.length - 1]![0];
+    return take();
+  };
+  const next = (): IteratorResult<LogEntry> | Promise<IteratorResult<LogEntry>> => {
+    if (index < rows.length) return take();
+    if (exhausted || remaining <= 0) return finish();
+    want = Math.min(pageSize, remaining);
+    const page = pager.page(cursor, want, remaining);
+    return Array.isArray(page) ? arrived(page) : page.then(arrived);
+  };
   return {
     next: () => {
       try {
-        return Promise.resolve(next());
+        const result = next();
+        return result instanceof Promise ? result : Promise.resolve(result);
       } catch (err) {
         return Promise.reject(err);
       }
+    },
+    return: () => {
+      finish();
+      return Promise.resolve(done);
     },
   };
 }

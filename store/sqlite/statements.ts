@@ -7,6 +7,9 @@ export const INSERT_COLUMNS = 6;
 const INSERT_SQL = 'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES ';
 const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMNS).fill('?').join(', ')})`;
 
+/** A page of the log after a position: also run, as text, by the read-ahead thread. */
+export const PAGE_AFTER_SQL = `SELECT ${ROW_COLUMNS} FROM beads WHERE position > ? ORDER BY position LIMIT ?`;
+
 /** Every statement the adapter runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
   return {
@@ -33,7 +36,7 @@ export function prepareStatements(db: Database.Database) {
       )
       .raw(),
     pageAfter: db
-      .prepare<[number, number], StoredRow>(`SELECT ${ROW_COLUMNS} FROM beads WHERE position > ? ORDER BY position LIMIT ?`)
+      .prepare<[number, number], StoredRow>(PAGE_AFTER_SQL)
       .raw(),
   };
 }

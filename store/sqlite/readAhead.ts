@@ -1,0 +1,183 @@
+import { Worker } from 'node:worker_threads';
+import type { LogPosition } from '../port.ts';
+import type { StoredRow } from './decode.ts';
+import type { Pager } from './pages.ts';
+
+export interface ReadAheadJob {
+  path: string;
+  /** The page query, `? = after, ? = limit`: the adapter's own statement text, so both threads read alike. */
+  sql: string;
+  pageSize: number;
+  after: LogPosition;
+  /** Rows still wanted; -1 for all. */
+  limit: number;
+  busyTimeoutMs: number;
+}
+
+/** A page as the worker packs it (readAheadWorker.mjs). */
+interface PackedPage {
+  text: Uint8Array;
+  ends: Uint32Array;
+  positions: Float64Array;
+  revisions: Float64Array;
+  streamIds: Uint32Array;
+  streams: string[];
+  last: boolean;
+}
+
+type Message = PackedPage | { error: string; code?: string };
+
+function unpack(page: PackedPage): StoredRow[] {
+  const text = Buffer.from(page.text.buffer, page.text.byteOffset, page.text.byteLength);
+  const rows: StoredRow[] = new Array(page.ends.length);
+  let start = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const end = page.ends[i]!;
+    rows[i] = [page.positions[i]!, page.streams[page.streamIds[i]!]!, page.revisions[i]!, text.toString('utf8', start, end)];
+    start = end;
+  }
+  return rows;
+}
+
+/** Pages the worker may read before this thread has taken them: about 1 MB of JSON each at the default page size. */
+const CREDIT = 4;
+
+/**
+ * Reads the log's pages on a worker thread, ahead of the thread that decodes
+ * and folds them. On a long replay SQLite's stepping is a third of the cost
+ * (B2), and on two cores it overlaps with the parse and the folds instead of
+ * adding to them. Only the reading moves: the rows arrive exactly as the
+ * in-thread query returns them, and are decoded here.
+ *
+ * A worker that fails is not the reader's failure: `failed` says so, and the
+ * caller reads on in its own thread from the last row it handed out.
+ */
+export class ReadAheadPages {
+  private readonly worker: Worker;
+  private readonly pages: StoredRow[][] = [];
+  private wake: (() => void) | undefined;
+  private last = false;
+  private stopped = false;
+  /** Why the worker stopped short, once it has. */
+  failure: string | undefined;
+
+  constructor(job: ReadAheadJob) {
+    this.worker = new Worker(new URL('./readAheadWorker.mjs', import.meta.url), { workerData: { ...job, credit: CREDIT } });
+    // A replay abandoned half-way must not keep the process alive.
+    this.worker.unref();
+    this.worker.on('message', (m: Message) => {
+      if ('error' in m) this.fail(`read-ahead thread: ${m.code ? `${m.code} ` : ''}${m.error}`);
+      else {
+        this.pages.push(unpack(m));
+        if (m.last) this.finish();
+      }
+      this.notify();
+    });
+    this.worker.on('error', (err) => this.fail(`read-ahead thread: ${err.message}`));
+    this.worker.on('exit', (code) => {
+      if (!this.last && !this.stopped) this.fail(`read-ahead thread exited (${code}) before the end of the read`);
+    });
+  }
+
+  /**
+   * The next page, `[]` past the last; undefined when the worker can give no
+   * more (it failed, or it was stopped), and the caller must read for itself.
+   */
+  async next(): Promise<StoredRow[] | undefined> {
+    while (this.pages.length === 0 && !this.last && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    const rows = this.pages.shift();
+    if (rows !== undefined) {
+      if (!this.last) this.worker.postMessage(1);
+      return rows;
+    }
+    return this.last ? [] : undefined;
+  }
+
+  /** Stops the worker; safe to call more than once. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Stopped short, pages still held are dropped: whoever reads on starts from the last row handed out.
+    if (!this.last) this.pages.length = 0;
+    void this.worker.terminate();
+    this.notify();
+  }
+
+  private finish(): void {
+    this.last = true;
+    this.stop();
+  }
+
+  private fail(reason: string): void {
+    if (this.failure !== undefined || this.stopped) return;
+    this.failure = reason;
+    this.stop();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
+
+export interface ReadAheadPlan {
+  /** A page read on the reader's own connection (guarded: throws LogUnavailableError). */
+  inThread: (after: LogPosition, want: number) => StoredRow[];
+  /** Rows the log holds after a position, at most: the cheap estimate that decides whether a read is long. */
+  rowsAfter: (after: LogPosition) => number;
+  /** Rows ahead of a read, at least, before the rest is read on a worker thread; undefined never does. */
+  readAheadFrom: number | undefined;
+  job: Omit<ReadAheadJob, 'after' | 'limit'>;
+  /** Called with each read-ahead started, and again when it is done with, so the adapter can stop it on close. */
+  track: (pages: ReadAheadPages, live: boolean) => void;
+}
+
+/**
+ * The pages of one read. The first page always comes from the reader's own
+ * connection, so the many short reads (a stream's tail, a subscription's
+ * poll) never start a thread; a read with `readAheadFrom` rows or more still
+ * ahead of it goes on with a worker reading ahead.
+ */
+export function readAheadPager(plan: ReadAheadPlan): Pager {
+  let ahead: ReadAheadPages | undefined;
+  let firstPage = true;
+  const drop = () => {
+    if (!ahead) return;
+    ahead.stop();
+    plan.track(ahead, false);
+    ahead = undefined;
+  };
+  const fromThread = (after: LogPosition, want: number, remaining: number): StoredRow[] => {
+    const rows = plan.inThread(after, want);
+    const long = plan.readAheadFrom !== undefined && firstPage && rows.length === want;
+    firstPage = false;
+    if (long) {
+      const cursor = rows[rows.length - 1]![0];
+      const left = remaining - rows.length;
+      if (Math.min(left, plan.rowsAfter(cursor)) >= Math.max(1, plan.readAheadFrom!)) {
+        ahead = new ReadAheadPages({ ...plan.job, after: cursor, limit: Number.isFinite(left) ? left : -1 });
+        plan.track(ahead, true);
+      }
+    }
+    return rows;
+  };
+  return {
+    page(after, want, remaining) {
+      const pages = ahead;
+      if (!pages) return fromThread(after, want, remaining);
+      return pages.next().then((rows) => {
+        if (rows !== undefined) return rows;
+        // The worker stopped short: read on here, from the last row handed out.
+        if (pages.failure !== undefined) process.emitWarning(`${pages.failure}; reading on without it`, 'PhoenixReadAhead');
+        drop();
+        return plan.inThread(after, want);
+      });
+    },
+    close: drop,
+  };
+}
