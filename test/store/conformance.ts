@@ -13,7 +13,8 @@ export interface LogUnderTest {
   cleanup: () => Promise<void>;
 }
 
-async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
+/** Everything an iterable read hands out, in order. */
+export async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
   for await (const e of iterable) out.push(e);
   return out;

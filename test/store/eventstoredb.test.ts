@@ -9,7 +9,7 @@ import { realServerConnectionString } from '../esdb/realServer.ts';
 import { findStoredBeads } from '../../store/esdb/storedBeads.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { testBead, testBeads } from '../support/beads.ts';
-import { eventLogConformance, waitFor } from './conformance.ts';
+import { collect, eventLogConformance, waitFor } from './conformance.ts';
 
 /** Quick to notice a dead server, so the restart test stays fast. */
 const TEST_TIMINGS = {
@@ -66,12 +66,6 @@ describe('eventstoredb adapter against the loopback server', () => {
     for (const log of logs.splice(0)) await log.close();
     await fake.stop();
   });
-
-  async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
-    const out: LogEntry[] = [];
-    for await (const e of iterable) out.push(e);
-    return out;
-  }
 
   const raw = (type: string, text: string, contentType = 'application/json') => ({
     id: randomUUID(),

@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LogUnavailableError } from '../../store/errors.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { testBead, testBeads } from '../support/beads.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { eventLogConformance, waitFor } from './conformance.ts';
+import { useTempSqliteLogs } from '../support/tempSqliteLogs.ts';
+import { collect, eventLogConformance, waitFor } from './conformance.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,30 +27,9 @@ eventLogConformance('sqlite', async () => {
   };
 });
 
-async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
-  const out: LogEntry[] = [];
-  for await (const e of iterable) out.push(e);
-  return out;
-}
-
 describe('sqlite event log', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  let path: string;
-  const open: SqliteEventLog[] = [];
-  const openLog = (options?: ConstructorParameters<typeof SqliteEventLog>[1]) => {
-    const log = new SqliteEventLog(path, options);
-    open.push(log);
-    return log;
-  };
-
-  beforeEach(() => {
-    temp = makeTempDir('phoenix-sqlite');
-    path = defaultLogPath(temp.dir);
-  });
-  afterEach(async () => {
-    for (const log of open.splice(0)) await log.close();
-    temp.remove();
-  });
+  const logs = useTempSqliteLogs('phoenix-sqlite');
+  const openLog = logs.open;
 
   it('runs every connection in WAL with synchronous=FULL and a busy timeout', () => {
     expect(openLog().settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 5000 });
@@ -97,7 +77,7 @@ describe('sqlite event log', () => {
   it('reads corrupt rows back as corrupt entries, with the reason, and keeps reading', async () => {
     const log = openLog();
     await log.append('mixed', [testBead('mixed')]);
-    const raw = new Database(path);
+    const raw = new Database(logs.path);
     const insert = raw.prepare(
       'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -145,7 +125,7 @@ describe('sqlite event log', () => {
     it('a write lock held past the busy timeout is LogUnavailableError, not a conflict, and nothing is written', async () => {
       const log = openLog({ busyTimeoutMs: 50 });
       await log.append('locked', [testBead('locked')]);
-      const other = new Database(path);
+      const other = new Database(logs.path);
       other.exec('BEGIN IMMEDIATE');
       try {
         const err = await log.append('locked', [testBead('locked')], 0).catch((e) => e);
@@ -160,11 +140,11 @@ describe('sqlite event log', () => {
     });
 
     it('a file the log cannot open is LogUnavailableError', () => {
-      expect(() => new SqliteEventLog(join(temp.dir, 'missing.db'), { readonly: true })).toThrow(LogUnavailableError);
+      expect(() => new SqliteEventLog(join(logs.dir, 'missing.db'), { readonly: true })).toThrow(LogUnavailableError);
     });
 
     it('a file written by a newer layout is refused rather than misread', () => {
-      const raw = new Database(path);
+      const raw = new Database(logs.path);
       raw.pragma('user_version = 2');
       raw.close();
       expect(() => openLog()).toThrow(/schema 2/);
@@ -185,7 +165,7 @@ describe('sqlite event log', () => {
     await waitFor(() => caughtUp, 5000, 'catch-up');
 
     const appends = 3;
-    const child = spawn(process.execPath, ['bin/run-ts.mjs', 'test/support/appendFromChild.ts', path, String(appends), 'other-process'], {
+    const child = spawn(process.execPath, ['bin/run-ts.mjs', 'test/support/appendFromChild.ts', logs.path, String(appends), 'other-process'], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

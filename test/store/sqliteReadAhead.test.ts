@@ -1,13 +1,14 @@
 import { readdirSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LogUnavailableError } from '../../store/errors.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { defaultLogPath, SqliteEventLog, type SqliteEventLogOptions } from '../../store/sqlite.ts';
 import { testBead, testBeads } from '../support/beads.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { eventLogConformance, waitFor } from './conformance.ts';
+import { useTempSqliteLogs } from '../support/tempSqliteLogs.ts';
+import { collect, eventLogConformance, waitFor } from './conformance.ts';
 
 // Every read longer than one page goes through the worker thread here, so the
 // whole S2 suite checks that reading ahead changes nothing a caller can see.
@@ -26,12 +27,6 @@ eventLogConformance('sqlite, read ahead on a worker thread', async () => {
   };
 });
 
-async function collect(iterable: AsyncIterable<LogEntry>): Promise<LogEntry[]> {
-  const out: LogEntry[] = [];
-  for await (const e of iterable) out.push(e);
-  return out;
-}
-
 /** What a caller can see of an entry. */
 function seen(e: LogEntry): string {
   return e.kind === 'bead'
@@ -43,28 +38,13 @@ const IN_THREAD: SqliteEventLogOptions = { pageSize: 50, readAheadFrom: Number.P
 const AHEAD: SqliteEventLogOptions = { pageSize: 50, readAheadFrom: 1 };
 
 describe('sqlite read-ahead', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  let path: string;
-  const open: SqliteEventLog[] = [];
-  const openLog = (options: SqliteEventLogOptions) => {
-    const log = new SqliteEventLog(path, options);
-    open.push(log);
-    return log;
-  };
-
-  beforeEach(() => {
-    temp = makeTempDir('phoenix-read-ahead');
-    path = defaultLogPath(temp.dir);
-  });
-  afterEach(async () => {
-    for (const log of open.splice(0)) await log.close();
-    temp.remove();
-  });
+  const logs = useTempSqliteLogs('phoenix-read-ahead');
+  const openLog = logs.open;
 
   /** `total` beads over three streams; at the given indexes a corrupt row instead: bad JSON at even ones, an unknown type at odd ones. */
   async function seed(total: number, corruptAt: readonly number[] = []): Promise<void> {
     const writer = openLog(IN_THREAD);
-    const raw = new Database(path);
+    const raw = new Database(logs.path);
     const insert = raw.prepare('INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES (?, ?, ?, ?, ?, ?)');
     const revisions = new Map<string, number>();
     for (let i = 0; i < total; i++) {
@@ -136,7 +116,7 @@ describe('sqlite read-ahead', () => {
     await seed(400);
     const log = openLog(AHEAD);
     // The connection keeps its open file; the worker, opening by name, finds nothing there.
-    renameSync(path, `${path}.moved`);
+    renameSync(logs.path, `${logs.path}.moved`);
     const warnings: string[] = [];
     const onWarning = (w: Error) => {
       if (w.name === 'PhoenixReadAhead') warnings.push(w.message);
@@ -149,13 +129,13 @@ describe('sqlite read-ahead', () => {
       expect(warnings.join('\n')).toMatch(/read-ahead thread: .*reading on without it/);
     } finally {
       process.off('warning', onWarning);
-      renameSync(`${path}.moved`, path);
+      renameSync(`${logs.path}.moved`, logs.path);
     }
   });
 
   it('fails the read, not ends it, when the log is closed under it', async () => {
     await seed(500);
-    const log = new SqliteEventLog(path, AHEAD);
+    const log = new SqliteEventLog(logs.path, AHEAD);
     const reading = log.readAll()[Symbol.asyncIterator]();
     for (let i = 0; i < 60; i++) expect((await reading.next()).done).toBe(false);
     await log.close();
@@ -178,7 +158,7 @@ describe('sqlite read-ahead', () => {
         fc.integer({ min: -1, max: 240 }),
         fc.option(fc.integer({ min: 0, max: 260 }), { nil: undefined }),
         async (pageSize, afterIndex, limit) => {
-          const log = new SqliteEventLog(path, { pageSize, readAheadFrom: 1 });
+          const log = new SqliteEventLog(logs.path, { pageSize, readAheadFrom: 1 });
           try {
             const after = afterIndex < 0 ? undefined : Number(here[afterIndex]?.split(' ')[0] ?? 10_000);
             const got = (await collect(log.readAll({ ...(after !== undefined && { after }), ...(limit !== undefined && { limit }) }))).map(seen);
