@@ -138,6 +138,17 @@ export class FakeBotApi {
     if (this.server.listening) await this.stopListening();
   }
 
+  /**
+   * Until a bot has begun live polling: a getUpdates after its first, which
+   * drops whatever was pending (offset -1). A message injected before that
+   * is dropped too, as a real bot's start drops stale commands. `since`
+   * counts only calls from that index on (a restarted bot).
+   */
+  async waitForLivePolling(since = 0, timeoutMs = 10_000): Promise<void> {
+    const live = () => this.calls.slice(since).some((c) => c.method === 'getUpdates' && c.outcome === 'ok' && String(c.params.offset) !== '-1');
+    await this.waitFor(live, timeoutMs, 'the bot to begin live polling');
+  }
+
   /** Polls (real time) until the predicate holds. */
   async waitFor(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -44,6 +44,8 @@ beforeEach(async () => {
   log = new SqliteEventLog(defaultLogPath(home.dir));
   host = await startHost({ config: loadConfig(env), log, clock: systemClock, logger: silentLogger });
   await expect.poll(() => host.broker.connection.connected, { timeout: 5_000 }).toBe(true);
+  // The host starts its bot without waiting; a press sent before polling begins is dropped as stale.
+  await fake.waitForLivePolling();
 });
 afterEach(async () => {
   await host.stop('test over');
@@ -186,8 +188,10 @@ describe('approval from the phone', () => {
     await ready('tg-restart-1');
     const request = await requestFor('tg-restart-1');
     await host.stop('restart');
+    const callsBefore = fake.calls.length;
     host = await startHost({ config: loadConfig(env), log, clock: systemClock, logger: silentLogger });
     await expect.poll(() => host.broker.connection.connected, { timeout: 5_000 }).toBe(true);
+    await fake.waitForLivePolling(callsBefore);
     // A new approval after the restart is announced: by then the old one would have been too.
     await ready('tg-restart-2');
     await requestFor('tg-restart-2');

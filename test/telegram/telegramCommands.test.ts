@@ -40,6 +40,8 @@ beforeEach(async () => {
   });
   host = await startHost({ config, log, clock: systemClock, logger: silentLogger });
   await expect.poll(() => host.broker.connection.connected, { timeout: 5_000 }).toBe(true);
+  // The host starts its bot without waiting; a command sent before polling begins is dropped as stale.
+  await fake.waitForLivePolling();
 });
 afterEach(async () => {
   await host.stop('test over');
