@@ -1,6 +1,7 @@
 import type { Bead } from '../beads/index.ts';
 import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription } from './port.ts';
 import { AppendSignal } from './appendSignal.ts';
+import { ENTRIES_PER_TURN, nextTurn } from './nextTurn.ts';
 import { prepareAppend } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
 import { checkExpectedRevision } from './revision.ts';
@@ -84,7 +85,8 @@ export class MemoryEventLog implements EventLog {
         // The log as it stood when the read began; a subscriber reads again for what came after.
         const end = Math.min(all.length, start + limit);
         const next = (): IteratorResult<LogEntry> => (i < end ? { done: false, value: all[i++]! } : done);
-        return { next: () => Promise.resolve(next()) };
+        // A turn of the event loop every so many entries, as on SQLite (see nextTurn.ts).
+        return { next: () => (i > start && (i - start) % ENTRIES_PER_TURN === 0 && i < end ? nextTurn().then(next) : Promise.resolve(next())) };
       },
     };
   }

@@ -1,3 +1,4 @@
+import { nextTurn } from '../nextTurn.ts';
 import type { LogEntry, LogPosition } from '../port.ts';
 import { entryOf, type StoredRow } from './decode.ts';
 
@@ -17,7 +18,9 @@ export interface Pager {
  * time and handed out entry by entry. Hand-rolled rather than an async
  * generator: a replay takes a million entries through it. Each page is
  * fully read before any entry is handed out, so the connection is free for
- * appends between entries.
+ * appends between entries. Every page after the first waits for the event
+ * loop's next turn (see nextTurn.ts): a short read costs nothing more, a
+ * replay lets the rest of the host run between its pages.
  */
 export function pagesAfter(pager: Pager, pageSize: number, after: LogPosition | undefined, limit: number | undefined): AsyncIterator<LogEntry> {
   let cursor = after ?? -1;
@@ -26,6 +29,7 @@ export function pagesAfter(pager: Pager, pageSize: number, after: LogPosition | 
   let index = 0;
   let exhausted = false;
   let want = 0;
+  let pages = 0;
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const finish = (): IteratorReturnResult<undefined> => {
     exhausted = true;
@@ -50,12 +54,17 @@ export function pagesAfter(pager: Pager, pageSize: number, after: LogPosition | 
     cursor = page[page.length - 1]![0];
     return take();
   };
-  const next = (): IteratorResult<LogEntry> | Promise<IteratorResult<LogEntry>> => {
-    if (index < rows.length) return take();
-    if (exhausted || remaining <= 0) return finish();
+  const fetch = (): IteratorResult<LogEntry> | Promise<IteratorResult<LogEntry>> => {
+    if (exhausted) return finish();
     want = Math.min(pageSize, remaining);
     const page = pager.page(cursor, want, remaining);
     return Array.isArray(page) ? arrived(page) : page.then(arrived);
+  };
+  const next = (): IteratorResult<LogEntry> | Promise<IteratorResult<LogEntry>> => {
+    if (index < rows.length) return take();
+    if (exhausted || remaining <= 0) return finish();
+    // Checked again after the turn: the reader may have stopped (return) meanwhile.
+    return pages++ === 0 ? fetch() : nextTurn().then(fetch);
   };
   return {
     next: () => {

@@ -143,6 +143,18 @@ export function eventLogConformance(name: string, open: () => Promise<LogUnderTe
       expect(ids(after.filter((e) => e.stream.startsWith('g-')))).toEqual([a[1], b[1]].map((x) => x!.bead_id));
     });
 
+    it('lets the event loop turn during a long read, so the rest of the process is not held up', async () => {
+      for (let i = 0; i < 5; i++) await log.append('turns', testBeads('turns', 1000));
+      let read = 0;
+      let readWhenTurned: number | undefined;
+      setImmediate(() => {
+        readWhenTurned = read;
+      });
+      for await (const _ of log.readAll()) read += 1;
+      expect(read).toBe(5000);
+      expect(readWhenTurned).toBeLessThan(read);
+    });
+
     it('appends to several streams in one call, in the order given, with one result per stream', async () => {
       const a = testBeads('m-a', 2);
       const b = testBeads('m-b', 1);
