@@ -4,10 +4,10 @@
  * first: health, the kill flag and who set it, positions, approvals, alerts,
  * drift, gates, and whether a live host holds the log.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Bead } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
-import { beads } from '../dashboard/beads.ts';
+import { beads, T0 } from '../dashboard/beads.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { runCli } from './commandIo.ts';
 
@@ -15,7 +15,10 @@ let home: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
   home = makeTempDir('phoenix-status');
 });
-afterEach(() => home.remove());
+afterEach(() => {
+  vi.useRealTimers();
+  home.remove();
+});
 
 async function seed(list: Bead[]): Promise<void> {
   const log = new SqliteEventLog(defaultLogPath(home.dir));
@@ -37,6 +40,9 @@ describe('phoenix status', () => {
       beads.killFlag('SET', 'cli:alice', 'runaway orders', { t: 60, stream: 'killswitch' }),
       beads.alert('a-1', 'RAISED', { alert_type: 'KILL_FLAG_SET', runbook_id: 'RB-005', message: 'Kill flag SET by cli:alice: runaway orders' }, { t: 60, stream: 'alerts' }),
     ]);
+    // The fixture's day, two seconds after its last bead: the heartbeat is 32 s old, not yet late (30 + 5 s).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0 + 62_000);
     const r = await runCli(['status'], env());
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
