@@ -21,6 +21,8 @@ interface PackedPage {
   positions: Float64Array;
   revisions: Float64Array;
   streamIds: Uint32Array;
+  /** 1 where a row's text is not plain ASCII. */
+  wide: Uint8Array;
   streams: string[];
   last: boolean;
 }
@@ -33,7 +35,7 @@ function unpack(page: PackedPage): StoredRow[] {
   let start = 0;
   for (let i = 0; i < rows.length; i++) {
     const end = page.ends[i]!;
-    rows[i] = [page.positions[i]!, page.streams[page.streamIds[i]!]!, page.revisions[i]!, text.toString('utf8', start, end)];
+    rows[i] = [page.positions[i]!, page.streams[page.streamIds[i]!]!, page.revisions[i]!, text.toString(page.wide[i] ? 'utf8' : 'latin1', start, end)];
     start = end;
   }
   return rows;

@@ -31,7 +31,7 @@ function pump() {
       if (rows.length > 0) cursor = rows[rows.length - 1][0];
       finished = rows.length < want || remaining <= 0;
       const packed = pack(rows);
-      parentPort.postMessage({ ...packed, last: finished }, [packed.text.buffer, packed.ends.buffer, packed.positions.buffer, packed.revisions.buffer, packed.streamIds.buffer]);
+      parentPort.postMessage({ ...packed, last: finished }, [packed.text.buffer, packed.ends.buffer, packed.positions.buffer, packed.revisions.buffer, packed.streamIds.buffer, packed.wide.buffer]);
     }
     if (finished) db.close();
   } catch (err) {
@@ -49,6 +49,8 @@ function pack(rows) {
   const positions = new Float64Array(rows.length);
   const revisions = new Float64Array(rows.length);
   const streamIds = new Uint32Array(rows.length);
+  // Rows that are not plain ASCII (a reason typed with an accent), decoded as UTF-8; the rest as bytes, which is cheaper.
+  const wide = new Uint8Array(rows.length);
   const streams = [];
   const streamId = new Map();
   let offset = 0;
@@ -62,10 +64,12 @@ function pack(rows) {
       streamId.set(stream, id);
     }
     streamIds[i] = id;
-    offset += text.utf8Write(json, offset);
+    const bytes = text.utf8Write(json, offset);
+    if (bytes !== json.length) wide[i] = 1;
+    offset += bytes;
     ends[i] = offset;
   }
-  return { text, ends, positions, revisions, streamIds, streams };
+  return { text, ends, positions, revisions, streamIds, wide, streams };
 }
 
 let page;

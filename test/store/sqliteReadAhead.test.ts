@@ -27,10 +27,10 @@ eventLogConformance('sqlite, read ahead on a worker thread', async () => {
   };
 });
 
-/** What a caller can see of an entry. */
+/** What a caller can see of an entry: where it is, and the whole bead. */
 function seen(e: LogEntry): string {
   return e.kind === 'bead'
-    ? `${e.position} ${e.stream}@${e.revision} ${e.bead.bead_id}`
+    ? `${e.position} ${e.stream}@${e.revision} ${JSON.stringify(e.bead)}`
     : `${e.position} ${e.stream}@${e.revision} corrupt: ${e.reason}`;
 }
 
@@ -51,7 +51,8 @@ describe('sqlite read-ahead', () => {
       const stream = `s-${i % 3}`;
       const revision = revisions.get(stream) ?? 0;
       revisions.set(stream, revision + 1);
-      const bead = testBead(stream);
+      // Some text beyond ASCII, as a person's reason may hold: it travels between threads as UTF-8.
+      const bead = testBead(stream, i % 7 === 0 ? { correlation_id: `corr-${i}-Zürich ✓ 🚀` } : {});
       if (corruptAt.includes(i)) {
         const json = i % 2 === 0 ? '{"bead_type": "DRILL", ' : JSON.stringify({ ...bead, bead_type: 'TELEPORT' });
         insert.run(stream, revision, bead.bead_id, 'DRILL', bead.ts, json);
@@ -70,6 +71,7 @@ describe('sqlite read-ahead', () => {
     expect(ahead).toEqual(here);
     expect(ahead.filter((s) => s.includes('corrupt: corrupt JSON'))).toHaveLength(2);
     expect(ahead.filter((s) => s.includes('corrupt: unknown bead_type "TELEPORT"'))).toHaveLength(3);
+    expect(ahead.filter((s) => s.includes('Zürich ✓ 🚀'))).toHaveLength(143);
   });
 
   it('keeps to `after` and `limit`, and reads beads appended while it runs', async () => {
