@@ -51,7 +51,7 @@ const CREDIT = 4;
  * adding to them. Only the reading moves: the rows arrive exactly as the
  * in-thread query returns them, and are decoded here.
  *
- * A worker that fails is not the reader's failure: `failed` says so, and the
+ * A worker that fails is not the reader's failure: `failure` says why, and the
  * caller reads on in its own thread from the last row it handed out.
  */
 export class ReadAheadPages {
@@ -68,6 +68,8 @@ export class ReadAheadPages {
     // A replay abandoned half-way must not keep the process alive.
     this.worker.unref();
     this.worker.on('message', (m: Message) => {
+      // Once stopped (by the reader, or a failure), a page still in flight belongs to no read.
+      if (this.stopped) return;
       if ('error' in m) this.fail(`read-ahead thread: ${m.code ? `${m.code} ` : ''}${m.error}`);
       else {
         this.pages.push(unpack(m));

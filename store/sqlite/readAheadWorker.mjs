@@ -33,7 +33,7 @@ function pump() {
       const packed = pack(rows);
       parentPort.postMessage({ ...packed, last: finished }, [packed.text.buffer, packed.ends.buffer, packed.positions.buffer, packed.revisions.buffer, packed.streamIds.buffer, packed.wide.buffer]);
     }
-    if (finished) db.close();
+    if (finished) db?.close();
   } catch (err) {
     fail(err);
   }
