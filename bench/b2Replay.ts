@@ -4,7 +4,8 @@ import { MemoryEventLog } from '../store/memory.ts';
 import { SqliteEventLog } from '../store/sqlite.ts';
 import { benchBeads } from './beadMix.ts';
 import { foldAll } from './foldAll.ts';
-import { openRawLog, rawInserter } from './rawSqlite.ts';
+import { writeBulkLog } from './bulkLog.ts';
+import { openRawLog } from './rawSqlite.ts';
 import { nowMs } from './stats.ts';
 import type { Measure } from './table.ts';
 
@@ -12,16 +13,9 @@ const TOTAL = 1_000_000;
 const CHUNK = 10_000;
 const ROUNDS = 2;
 
-/** Setup, not measured: a million beads of the mix, bulk-inserted by hand with fsync off. */
-async function generateSqliteLog(path: string): Promise<void> {
-  // Opening the adapter once creates the file exactly as the host would.
-  await new SqliteEventLog(path).close();
-  const db = openRawLog(path);
-  db.pragma('synchronous = OFF');
-  const insert = rawInserter(db);
-  for (let from = 0; from < TOTAL; from += CHUNK) insert(benchBeads(from, CHUNK));
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+/** The million beads of the mix, a chunk at a time (B2, and B5's log). */
+export function* mixChunks(total = TOTAL): Generator<Bead[]> {
+  for (let from = 0; from < total; from += CHUNK) yield benchBeads(from, Math.min(CHUNK, total - from));
 }
 
 async function replayRate(path: string): Promise<number> {
@@ -35,7 +29,7 @@ async function replayRate(path: string): Promise<number> {
 }
 
 /** The baseline: the same rows read with better-sqlite3 and JSON.parse, nothing else, on one thread. */
-function rawParseRate(path: string): number {
+export function rawParseRate(path: string): number {
   const db = openRawLog(path);
   const start = nowMs();
   let parsed = 0;
@@ -76,7 +70,7 @@ async function memoryReplayRate(): Promise<number> {
 /** B2 (S13): replay a million beads through every projection, from SQLite and from memory. */
 export async function benchReplay(dir: string): Promise<Measure[]> {
   const path = join(dir, 'b2-replay.db');
-  await generateSqliteLog(path);
+  await writeBulkLog(path, mixChunks());
   let ours = 0;
   let raw = 0;
   for (let round = 0; round < ROUNDS; round++) {

@@ -9,7 +9,7 @@ import { TickTracker } from '../actors/monitor/tickTracker.ts';
 import { heartbeatMachine, type HeartbeatEmitted } from '../machines/heartbeat.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { SqliteEventLog } from '../store/sqlite.ts';
-import { openRawLog, rawInserter } from './rawSqlite.ts';
+import { writeBulkLog } from './bulkLog.ts';
 import { nowMs } from './stats.ts';
 import type { Measure } from './table.ts';
 
@@ -106,25 +106,22 @@ function* drafts(total: number): Generator<BeadDraft> {
   yield* TAIL;
 }
 
-/** Setup, not measured: the log written by hand in big transactions, as B2 does. */
+/** Setup, not measured: the log written by hand in big transactions, as B2 does. Returns the time after its last bead. */
 async function buildLog(path: string, total: number): Promise<number> {
-  await new SqliteEventLog(path).close();
-  const db = openRawLog(path);
-  db.pragma('synchronous = OFF');
-  const insert = rawInserter(db);
-  let batch: Bead[] = [];
   let i = 0;
-  for (const draft of drafts(total)) {
-    batch.push(stamp(draft, { bead_id: uuidV7Ids.next(), ts: new Date(START_MS + i * 1000).toISOString(), host_id: HOST, mode: 'PAPER' }));
-    i += 1;
-    if (batch.length === CHUNK) {
-      insert(batch);
-      batch = [];
+  function* batches(): Generator<Bead[]> {
+    let batch: Bead[] = [];
+    for (const draft of drafts(total)) {
+      batch.push(stamp(draft, { bead_id: uuidV7Ids.next(), ts: new Date(START_MS + i * 1000).toISOString(), host_id: HOST, mode: 'PAPER' }));
+      i += 1;
+      if (batch.length === CHUNK) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length > 0) yield batch;
   }
-  if (batch.length > 0) insert(batch);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+  await writeBulkLog(path, batches());
   return START_MS + i * 1000;
 }
 

@@ -10,6 +10,7 @@ import { benchDecisionPath } from './b3Decision.ts';
 import { benchOrderPath } from './b3OrderPath.ts';
 import { benchAlertDelivery } from './b4AlertDelivery.ts';
 import { benchDetection } from './b4Detection.ts';
+import { benchColdStart } from './b5ColdStart.ts';
 import { benchHeartbeat } from './b6Heartbeat.ts';
 import { type Measure, renderTable, toRow } from './table.ts';
 
@@ -25,6 +26,7 @@ const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B3W', run: benchDecisionPath },
   { id: 'B4', run: benchDetection },
   { id: 'B4a', run: benchAlertDelivery },
+  { id: 'B5', run: benchColdStart },
   { id: 'B6', run: benchHeartbeat },
 ];
 
