@@ -30,6 +30,9 @@ export interface GateInputs {
 }
 
 export const HEARTBEAT_STREAK_NEEDED = 10;
+/** P1-3 (S11): this many paper positions CLOSED, across this many host sessions. */
+const PAPER_CLOSES_NEEDED = 3;
+const PAPER_SESSIONS_NEEDED = 2;
 export const BUNNY_VECTORS = Array.from({ length: 15 }, (_, i) => `CV_S33_${i + 1}`);
 const HEARTBEAT_WINDOW_MS = [25_000, 35_000] as const;
 
@@ -47,7 +50,10 @@ export interface GatesState {
   disconnectDrill?: string[];
   paperLives: Map<string, PaperLife>;
   roundTrip?: { positionId: string; beads: string[] };
+  /** P1-3's closes, until the gate is met; then frozen, as its evidence: the log only grows, so met stays met. */
   paperClosed: Map<string, { bead: string; session: string | undefined }>;
+  paperClosedSessions: Set<string>;
+  paperVolumeMet: boolean;
   beats: Map<string, { last: number; streak: number; first: string }>;
   regularBeats?: { stream: string; from: string; count: number };
   testAlertSent?: string;
@@ -58,7 +64,17 @@ export interface GatesState {
 }
 
 export function initialGates(): GatesState {
-  return { sessionOf: new Map(), drillSteps: new Map(), paperLives: new Map(), paperClosed: new Map(), beats: new Map(), bunny: { results: new Map() }, evidenceShownAt: new Map() };
+  return {
+    sessionOf: new Map(),
+    drillSteps: new Map(),
+    paperLives: new Map(),
+    paperClosed: new Map(),
+    paperClosedSessions: new Set(),
+    paperVolumeMet: false,
+    beats: new Map(),
+    bunny: { results: new Map() },
+    evidenceShownAt: new Map(),
+  };
 }
 
 function onSession(s: GatesState, bead: BeadOf<'IBKR_SESSION'>): void {
@@ -77,7 +93,12 @@ function onSession(s: GatesState, bead: BeadOf<'IBKR_SESSION'>): void {
 function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
   if (bead.mode !== 'PAPER') return;
   const d = bead.data;
-  if (d.state === 'CLOSED' && !s.paperClosed.has(d.position_id)) s.paperClosed.set(d.position_id, { bead: bead.bead_id, session: s.sessionOf.get(bead.host_id) });
+  if (d.state === 'CLOSED' && !s.paperVolumeMet && !s.paperClosed.has(d.position_id)) {
+    const session = s.sessionOf.get(bead.host_id);
+    s.paperClosed.set(d.position_id, { bead: bead.bead_id, session });
+    if (session !== undefined) s.paperClosedSessions.add(session);
+    s.paperVolumeMet = s.paperClosed.size >= PAPER_CLOSES_NEEDED && s.paperClosedSessions.size >= PAPER_SESSIONS_NEEDED;
+  }
   // Lives only feed P1-2: once a round trip is on record, a replay need not keep one per position.
   if (s.roundTrip) return;
   const life = s.paperLives.get(d.position_id) ?? {};
@@ -166,10 +187,8 @@ const gate = (id: string, name: string, status: GateVerdict, detail: string, evi
 
 function paperVolume(s: GatesState): GateResult {
   const closed = [...s.paperClosed.values()];
-  const sessions = new Set(closed.flatMap((c) => (c.session === undefined ? [] : [c.session])));
-  const met = closed.length >= 3 && sessions.size >= 2;
-  const detail = `${closed.length}/3 positions CLOSED on paper across ${sessions.size}/2 host sessions`;
-  return gate('P1-3', 'PAPER_VOLUME', met ? 'MET' : 'NOT_MET', detail, closed.map((c) => c.bead));
+  const detail = `${closed.length}/${PAPER_CLOSES_NEEDED} positions CLOSED on paper across ${s.paperClosedSessions.size}/${PAPER_SESSIONS_NEEDED} host sessions`;
+  return gate('P1-3', 'PAPER_VOLUME', s.paperVolumeMet ? 'MET' : 'NOT_MET', detail, closed.map((c) => c.bead));
 }
 
 function monitoring(s: GatesState): GateResult {

@@ -63,6 +63,15 @@ describe('phase-1 gates from the log (S11)', () => {
     expect(g.evidence).toHaveLength(3);
   });
 
+  it('P1-3 once met keeps the closes that met it as its evidence: a long desk history does not grow it', () => {
+    const met = [hostStarted(T0), ...roundTrip('a'), ...roundTrip('b'), hostStarted(T0 + 10), ...roundTrip('c')];
+    const later = Array.from({ length: 40 }, (_, i) => roundTrip(`later-${i}`)).flat();
+    const g = byId([...met, hostStarted(T0 + 20), ...later])['P1-3']!;
+    expect(g).toMatchObject({ status: 'MET', detail: '3/3 positions CLOSED on paper across 2/2 host sessions' });
+    const closedOf = (id: string) => met.find((x) => x.bead_type === 'POSITION' && x.data.position_id === id && x.data.state === 'CLOSED')!.bead_id;
+    expect(g.evidence).toEqual(['a', 'b', 'c'].map(closedOf));
+  });
+
   it('P1-1 from a paper CONNECT, P1-6 from DISCONNECT → RECONNECT → CONNECT on paper', () => {
     const beads = [session('CONNECT'), session('DISCONNECT', 'PAPER', { reason: 'drill' }), session('RECONNECT', 'PAPER', { reconnect_attempt: 1 })];
     expect(byId(beads)['P1-1']?.status).toBe('MET');
