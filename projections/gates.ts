@@ -53,7 +53,6 @@ export interface GatesState {
   /** P1-3's closes, until the gate is met; then frozen, as its evidence: the log only grows, so met stays met. */
   paperClosed: Map<string, { bead: string; session: string | undefined }>;
   paperClosedSessions: Set<string>;
-  paperVolumeMet: boolean;
   beats: Map<string, { last: number; streak: number; first: string }>;
   regularBeats?: { stream: string; from: string; count: number };
   testAlertSent?: string;
@@ -70,7 +69,6 @@ export function initialGates(): GatesState {
     paperLives: new Map(),
     paperClosed: new Map(),
     paperClosedSessions: new Set(),
-    paperVolumeMet: false,
     beats: new Map(),
     bunny: { results: new Map() },
     evidenceShownAt: new Map(),
@@ -90,14 +88,17 @@ function onSession(s: GatesState, bead: BeadOf<'IBKR_SESSION'>): void {
   }
 }
 
+function paperVolumeMet(s: GatesState): boolean {
+  return s.paperClosed.size >= PAPER_CLOSES_NEEDED && s.paperClosedSessions.size >= PAPER_SESSIONS_NEEDED;
+}
+
 function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
   if (bead.mode !== 'PAPER') return;
   const d = bead.data;
-  if (d.state === 'CLOSED' && !s.paperVolumeMet && !s.paperClosed.has(d.position_id)) {
+  if (d.state === 'CLOSED' && !paperVolumeMet(s) && !s.paperClosed.has(d.position_id)) {
     const session = s.sessionOf.get(bead.host_id);
     s.paperClosed.set(d.position_id, { bead: bead.bead_id, session });
     if (session !== undefined) s.paperClosedSessions.add(session);
-    s.paperVolumeMet = s.paperClosed.size >= PAPER_CLOSES_NEEDED && s.paperClosedSessions.size >= PAPER_SESSIONS_NEEDED;
   }
   // Lives only feed P1-2: once a round trip is on record, a replay need not keep one per position.
   if (s.roundTrip) return;
@@ -188,7 +189,7 @@ const gate = (id: string, name: string, status: GateVerdict, detail: string, evi
 function paperVolume(s: GatesState): GateResult {
   const closed = [...s.paperClosed.values()];
   const detail = `${closed.length}/${PAPER_CLOSES_NEEDED} positions CLOSED on paper across ${s.paperClosedSessions.size}/${PAPER_SESSIONS_NEEDED} host sessions`;
-  return gate('P1-3', 'PAPER_VOLUME', s.paperVolumeMet ? 'MET' : 'NOT_MET', detail, closed.map((c) => c.bead));
+  return gate('P1-3', 'PAPER_VOLUME', paperVolumeMet(s) ? 'MET' : 'NOT_MET', detail, closed.map((c) => c.bead));
 }
 
 function monitoring(s: GatesState): GateResult {
