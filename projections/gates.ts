@@ -1,6 +1,7 @@
-import type { Bead, BeadOf } from '../beads/index.ts';
+import type { Bead, BeadType, BeadOf } from '../beads/index.ts';
 import type { GateStatus } from './dashboardTypes.ts';
 import { isoMillis } from './isoMillis.ts';
+import { ENDED_POSITION_STATES } from './positions.ts';
 
 /**
  * The S11 phase-1 gates, folded from the log. Nothing is self-declared: a
@@ -50,8 +51,15 @@ export interface GatesState {
   disconnectDrill?: string[];
   paperLives: Map<string, PaperLife>;
   roundTrip?: { positionId: string; beads: string[] };
-  /** P1-3's closes, until the gate is met; then frozen, as its evidence: the log only grows, so met stays met. */
+  /**
+   * P1-3's evidence: the first closes the gate needs, and the first close of
+   * each session. Enough to prove it once met, and bounded before: a desk
+   * that closes thousands of trades in one session keeps three. Frozen once
+   * met: the log only grows, so met stays met.
+   */
   paperClosed: Map<string, { bead: string; session: string | undefined }>;
+  /** Paper closes counted until the gate was met. */
+  paperClosedCount: number;
   paperClosedSessions: Set<string>;
   beats: Map<string, { last: number; streak: number; first: string }>;
   regularBeats?: { stream: string; from: string; count: number };
@@ -68,6 +76,7 @@ export function initialGates(): GatesState {
     drillSteps: new Map(),
     paperLives: new Map(),
     paperClosed: new Map(),
+    paperClosedCount: 0,
     paperClosedSessions: new Set(),
     beats: new Map(),
     bunny: { results: new Map() },
@@ -89,7 +98,7 @@ function onSession(s: GatesState, bead: BeadOf<'IBKR_SESSION'>): void {
 }
 
 function paperVolumeMet(s: GatesState): boolean {
-  return s.paperClosed.size >= PAPER_CLOSES_NEEDED && s.paperClosedSessions.size >= PAPER_SESSIONS_NEEDED;
+  return s.paperClosedCount >= PAPER_CLOSES_NEEDED && s.paperClosedSessions.size >= PAPER_SESSIONS_NEEDED;
 }
 
 function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
@@ -97,8 +106,10 @@ function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
   const d = bead.data;
   if (d.state === 'CLOSED' && !paperVolumeMet(s) && !s.paperClosed.has(d.position_id)) {
     const session = s.sessionOf.get(bead.host_id);
-    s.paperClosed.set(d.position_id, { bead: bead.bead_id, session });
-    if (session !== undefined) s.paperClosedSessions.add(session);
+    const firstOfSession = session !== undefined && !s.paperClosedSessions.has(session);
+    s.paperClosedCount += 1;
+    if (firstOfSession) s.paperClosedSessions.add(session);
+    if (s.paperClosed.size < PAPER_CLOSES_NEEDED || firstOfSession) s.paperClosed.set(d.position_id, { bead: bead.bead_id, session });
   }
   // Lives only feed P1-2: once a round trip is on record, a replay need not keep one per position.
   if (s.roundTrip) return;
@@ -107,11 +118,13 @@ function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
   if (d.state === 'FILLED') life.filled ??= bead.bead_id;
   if (d.state === 'MANAGED') life.managed ??= bead.bead_id;
   if (d.state === 'CLOSED') life.closed ??= bead.bead_id;
-  s.paperLives.set(d.position_id, life);
   if (life.submitted && life.filled && life.closed) {
     s.roundTrip = { positionId: d.position_id, beads: [life.submitted, life.filled, ...(life.managed ? [life.managed] : []), life.closed] };
     s.paperLives.clear();
-  }
+  } else if (ENDED_POSITION_STATES.has(d.state)) {
+    // A position's life ends there: one that ended without a round trip on record never makes one.
+    s.paperLives.delete(d.position_id);
+  } else s.paperLives.set(d.position_id, life);
 }
 
 function onHeartbeat(s: GatesState, bead: BeadOf<'HEARTBEAT'>): void {
@@ -146,6 +159,9 @@ function onApproval(s: GatesState, bead: BeadOf<'APPROVAL'>): void {
     s.evidenceShownAt.delete(d.intent_id);
   }
 }
+
+/** The bead types foldGates reads; any other bead leaves the state as it was. */
+export const GATES_READS = ['HOST', 'IBKR_SESSION', 'POSITION', 'HEARTBEAT', 'ALERT', 'DRILL', 'BUNNY', 'APPROVAL'] as const satisfies readonly BeadType[];
 
 /** Folds one bead in place and returns the state; the dashboard's GatesFold calls it per bead. */
 export function foldGates(s: GatesState, bead: Bead): GatesState {
@@ -188,7 +204,7 @@ const gate = (id: string, name: string, status: GateVerdict, detail: string, evi
 
 function paperVolume(s: GatesState): GateResult {
   const closed = [...s.paperClosed.values()];
-  const detail = `${closed.length}/${PAPER_CLOSES_NEEDED} positions CLOSED on paper across ${s.paperClosedSessions.size}/${PAPER_SESSIONS_NEEDED} host sessions`;
+  const detail = `${s.paperClosedCount}/${PAPER_CLOSES_NEEDED} positions CLOSED on paper across ${s.paperClosedSessions.size}/${PAPER_SESSIONS_NEEDED} host sessions`;
   return gate('P1-3', 'PAPER_VOLUME', paperVolumeMet(s) ? 'MET' : 'NOT_MET', detail, closed.map((c) => c.bead));
 }
 

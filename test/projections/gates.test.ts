@@ -72,6 +72,32 @@ describe('phase-1 gates from the log (S11)', () => {
     expect(g.evidence).toEqual(['a', 'b', 'c'].map(closedOf));
   });
 
+  it('P1-3 before it is met counts every close but keeps only the evidence that could prove it', () => {
+    const oneSession = [hostStarted(T0), ...Array.from({ length: 40 }, (_, i) => roundTrip(`early-${i}`)).flat()];
+    const waiting = foldAllGates(oneSession);
+    expect(gateResults(waiting).find((g) => g.id === 'P1-3')).toMatchObject({ status: 'NOT_MET', detail: '40/3 positions CLOSED on paper across 1/2 host sessions' });
+    expect(waiting.paperClosed.size).toBe(3);
+    const closedOf = (beads: Bead[], id: string) => beads.find((x) => x.bead_type === 'POSITION' && x.data.position_id === id && x.data.state === 'CLOSED')!.bead_id;
+    const second = [hostStarted(T0 + 10), ...roundTrip('next')];
+    const g = byId([...oneSession, ...second])['P1-3']!;
+    expect(g).toMatchObject({ status: 'MET', detail: '41/3 positions CLOSED on paper across 2/2 host sessions' });
+    expect(g.evidence).toEqual([closedOf(oneSession, 'early-0'), closedOf(oneSession, 'early-1'), closedOf(oneSession, 'early-2'), closedOf(second, 'next')]);
+  });
+
+  it('P1-2 forgets a position once it ended without a round trip: a log of positions with no SUBMITTED bead keeps none', () => {
+    const unsubmitted = Array.from({ length: 30 }, (_, i) => roundTrip(`u-${i}`).filter((x) => !(x.bead_type === 'POSITION' && x.data.state === 'SUBMITTED'))).flat();
+    const state = foldAllGates(unsubmitted);
+    expect(state.paperLives.size).toBe(0);
+    expect(gateResults(state).find((g) => g.id === 'P1-2')?.status).toBe('NOT_MET');
+    // One still open is remembered, and completes its round trip later.
+    const open = roundTrip('open');
+    const closeAt = open.findIndex((x) => x.bead_type === 'POSITION' && x.data.state === 'CLOSED');
+    foldAllGates([...open.slice(0, closeAt), ...unsubmitted.slice(0, 20)], state);
+    expect(state.paperLives.size).toBe(1);
+    foldAllGates(open.slice(closeAt), state);
+    expect(gateResults(state).find((g) => g.id === 'P1-2')).toMatchObject({ status: 'MET', detail: 'position open: SUBMITTED → FILLED → CLOSED on paper' });
+  });
+
   it('P1-1 from a paper CONNECT, P1-6 from DISCONNECT → RECONNECT → CONNECT on paper', () => {
     const beads = [session('CONNECT'), session('DISCONNECT', 'PAPER', { reason: 'drill' }), session('RECONNECT', 'PAPER', { reconnect_attempt: 1 })];
     expect(byId(beads)['P1-1']?.status).toBe('MET');
