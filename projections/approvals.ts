@@ -1,4 +1,4 @@
-import type { Bead, BeadOf, Intent, Mode } from '../beads/index.ts';
+import type { Bead, BeadType, BeadOf, Intent, Mode } from '../beads/index.ts';
 import type { ApprovalEvidence, ApprovalState, DecisionChannel } from '../machines/approvalVocabulary.ts';
 
 /**
@@ -118,6 +118,9 @@ function applyApproval(view: ApprovalsView, bead: BeadOf<'APPROVAL'>): void {
       return;
   }
 }
+
+/** The bead types foldApprovals reads. */
+export const APPROVALS_READS = ['APPROVAL'] as const satisfies readonly BeadType[];
 
 /** Folds one bead in place; beads other than APPROVAL leave the view untouched. */
 export function foldApprovals(view: ApprovalsView, bead: Bead): ApprovalsView {

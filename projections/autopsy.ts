@@ -1,4 +1,4 @@
-import type { Bead, BeadOf } from '../beads/index.ts';
+import type { Bead, BeadType, BeadOf } from '../beads/index.ts';
 import { type ExitReason, quoteCurrency, roundMoney } from '../machines/tradeArithmetic.ts';
 
 /**
@@ -30,6 +30,9 @@ export const RECENT_KEPT = 20;
 export function emptyAutopsySummary(): AutopsySummary {
   return { trades: 0, wins: 0, losses: 0, pnlByCurrency: {}, rTotal: 0, slippagePipsTotal: 0, byExit: {}, recent: [] };
 }
+
+/** The bead types foldAutopsy reads. */
+export const AUTOPSY_READS = ['AUTOPSY'] as const satisfies readonly BeadType[];
 
 /** Folds one bead into the summary, in place (like the intents view): replaying a long log copies nothing. */
 export function foldAutopsy(summary: AutopsySummary, bead: Bead): AutopsySummary {

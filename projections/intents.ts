@@ -1,4 +1,4 @@
-import type { Bead, BeadOf } from '../beads/index.ts';
+import type { Bead, BeadType, BeadOf } from '../beads/index.ts';
 
 /**
  * What the log says about each intent id: the fold the file seam reads to
@@ -37,6 +37,9 @@ export function emptyIntentsView(): IntentsView {
 export function cloneIntentsView(view: IntentsView): IntentsView {
   return { byId: new Map([...view.byId].map(([id, r]) => [id, { ...r }])), refusedWithoutId: view.refusedWithoutId };
 }
+
+/** The bead types foldIntents reads. */
+export const INTENTS_READS = ['INTENT'] as const satisfies readonly BeadType[];
 
 /** Folds one bead into the view; beads other than INTENT leave it untouched. */
 export function foldIntents(view: IntentsView, bead: Bead): IntentsView {

@@ -1,4 +1,4 @@
-import type { Bead, BeadOf, Mode } from '../beads/index.ts';
+import type { Bead, BeadOf, BeadType, Mode } from '../beads/index.ts';
 import { pnlAt } from '../machines/tradeArithmetic.ts';
 import type { ReconPosition } from './reconciliation.ts';
 
@@ -43,6 +43,9 @@ export const ENDED_POSITION_STATES: ReadonlySet<string> = new Set(['CLOSED', 'RE
 export function emptyPositionsView(): PositionsView {
   return { byId: new Map() };
 }
+
+/** The bead types foldPositions reads. */
+export const POSITIONS_READS = ['POSITION', 'AUTOPSY'] as const satisfies readonly BeadType[];
 
 export function foldPositions(view: PositionsView, bead: Bead): PositionsView {
   if (bead.bead_type === 'POSITION') {

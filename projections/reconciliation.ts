@@ -1,4 +1,4 @@
-import type { Bead, BeadData } from '../beads/index.ts';
+import type { Bead, BeadType, BeadData } from '../beads/index.ts';
 
 /**
  * Reconciliation's core (S5.4): a pure diff of what the broker says against
@@ -116,6 +116,9 @@ export type WorkingOrders = Map<string, WorkingOrder>;
 
 /** IB order statuses after which an order is no longer open. */
 const ENDED = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
+/** The bead types foldWorkingOrders reads. */
+export const WORKING_ORDERS_READS = ['ORDER'] as const satisfies readonly BeadType[];
 
 export function foldWorkingOrders(view: WorkingOrders, bead: Bead): WorkingOrders {
   if (bead.bead_type !== 'ORDER') return view;

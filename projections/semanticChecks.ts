@@ -1,4 +1,4 @@
-import type { Bead, BeadOf } from '../beads/index.ts';
+import type { Bead, BeadType, BeadOf } from '../beads/index.ts';
 import type { CheckDetail } from '../machines/heartbeat.ts';
 import { ageText } from './healthTicks.ts';
 import { isoMillis } from './isoMillis.ts';
@@ -72,6 +72,9 @@ const WORKING_STATUSES = new Set(['Submitted', 'PreSubmitted']);
 /** Position states that wait on the broker for fills. */
 const AWAITING_FILLS = new Set(['SUBMITTED', 'PARTIAL', 'CLOSING']);
 const CLOSED_STATES = new Set(['CLOSED', 'REJECTED', 'CANCELLED']);
+
+/** The bead types foldSemantic reads; any other bead leaves the view as it was. */
+export const SEMANTIC_READS = ['ORDER', 'FILL', 'POSITION', 'RECONCILIATION'] as const satisfies readonly BeadType[];
 
 export function foldSemantic(view: SemanticView, bead: Bead): SemanticView {
   switch (bead.bead_type) {
