@@ -16,7 +16,7 @@ import type {
 import { AppendSignal } from './appendSignal.ts';
 import { prepareAppend } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
-import { entryOf } from './sqlite/decode.ts';
+import { entryOfRow, rowsPage } from './sqlite/decode.ts';
 import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
@@ -106,7 +106,7 @@ export class SqliteEventLog implements EventLog {
         ? this.sql.streamBackwards.all(stream, options.from ?? Number.MAX_SAFE_INTEGER, limit)
         : this.sql.streamForwards.all(stream, options.from ?? 0, limit),
     );
-    return rows.map(entryOf);
+    return rows.map(entryOfRow);
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<LogEntry> {
@@ -158,7 +158,7 @@ export class SqliteEventLog implements EventLog {
   private pager() {
     const { path, options } = this;
     return readAheadPager({
-      inThread: (after, want) => this.guard('read the log', () => this.sql.pageAfter.all(after, want)),
+      inThread: (after, want) => rowsPage(this.guard('read the log', () => this.sql.pageAfter.all(after, want))),
       rowsAfter: (after) => this.guard('read the log', () => (this.sql.lastPosition.get() ?? after) - after),
       // An in-memory database is this connection's alone: no other thread can open it.
       readAheadFrom: path === ':memory:' || path === '' ? undefined : options.readAheadFrom,

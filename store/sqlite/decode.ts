@@ -10,10 +10,39 @@ export const ROW_COLUMNS = 'position, stream, revision, json';
  * Stored beads are trusted, not re-validated (S1): parse, upcast, and turn
  * anything unreadable into a corrupt entry so one bad row never stops a replay.
  */
-export function entryOf(row: StoredRow): LogEntry {
-  const [position, stream, revision, json] = row;
+export function entryOf(position: number, stream: string, revision: number, json: string): LogEntry {
   const decoded = decodeStored(json);
   return decoded.ok
     ? { kind: 'bead', position, stream, revision, bead: decoded.bead }
     : { kind: 'corrupt', position, stream, revision, reason: decoded.reason };
+}
+
+export function entryOfRow(row: StoredRow): LogEntry {
+  return entryOf(row[0], row[1], row[2], row[3]);
+}
+
+/**
+ * A page of a read, decoded an entry at a time as the reader takes it: a
+ * row's text lives only from just before its parse to just after, instead of
+ * surviving young-heap collections while the rest of its page is folded.
+ */
+export interface RowPage {
+  readonly size: number;
+  /** The last row's position, where the next page starts. */
+  readonly lastPosition: number;
+  /** Row `i`'s entry; each row is taken once, in order. */
+  take(i: number): LogEntry;
+}
+
+/** The rows of a query on the reader's own connection, each let go of once handed out. */
+export function rowsPage(rows: (StoredRow | undefined)[]): RowPage {
+  return {
+    size: rows.length,
+    lastPosition: rows.length === 0 ? -1 : rows[rows.length - 1]![0],
+    take(i) {
+      const row = rows[i]!;
+      rows[i] = undefined;
+      return entryOfRow(row);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { nextTurn } from '../nextTurn.ts';
 import type { LogEntry, LogPosition } from '../port.ts';
-import { entryOf, type StoredRow } from './decode.ts';
+import type { RowPage } from './decode.ts';
 
 /** Where a read's pages come from: the reader's own connection, or a thread reading ahead of it. */
 export interface Pager {
@@ -8,7 +8,7 @@ export interface Pager {
    * Up to `want` rows after `after`; fewer than `want` means the log ends
    * there. `remaining` is what the whole read still wants (Infinity for all).
    */
-  page(after: LogPosition, want: number, remaining: number): StoredRow[] | Promise<StoredRow[]>;
+  page(after: LogPosition, want: number, remaining: number): RowPage | Promise<RowPage>;
   /** The read is over, at its end or because the reader stopped early. */
   close(): void;
 }
@@ -25,7 +25,7 @@ export interface Pager {
 export function pagesAfter(pager: Pager, pageSize: number, after: LogPosition | undefined, limit: number | undefined): AsyncIterator<LogEntry> {
   let cursor = after ?? -1;
   let remaining = limit ?? Number.POSITIVE_INFINITY;
-  let rows: (StoredRow | undefined)[] = [];
+  let page: RowPage | undefined;
   let index = 0;
   let exhausted = false;
   let want = 0;
@@ -33,35 +33,28 @@ export function pagesAfter(pager: Pager, pageSize: number, after: LogPosition | 
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const finish = (): IteratorReturnResult<undefined> => {
     exhausted = true;
-    rows = [];
+    page = undefined;
     pager.close();
     return done;
   };
-  const take = (): IteratorResult<LogEntry> => {
-    const row = rows[index]!;
-    // Let go of a row once handed out: a page holds about a megabyte of JSON
-    // text, and whatever is still referenced when the young heap is collected
-    // gets copied, several times per page on a replay.
-    rows[index++] = undefined;
-    return { done: false, value: entryOf(row) };
-  };
-  const arrived = (page: StoredRow[]): IteratorResult<LogEntry> => {
-    rows = page;
+  const take = (): IteratorResult<LogEntry> => ({ done: false, value: page!.take(index++) });
+  const arrived = (next: RowPage): IteratorResult<LogEntry> => {
+    page = next;
     index = 0;
-    if (page.length === 0) return finish();
-    if (page.length < want) exhausted = true;
-    remaining -= page.length;
-    cursor = page[page.length - 1]![0];
+    if (next.size === 0) return finish();
+    if (next.size < want) exhausted = true;
+    remaining -= next.size;
+    cursor = next.lastPosition;
     return take();
   };
   const fetch = (): IteratorResult<LogEntry> | Promise<IteratorResult<LogEntry>> => {
     if (exhausted) return finish();
     want = Math.min(pageSize, remaining);
-    const page = pager.page(cursor, want, remaining);
-    return Array.isArray(page) ? arrived(page) : page.then(arrived);
+    const next = pager.page(cursor, want, remaining);
+    return next instanceof Promise ? next.then(arrived) : arrived(next);
   };
   const next = (): IteratorResult<LogEntry> | Promise<IteratorResult<LogEntry>> => {
-    if (index < rows.length) return take();
+    if (page !== undefined && index < page.size) return take();
     if (exhausted || remaining <= 0) return finish();
     // Checked again after the turn: the reader may have stopped (return) meanwhile.
     return pages++ === 0 ? fetch() : nextTurn().then(fetch);

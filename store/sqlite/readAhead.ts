@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { LogPosition } from '../port.ts';
-import type { StoredRow } from './decode.ts';
+import { entryOf, type RowPage } from './decode.ts';
 import type { Pager } from './pages.ts';
 
 export interface ReadAheadJob {
@@ -29,16 +29,27 @@ interface PackedPage {
 
 type Message = PackedPage | { error: string; code?: string };
 
-function unpack(page: PackedPage): StoredRow[] {
-  const text = Buffer.from(page.text.buffer, page.text.byteOffset, page.text.byteLength);
-  const rows: StoredRow[] = new Array(page.ends.length);
-  let start = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const end = page.ends[i]!;
-    rows[i] = [page.positions[i]!, page.streams[page.streamIds[i]!]!, page.revisions[i]!, text.toString(page.wide[i] ? 'utf8' : 'latin1', start, end)];
-    start = end;
-  }
-  return rows;
+const NO_ROWS: RowPage = { size: 0, lastPosition: -1, take: () => { throw new RangeError('an empty page has no rows'); } };
+
+/** Buffer's own decoders, which toString calls after checking its arguments: a replay cuts a million rows. */
+interface Decoders {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** A packed page as the reader takes it: each row's text is cut from the page's bytes when its turn comes. */
+function unpack(page: PackedPage): RowPage {
+  const text = Buffer.from(page.text.buffer, page.text.byteOffset, page.text.byteLength) as Buffer & Decoders;
+  const { ends, positions, revisions, streamIds, streams, wide } = page;
+  const size = ends.length;
+  return {
+    size,
+    lastPosition: size === 0 ? -1 : positions[size - 1]!,
+    take(i) {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      return entryOf(positions[i]!, streams[streamIds[i]!]!, revisions[i]!, wide[i] ? text.utf8Slice(start, ends[i]!) : text.latin1Slice(start, ends[i]!));
+    },
+  };
 }
 
 /** Pages the worker may read before this thread has taken them: about 1 MB of JSON each at the default page size. */
@@ -56,7 +67,7 @@ const CREDIT = 4;
  */
 export class ReadAheadPages {
   private readonly worker: Worker;
-  private readonly pages: StoredRow[][] = [];
+  private readonly pages: RowPage[] = [];
   private wake: (() => void) | undefined;
   private last = false;
   private stopped = false;
@@ -84,21 +95,21 @@ export class ReadAheadPages {
   }
 
   /**
-   * The next page, `[]` past the last; undefined when the worker can give no
-   * more (it failed, or it was stopped), and the caller must read for itself.
+   * The next page, an empty one past the last; undefined when the worker can
+   * give no more (it failed, or it was stopped), and the caller must read for itself.
    */
-  async next(): Promise<StoredRow[] | undefined> {
+  async next(): Promise<RowPage | undefined> {
     while (this.pages.length === 0 && !this.last && !this.stopped) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
     }
-    const rows = this.pages.shift();
-    if (rows !== undefined) {
+    const page = this.pages.shift();
+    if (page !== undefined) {
       if (!this.last) this.worker.postMessage(1);
-      return rows;
+      return page;
     }
-    return this.last ? [] : undefined;
+    return this.last ? NO_ROWS : undefined;
   }
 
   /** Stops the worker; safe to call more than once. */
@@ -131,7 +142,7 @@ export class ReadAheadPages {
 
 export interface ReadAheadPlan {
   /** A page read on the reader's own connection (guarded: throws LogUnavailableError). */
-  inThread: (after: LogPosition, want: number) => StoredRow[];
+  inThread: (after: LogPosition, want: number) => RowPage;
   /** Rows the log holds after a position, at most: the cheap estimate that decides whether a read is long. */
   rowsAfter: (after: LogPosition) => number;
   /** Rows ahead of a read, at least, before the rest is read on a worker thread; undefined never does. */
@@ -156,13 +167,13 @@ export function readAheadPager(plan: ReadAheadPlan): Pager {
     plan.track(ahead, false);
     ahead = undefined;
   };
-  const fromThread = (after: LogPosition, want: number, remaining: number): StoredRow[] => {
+  const fromThread = (after: LogPosition, want: number, remaining: number): RowPage => {
     const rows = plan.inThread(after, want);
-    const long = plan.readAheadFrom !== undefined && firstPage && rows.length === want;
+    const long = plan.readAheadFrom !== undefined && firstPage && rows.size === want;
     firstPage = false;
     if (long) {
-      const cursor = rows[rows.length - 1]![0];
-      const left = remaining - rows.length;
+      const cursor = rows.lastPosition;
+      const left = remaining - rows.size;
       if (Math.min(left, plan.rowsAfter(cursor)) >= Math.max(1, plan.readAheadFrom!)) {
         ahead = new ReadAheadPages({ ...plan.job, after: cursor, limit: Number.isFinite(left) ? left : -1 });
         plan.track(ahead, true);
@@ -174,8 +185,8 @@ export function readAheadPager(plan: ReadAheadPlan): Pager {
     page(after, want, remaining) {
       const pages = ahead;
       if (!pages) return fromThread(after, want, remaining);
-      return pages.next().then((rows) => {
-        if (rows !== undefined) return rows;
+      return pages.next().then((page) => {
+        if (page !== undefined) return page;
         // The worker stopped short: read on here, from the last row handed out.
         if (pages.failure !== undefined) process.emitWarning(`${pages.failure}; reading on without it`, 'PhoenixReadAhead');
         drop();
