@@ -7,7 +7,7 @@ import { emptyIntentsView, foldIntents, INTENTS_READS } from '../projections/int
 import { emptyPositionsView, foldPositions, POSITIONS_READS } from '../projections/positions.ts';
 import { foldWorkingOrders, WORKING_ORDERS_READS, type WorkingOrders } from '../projections/reconciliation.ts';
 import { emptySemanticView, foldSemantic, SEMANTIC_READS } from '../projections/semanticChecks.ts';
-import type { LogEntry } from '../store/port.ts';
+import type { LogEntry, LogPosition } from '../store/port.ts';
 
 /**
  * A projection as replay sees it (S1: every view is a pure fold over the
@@ -16,39 +16,31 @@ import type { LogEntry } from '../store/port.ts';
  */
 export interface Projection<S> {
   readonly name: string;
-  /**
-   * The bead types its fold reads: a replay hands it no other entry. Absent,
-   * it is handed every entry, unreadable records included.
-   */
+  /** The bead types its fold reads: a replay hands it no other bead. Absent, it is handed every bead. */
   readonly reads?: readonly BeadType[];
   init(): S;
-  apply(state: S, entry: LogEntry): S;
+  /** The fold itself, called directly: a wrapper per projection would be a second call per bead. */
+  apply(state: S, bead: Bead, position: LogPosition): S;
+  /** A stored record that could not be decoded; projections without it never see one. */
+  corrupt?(state: S, position: LogPosition, reason: string): S;
 }
 
-/** A projection over some bead types only: unreadable records are the dashboard's business. */
-function beadFold<S>(name: string, reads: readonly BeadType[], init: () => S, fold: (state: S, bead: Bead) => S): Projection<S> {
-  return { name, reads, init, apply: (state, entry) => (entry.kind === 'bead' ? fold(state, entry.bead) : state) };
-}
+const projection = <S>(p: Projection<S>) => p as Projection<unknown>;
 
 /**
  * Every projection a replay folds through (B2: "all projections"). A new
  * projection is added here, and B2 measures it with no other change.
  */
 export const ALL_PROJECTIONS: readonly Projection<unknown>[] = [
-  {
-    name: 'dashboard',
-    init: () => initialDashboard(),
-    apply: (model: ReturnType<typeof initialDashboard>, entry: LogEntry) =>
-      entry.kind === 'bead' ? applyBead(model, entry.bead, entry.position) : noteCorrupt(model, entry.position, entry.reason),
-  } as Projection<unknown>,
-  beadFold('semantic', SEMANTIC_READS, emptySemanticView, foldSemantic) as Projection<unknown>,
-  beadFold('intents', INTENTS_READS, emptyIntentsView, foldIntents) as Projection<unknown>,
-  beadFold('approvals', APPROVALS_READS, emptyApprovalsView, foldApprovals) as Projection<unknown>,
-  beadFold('autopsy', AUTOPSY_READS, emptyAutopsySummary, foldAutopsy) as Projection<unknown>,
+  projection({ name: 'dashboard', init: () => initialDashboard(), apply: applyBead, corrupt: noteCorrupt }),
+  projection({ name: 'semantic', reads: SEMANTIC_READS, init: emptySemanticView, apply: foldSemantic }),
+  projection({ name: 'intents', reads: INTENTS_READS, init: emptyIntentsView, apply: foldIntents }),
+  projection({ name: 'approvals', reads: APPROVALS_READS, init: emptyApprovalsView, apply: foldApprovals }),
+  projection({ name: 'autopsy', reads: AUTOPSY_READS, init: emptyAutopsySummary, apply: foldAutopsy }),
   // What the running trade flow folds (FlowViews), and the host dashboard's gates.
-  beadFold('gates', GATES_READS, initialGates, foldGates) as Projection<unknown>,
-  beadFold('positions', POSITIONS_READS, emptyPositionsView, foldPositions) as Projection<unknown>,
-  beadFold('working orders', WORKING_ORDERS_READS, (): WorkingOrders => new Map(), foldWorkingOrders) as Projection<unknown>,
+  projection({ name: 'gates', reads: GATES_READS, init: initialGates, apply: foldGates }),
+  projection({ name: 'positions', reads: POSITIONS_READS, init: emptyPositionsView, apply: foldPositions }),
+  projection({ name: 'working orders', reads: WORKING_ORDERS_READS, init: (): WorkingOrders => new Map(), apply: foldWorkingOrders }),
 ];
 
 export interface FoldResult {
@@ -57,17 +49,15 @@ export interface FoldResult {
 }
 
 /**
- * Which projections each entry goes to (indices into the list), by bead
- * type, worked out once per replay: most beads are heartbeats, which two of
- * the eight folds read, and a call that only hands its state back is most of
- * a cheap fold's cost.
+ * Which projections each bead goes to (indices into the list), by type,
+ * worked out once per replay: most beads are heartbeats, which two of the
+ * eight folds read, and a call that only hands its state back is most of a
+ * cheap fold's cost.
  */
-function routesOf(projections: readonly Projection<unknown>[]): (entry: LogEntry) => readonly number[] {
-  const indicesWhere = (test: (p: Projection<unknown>) => boolean) => projections.flatMap((p, i) => (test(p) ? [i] : []));
-  const everyEntry = indicesWhere((p) => p.reads === undefined);
-  const all = indicesWhere(() => true);
-  const byType = new Map<string, readonly number[]>(BEAD_TYPES.map((t) => [t, indicesWhere((p) => p.reads === undefined || p.reads.includes(t))]));
-  return (entry) => (entry.kind === 'bead' ? (byType.get(entry.bead.bead_type) ?? all) : everyEntry);
+function routesOf(projections: readonly Projection<unknown>[]): (type: string) => readonly number[] {
+  const all = projections.map((_, i) => i);
+  const byType = new Map<string, readonly number[]>(BEAD_TYPES.map((t) => [t, all.filter((i) => projections[i]!.reads?.includes(t) ?? true)]));
+  return (type) => byType.get(type) ?? all;
 }
 
 /** Reads the whole source once and folds every entry through every projection that reads it. */
@@ -79,12 +69,18 @@ export async function foldAll(
   const routeOf = routesOf(projections);
   let entries = 0;
   for await (const entry of source) {
-    const route = routeOf(entry);
+    entries += 1;
+    if (entry.kind === 'corrupt') {
+      projections.forEach((p, i) => {
+        if (p.corrupt) states[i] = p.corrupt(states[i], entry.position, entry.reason);
+      });
+      continue;
+    }
+    const route = routeOf(entry.bead.bead_type);
     for (let k = 0; k < route.length; k++) {
       const i = route[k]!;
-      states[i] = projections[i]!.apply(states[i], entry);
+      states[i] = projections[i]!.apply(states[i], entry.bead, entry.position);
     }
-    entries += 1;
   }
   return { entries, states: new Map(projections.map((p, i) => [p.name, states[i]])) };
 }
