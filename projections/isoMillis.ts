@@ -8,6 +8,18 @@
  * anything else, or any field out of range, goes to Date.parse itself.
  */
 export function isoMillis(ts: string): number {
+  // Several folds read the same bead's time, one after another.
+  if (ts === last.ts) return last.ms;
+  const ms = readIso(ts);
+  last.ts = ts;
+  last.ms = ms;
+  return ms;
+}
+
+/** The latest answer: a cache of one, so the function stays pure to its callers. */
+const last = { ts: '', ms: Number.NaN };
+
+function readIso(ts: string): number {
   if (ts.length !== 24 || !hasBeadShape(ts)) return Date.parse(ts);
   const year = two(ts, 0) * 100 + two(ts, 2);
   const month = two(ts, 5);
