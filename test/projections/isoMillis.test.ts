@@ -38,6 +38,27 @@ describe('isoMillis (bead timestamps as numbers)', () => {
     }), { numRuns: 5000 });
   });
 
+  it('agrees with Date.parse along runs of timestamps, repeats and malformed tails among them', () => {
+    // The last answer is remembered: a run must never be answered from an earlier timestamp.
+    const tail = fc.oneof(
+      fc.record({ minute: fc.integer({ min: 0, max: 61 }), second: fc.integer({ min: 0, max: 61 }), ms: fc.integer({ min: 0, max: 999 }) }).map((t) => `${pad(t.minute, 2)}:${pad(t.second, 2)}.${pad(t.ms, 3)}Z`),
+      fc.string({ minLength: 10, maxLength: 10 }),
+      fc.string({ maxLength: 12 }),
+    );
+    const run = fc.tuple(beadShaped, fc.array(fc.tuple(fc.boolean(), tail), { minLength: 1, maxLength: 30 }));
+    fc.assert(
+      fc.property(run, ([first, tails]) => {
+        expect(isoMillis(first)).toBe(Date.parse(first));
+        for (const [sameHour, t] of tails) {
+          const ts = sameHour ? first.slice(0, 14) + t : t;
+          expect(isoMillis(ts), ts).toBe(Date.parse(ts));
+          expect(isoMillis(ts), ts).toBe(Date.parse(ts));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('knows leap days and the ends of months', () => {
     for (const ts of ['2024-02-29T12:00:00.000Z', '2100-02-29T00:00:00.000Z', '2000-02-29T23:59:59.999Z', '2026-04-31T00:00:00.000Z', '2026-12-31T23:59:59.999Z']) {
       expect(isoMillis(ts)).toBe(Date.parse(ts));
