@@ -106,6 +106,7 @@ function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
   const d = bead.data;
   if (d.state === 'CLOSED' && !paperVolumeMet(s) && !s.paperClosed.has(d.position_id)) {
     const session = s.sessionOf.get(bead.host_id);
+    // Closes not kept are not remembered: a position closes once (CLOSED is final in the position machine), so there is no repeat to tell apart.
     const firstOfSession = session !== undefined && !s.paperClosedSessions.has(session);
     s.paperClosedCount += 1;
     if (firstOfSession) s.paperClosedSessions.add(session);
