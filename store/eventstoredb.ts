@@ -141,8 +141,9 @@ export class EventStoreDbEventLog implements EventLog {
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<LogEntry> {
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     if (left <= 0) return;
-    for await (const { entry } of this.scanAfter(options.after)) {
-      if (!entry) continue;
+    const types = options.types === undefined ? undefined : new Set<string | undefined>(options.types);
+    for await (const { entry, type } of this.scanAfter(options.after)) {
+      if (!entry || (types !== undefined && !types.has(type))) continue;
       yield entry;
       left -= 1;
       if (left <= 0) return;
@@ -212,7 +213,7 @@ export class EventStoreDbEventLog implements EventLog {
     if (!event || position === undefined) return undefined;
     const prefix = this.settings.streamPrefix;
     if (isSystemEvent(event) || !event.streamId.startsWith(prefix)) return { position, entry: undefined };
-    return { position, entry: toEntry(event, event.streamId.slice(prefix.length), position) };
+    return { position, entry: toEntry(event, event.streamId.slice(prefix.length), position), type: event.type };
   }
 
   private async readAllPage(from: ReadPosition): Promise<AllStreamResolvedEvent[]> {

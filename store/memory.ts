@@ -78,15 +78,22 @@ export class MemoryEventLog implements EventLog {
     const all = this.all;
     const start = options.after === undefined ? 0 : options.after + 1;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const types = options.types === undefined ? undefined : new Set<string | undefined>(options.types);
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
     return {
       [Symbol.asyncIterator]: () => {
         let i = start;
+        let handed = 0;
         // The log as it stood when the read began; a subscriber reads again for what came after.
-        const end = Math.min(all.length, start + limit);
-        const next = (): IteratorResult<LogEntry> => (i < end ? { done: false, value: all[i++]! } : done);
-        // A turn of the event loop every so many entries, as on SQLite (see nextTurn.ts).
-        return { next: () => (i > start && (i - start) % ENTRIES_PER_TURN === 0 && i < end ? nextTurn().then(next) : Promise.resolve(next())) };
+        const end = types === undefined ? Math.min(all.length, start + limit) : all.length;
+        const next = (): IteratorResult<LogEntry> => {
+          if (types !== undefined) while (i < end && !types.has(storedType(all[i]!))) i += 1;
+          if (i >= end || handed >= limit) return done;
+          handed += 1;
+          return { done: false, value: all[i++]! };
+        };
+        // A turn of the event loop every so many entries handed out, as on SQLite (see nextTurn.ts).
+        return { next: () => (handed > 0 && handed % ENTRIES_PER_TURN === 0 && i < end && handed < limit ? nextTurn().then(next) : Promise.resolve(next())) };
       },
     };
   }
@@ -117,4 +124,9 @@ export function sliceStream(entries: LogEntry[], options: ReadStreamOptions): Lo
     list = list.filter((e) => (backwards ? e.revision <= from : e.revision >= from));
   }
   return options.limit === undefined ? list : list.slice(0, options.limit);
+}
+
+/** The bead type a record was stored as; a memory log holds only beads it validated. */
+function storedType(entry: LogEntry): string | undefined {
+  return entry.kind === 'bead' ? entry.bead.bead_type : undefined;
 }

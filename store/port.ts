@@ -1,4 +1,4 @@
-import type { Bead } from '../beads/index.ts';
+import type { Bead, BeadType } from '../beads/index.ts';
 
 /**
  * The event-log port (S2). Every adapter (memory, sqlite, eventstoredb) passes
@@ -31,7 +31,15 @@ export interface ReadStreamOptions {
 export interface ReadAllOptions {
   /** Start strictly after this position; omitted means from the beginning. */
   after?: LogPosition;
+  /** At most this many entries (of the types asked for, if any). */
   limit?: number;
+  /**
+   * Only records stored as one of these bead types, for a scan that needs a
+   * few types of a long log: the adapter skips the rest without decoding
+   * them. A record of one of these types that cannot be decoded still comes
+   * through, as a corrupt entry.
+   */
+  types?: readonly BeadType[];
 }
 
 export interface SubscribeOptions {

@@ -21,7 +21,7 @@ import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
 import { type ReadAheadPages, readAheadPager } from './sqlite/readAhead.ts';
-import { PAGE_AFTER_SQL, prepareStatements, type Statements } from './sqlite/statements.ts';
+import { PAGE_AFTER_SQL, PAGE_OF_TYPES_AFTER_SQL, prepareStatements, type Statements } from './sqlite/statements.ts';
 import { isStoredBeadId, writeBeads } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
@@ -110,7 +110,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<LogEntry> {
-    return { [Symbol.asyncIterator]: () => pagesAfter(this.pager(), this.options.pageSize, options.after, options.limit) };
+    return { [Symbol.asyncIterator]: () => pagesAfter(this.pager(options.types), this.options.pageSize, options.after, options.limit) };
   }
 
   subscribe(handler: EntryHandler, options: SubscribeOptions = {}): Subscription {
@@ -155,14 +155,17 @@ export class SqliteEventLog implements EventLog {
     if (this.db.open) this.db.close();
   }
 
-  private pager() {
+  private pager(types: readonly string[] | undefined) {
     const { path, options } = this;
+    // One parameter shape for both page queries, on this thread and on the read-ahead thread.
+    const filter = types === undefined ? {} : { types: JSON.stringify(types) };
+    const statement = types === undefined ? this.sql.pageAfter : this.sql.pageOfTypesAfter;
     return readAheadPager({
-      inThread: (after, want) => rowsPage(this.guard('read the log', () => this.sql.pageAfter.all(after, want))),
+      inThread: (after, want) => rowsPage(this.guard('read the log', () => statement.all({ ...filter, after, limit: want }))),
       rowsAfter: (after) => this.guard('read the log', () => (this.sql.lastPosition.get() ?? after) - after),
       // An in-memory database is this connection's alone: no other thread can open it.
       readAheadFrom: path === ':memory:' || path === '' ? undefined : options.readAheadFrom,
-      job: { path, sql: PAGE_AFTER_SQL, pageSize: options.pageSize, busyTimeoutMs: options.busyTimeoutMs },
+      job: { path, sql: types === undefined ? PAGE_AFTER_SQL : PAGE_OF_TYPES_AFTER_SQL, filter, pageSize: options.pageSize, busyTimeoutMs: options.busyTimeoutMs },
       track: (pages, live) => (live ? this.readAheads.add(pages) : this.readAheads.delete(pages)),
     });
   }

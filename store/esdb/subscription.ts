@@ -6,6 +6,8 @@ import { describe } from './failures.ts';
 export interface ScannedEvent {
   position: LogPosition;
   entry: LogEntry | undefined;
+  /** The event type it was stored as: the bead type, for Phoenix's own. */
+  type?: string;
 }
 
 export interface LiveSource {

@@ -5,8 +5,10 @@ import type { Pager } from './pages.ts';
 
 export interface ReadAheadJob {
   path: string;
-  /** The page query, `? = after, ? = limit`: the adapter's own statement text, so both threads read alike. */
+  /** The page query, `@after`, `@limit` and the filter's parameters: the adapter's own statement text, so both threads read alike. */
   sql: string;
+  /** The query's parameters other than `@after` and `@limit`. */
+  filter: { types?: string };
   pageSize: number;
   after: LogPosition;
   /** Rows still wanted; -1 for all. */

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-/** @type {{ path: string, sql: string, pageSize: number, after: number, limit: number, busyTimeoutMs: number, credit: number }} */
+/** @type {{ path: string, sql: string, filter: Record<string, string>, pageSize: number, after: number, limit: number, busyTimeoutMs: number, credit: number }} */
 const job = workerData;
 let cursor = job.after;
 let remaining = job.limit < 0 ? Number.POSITIVE_INFINITY : job.limit;
@@ -25,7 +25,7 @@ function pump() {
   try {
     while (credit > 0 && !finished) {
       const want = Math.min(job.pageSize, remaining);
-      const rows = want > 0 ? page.all(cursor, want) : [];
+      const rows = want > 0 ? page.all({ ...job.filter, after: cursor, limit: want }) : [];
       credit -= 1;
       remaining -= rows.length;
       if (rows.length > 0) cursor = rows[rows.length - 1][0];

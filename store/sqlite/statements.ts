@@ -7,8 +7,19 @@ export const INSERT_COLUMNS = 6;
 const INSERT_SQL = 'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES ';
 const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMNS).fill('?').join(', ')})`;
 
-/** A page of the log after a position: also run, as text, by the read-ahead thread. */
-export const PAGE_AFTER_SQL = `SELECT ${ROW_COLUMNS} FROM beads WHERE position > ? ORDER BY position LIMIT ?`;
+/**
+ * A page of the log after a position, and the same of some bead types only
+ * (`@types`, a JSON array): also run, as text, by the read-ahead thread.
+ */
+export const PAGE_AFTER_SQL = `SELECT ${ROW_COLUMNS} FROM beads WHERE position > @after ORDER BY position LIMIT @limit`;
+export const PAGE_OF_TYPES_AFTER_SQL = `SELECT ${ROW_COLUMNS} FROM beads WHERE position > @after AND bead_type IN (SELECT value FROM json_each(@types)) ORDER BY position LIMIT @limit`;
+
+/** The named parameters of a page query. */
+export interface PageParams {
+  after: number;
+  limit: number;
+  types?: string;
+}
 
 /** Every statement the adapter runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
@@ -35,9 +46,8 @@ export function prepareStatements(db: Database.Database) {
         `SELECT ${ROW_COLUMNS} FROM beads WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       )
       .raw(),
-    pageAfter: db
-      .prepare<[number, number], StoredRow>(PAGE_AFTER_SQL)
-      .raw(),
+    pageAfter: db.prepare<[PageParams], StoredRow>(PAGE_AFTER_SQL).raw(),
+    pageOfTypesAfter: db.prepare<[PageParams], StoredRow>(PAGE_OF_TYPES_AFTER_SQL).raw(),
   };
 }
 

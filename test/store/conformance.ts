@@ -143,6 +143,36 @@ export function eventLogConformance(name: string, open: () => Promise<LogUnderTe
       expect(ids(after.filter((e) => e.stream.startsWith('g-')))).toEqual([a[1], b[1]].map((x) => x!.bead_id));
     });
 
+    it('reads only the bead types asked for, in global order, with after and limit counting only those', async () => {
+      const start = await log.append('ty-start', [testBead('ty-start')]);
+      const beat = (n: number) =>
+        testBead('ty-beat', {
+          bead_type: 'HEARTBEAT',
+          correlation_id: `beat-${n}`,
+          data: { status: 'HEALTHY', checks: { process_alive: true, ibkr_connected: true, semantic_healthy: true }, miss_count: 0 },
+        });
+      const beats: ReturnType<typeof beat>[] = [];
+      const drills: ReturnType<typeof testBead>[] = [];
+      for (let round = 0; round < 4; round++) {
+        const d = testBeads('ty-drill', 3);
+        const b = beat(round);
+        drills.push(...d);
+        beats.push(b);
+        await log.append('ty-drill', d);
+        await log.append('ty-beat', [b]);
+      }
+      const after = start.position;
+      expect(ids(await collect(log.readAll({ after, types: ['HEARTBEAT'] })))).toEqual(beats.map((b) => b.bead_id));
+      const both = await collect(log.readAll({ after, types: ['HEARTBEAT', 'DRILL'] }));
+      expect(ids(both)).toEqual(ids(await collect(log.readAll({ after }))));
+      expect(both).toHaveLength(16);
+      const limited = await collect(log.readAll({ after, types: ['HEARTBEAT'], limit: 2 }));
+      expect(ids(limited)).toEqual(beats.slice(0, 2).map((b) => b.bead_id));
+      const rest = await collect(log.readAll({ after: limited[1]!.position, types: ['HEARTBEAT'] }));
+      expect(ids(rest)).toEqual(beats.slice(2).map((b) => b.bead_id));
+      expect(await collect(log.readAll({ after, types: ['BUNNY'] }))).toEqual([]);
+    });
+
     it('lets the event loop turn during a long read, so the rest of the process is not held up', async () => {
       for (let i = 0; i < 5; i++) await log.append('turns', testBeads('turns', 1000));
       let read = 0;

@@ -96,6 +96,10 @@ describe('sqlite event log', () => {
     expect(reasons[2]).toMatch(/schema_version 99 is newer/);
     expect(all[4]!.kind === 'bead' && all[4]!.bead.bead_id).toBe(good.bead_id);
     expect((await log.readStream('mixed')).map((e) => e.kind)).toEqual(['bead', 'corrupt', 'corrupt', 'corrupt', 'bead']);
+    // A read of some types keeps the unreadable rows stored as one of them, and only those.
+    const drills = await collect(log.readAll({ types: ['DRILL'] }));
+    expect(drills.map((e) => e.position)).toEqual([all[0], all[1], all[3], all[4]].map((e) => e!.position));
+    expect(drills.map((e) => e.kind)).toEqual(['bead', 'corrupt', 'corrupt', 'bead']);
 
     const seen: LogEntry[] = [];
     const sub = log.subscribe((e) => void seen.push(e));
