@@ -3,7 +3,7 @@ import { loadConfig } from '../../actors/config/load.ts';
 import { closeRequestDraft } from '../../actors/flow/closeRequest.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
-import { ENDED_POSITION_STATES, foldPositions, emptyPositionsView, holdsUnits } from '../../projections/positions.ts';
+import { ENDED_POSITION_STATES, foldPositions, emptyPositionsView, holdsUnits, POSITIONS_READS } from '../../projections/positions.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
 import { withLog } from './approve.ts';
@@ -44,7 +44,7 @@ export const closeCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     return withLog(config, async (log) => {
       const view = emptyPositionsView();
-      for await (const e of log.readAll()) if (e.kind === 'bead') foldPositions(view, e.bead);
+      for await (const e of log.readAll({ types: POSITIONS_READS })) if (e.kind === 'bead') foldPositions(view, e.bead);
       const p = view.byId.get(positionId);
       if (!p) {
         writeLine(io.stderr, `phoenix close: no position ${JSON.stringify(positionId)} in the log`);
