@@ -35,9 +35,10 @@ export interface ReadAllOptions {
   limit?: number;
   /**
    * Only records stored as one of these bead types, for a scan that needs a
-   * few types of a long log: the adapter skips the rest without decoding
-   * them. A record of one of these types that cannot be decoded still comes
-   * through, as a corrupt entry.
+   * few types of a long log (SQLite skips the rest without decoding them;
+   * EventStoreDB, whose client decodes every event, filters after). A record
+   * of one of these types that cannot be decoded still comes through, as a
+   * corrupt entry.
    */
   types?: readonly BeadType[];
 }
