@@ -78,7 +78,7 @@ export class MemoryEventLog implements EventLog {
     const all = this.all;
     const start = options.after === undefined ? 0 : options.after + 1;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const types = options.types === undefined ? undefined : new Set<string | undefined>(options.types);
+    const types = options.types === undefined ? undefined : new Set<string>(options.types);
     const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
     return {
       [Symbol.asyncIterator]: () => {
@@ -87,7 +87,7 @@ export class MemoryEventLog implements EventLog {
         // The log as it stood when the read began; a subscriber reads again for what came after.
         const end = types === undefined ? Math.min(all.length, start + limit) : all.length;
         const next = (): IteratorResult<LogEntry> => {
-          if (types !== undefined) while (i < end && !types.has(storedType(all[i]!))) i += 1;
+          if (types !== undefined) while (i < end && !types.has(all[i]!.bead.bead_type)) i += 1;
           if (i >= end || handed >= limit) return done;
           handed += 1;
           return { done: false, value: all[i++]! };
@@ -124,9 +124,4 @@ export function sliceStream(entries: LogEntry[], options: ReadStreamOptions): Lo
     list = list.filter((e) => (backwards ? e.revision <= from : e.revision >= from));
   }
   return options.limit === undefined ? list : list.slice(0, options.limit);
-}
-
-/** The bead type a record was stored as; a memory log holds only beads it validated. */
-function storedType(entry: LogEntry): string | undefined {
-  return entry.kind === 'bead' ? entry.bead.bead_type : undefined;
 }
