@@ -14,12 +14,27 @@ import { FakeTime } from './fakeTime.ts';
 interface Beat {
   startedAt: number;
   finishedAt: number;
+  /** Checks running when this one started, itself included: 1 unless beats overlap. */
+  running: number;
 }
 
-async function runBeats(options: { intervalMs: number; jitterMs: number; seed: number; latencies: number[] }): Promise<Beat[]> {
+interface BeatRun {
+  beats: Beat[];
+  /** What the scheduler swallowed (its onError): a beat that threw. */
+  errors: unknown[];
+}
+
+/**
+ * The beat records what it saw and never asserts: the scheduler swallows a
+ * beat's errors (onError), so an expect inside it could never fail the test.
+ * The tests assert on the record, outside the beat.
+ */
+async function runBeats(options: { intervalMs: number; jitterMs: number; seed: number; latencies: number[] }): Promise<BeatRun> {
   const time = new FakeTime();
   const beats: Beat[] = [];
+  const errors: unknown[] = [];
   let inFlight = 0;
+  let started = 0;
   const scheduler = startBeatScheduler({
     intervalMs: options.intervalMs,
     jitterMs: options.jitterMs,
@@ -28,13 +43,17 @@ async function runBeats(options: { intervalMs: number; jitterMs: number; seed: n
     random: seededRandom(options.seed),
     beat: async (startedAt) => {
       inFlight += 1;
-      // Never two checks at once: a second beat while one runs would be a scheduler bug.
-      expect(inFlight).toBe(1);
-      const latency = options.latencies[beats.length % options.latencies.length]!;
-      await new Promise<void>((resolve) => time.set(latency, resolve));
-      beats.push({ startedAt, finishedAt: time.now() });
-      inFlight -= 1;
+      const running = inFlight;
+      const latency = options.latencies[started % options.latencies.length]!;
+      started += 1;
+      try {
+        await new Promise<void>((resolve) => time.set(latency, resolve));
+        beats.push({ startedAt, finishedAt: time.now(), running });
+      } finally {
+        inFlight -= 1;
+      }
     },
+    onError: (err) => errors.push(err),
   });
   const span = options.latencies.length * (options.intervalMs + options.jitterMs) + options.intervalMs;
   // Step through the span so each beat's own timers fire at their time.
@@ -43,7 +62,13 @@ async function runBeats(options: { intervalMs: number; jitterMs: number; seed: n
   const stopping = scheduler.stop();
   await time.advance(options.intervalMs * 2);
   await stopping;
-  return beats;
+  return { beats, errors };
+}
+
+/** Never two checks at once, and nothing swallowed: a second beat while one runs would be a scheduler bug. */
+function expectOneAtATime(run: BeatRun): void {
+  expect(run.errors).toEqual([]);
+  expect(run.beats.map((b) => b.running).filter((n) => n !== 1)).toEqual([]);
 }
 
 function gaps(beats: Beat[]): number[] {
@@ -58,7 +83,9 @@ describe('INV-OPS-HEARTBEAT-30S-1: intervals are 30 s ± 5 s (property test over
   it('every interval between beats is within [25 s, 35 s] for any random seed, with checks taking 0 to 20 s', async () => {
     await fc.assert(
       fc.asyncProperty(seedArb, fc.array(fc.integer({ min: 0, max: 20_000 }), { minLength: 5, maxLength: 40 }), async (seed, latencies) => {
-        const beats = await runBeats({ intervalMs: 30_000, jitterMs: 5_000, seed, latencies });
+        const run = await runBeats({ intervalMs: 30_000, jitterMs: 5_000, seed, latencies });
+        const beats = run.beats;
+        expectOneAtATime(run);
         expect(beats.length).toBeGreaterThanOrEqual(latencies.length);
         for (const gap of gaps(beats)) {
           expect(gap).toBeGreaterThanOrEqual(25_000);
@@ -72,8 +99,9 @@ describe('INV-OPS-HEARTBEAT-30S-1: intervals are 30 s ± 5 s (property test over
   });
 
   it('the jitter is spread over the whole band, not stuck at the middle', async () => {
-    const beats = await runBeats({ intervalMs: 30_000, jitterMs: 5_000, seed: 7, latencies: Array.from({ length: 200 }, () => 0) });
-    const g = gaps(beats);
+    const run = await runBeats({ intervalMs: 30_000, jitterMs: 5_000, seed: 7, latencies: Array.from({ length: 200 }, () => 0) });
+    expectOneAtATime(run);
+    const g = gaps(run.beats);
     expect(Math.min(...g)).toBeLessThan(26_000);
     expect(Math.max(...g)).toBeGreaterThan(34_000);
     const mean = g.reduce((a, b) => a + b, 0) / g.length;
@@ -83,8 +111,10 @@ describe('INV-OPS-HEARTBEAT-30S-1: intervals are 30 s ± 5 s (property test over
   it('time-scaled (TIME_SCALE 0.01): the same band, scaled', async () => {
     await fc.assert(
       fc.asyncProperty(seedArb, fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 5, maxLength: 20 }), async (seed, latencies) => {
-        const beats = await runBeats({ intervalMs: 300, jitterMs: 50, seed, latencies });
-        for (const gap of gaps(beats)) {
+        const run = await runBeats({ intervalMs: 300, jitterMs: 50, seed, latencies });
+        expectOneAtATime(run);
+        expect(run.beats.length).toBeGreaterThanOrEqual(latencies.length);
+        for (const gap of gaps(run.beats)) {
           expect(gap).toBeGreaterThanOrEqual(250);
           expect(gap).toBeLessThanOrEqual(350);
         }
@@ -94,7 +124,9 @@ describe('INV-OPS-HEARTBEAT-30S-1: intervals are 30 s ± 5 s (property test over
   });
 
   it('a check that overruns its successor delays it (no overlap), and the plan resumes from there', async () => {
-    const beats = await runBeats({ intervalMs: 30_000, jitterMs: 5_000, seed: 1, latencies: [40_000, 0, 0, 0] });
+    const run = await runBeats({ intervalMs: 30_000, jitterMs: 5_000, seed: 1, latencies: [40_000, 0, 0, 0] });
+    expectOneAtATime(run);
+    const beats = run.beats;
     expect(beats[1]!.startedAt).toBe(beats[0]!.finishedAt);
     for (const gap of gaps(beats).slice(1)) expect(gap).toBeGreaterThanOrEqual(25_000);
   });
