@@ -123,11 +123,19 @@ describe('nothing lost, nothing twice', () => {
     expect(await listFiles(seam.processed)).toEqual(['h1.yaml', 'h2.yaml']);
   });
 
-  it('re-creates incoming/ if it is removed while running', async () => {
+  it('re-creates incoming/ if it is removed while running, and a valid intent dropped there is accepted as usual', async () => {
     seam = await startSeam();
     await rm(seam.incoming, { recursive: true });
     await waitFor(async () => (await listFiles(seam!.incoming).catch(() => undefined)) !== undefined || undefined, 'incoming/ again');
     await seam.drop('back.yaml', intentYaml({ intent_id: 'back' }));
-    await waitForOutcome(seam, 'back.yaml');
+    const outcome = await waitForOutcome(seam, 'back.yaml');
+    // The seam's promise for a valid READY file (S5.1): recorded ACCEPTED, moved to processed/, handed to approval.
+    expect(outcome.movedTo).toBe('intents/processed/back.yaml');
+    expect(outcome.bead.data).toMatchObject({ outcome: 'ACCEPTED', source_file: 'back.yaml', intent: { intent_id: 'back' } });
+    expect((await intentBeads(seam.log)).map((b) => [b.stream, b.data.outcome])).toEqual([['intent-back', 'ACCEPTED']]);
+    expect(await listFiles(seam.processed)).toEqual(['back.yaml']);
+    expect(await listFiles(seam.rejected)).toEqual([]);
+    expect(await listFiles(seam.incoming)).toEqual([]);
+    expect(seam.ready.map((r) => r.intent.intent_id)).toEqual(['back']);
   });
 });

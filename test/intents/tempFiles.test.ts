@@ -30,10 +30,17 @@ describe('writes in progress are never read', () => {
     expect(await listFiles(seam.incoming)).toEqual(temps.filter((t) => t !== '.half.yaml.tmp').sort());
   });
 
-  it('finds a file through the periodic rescan alone when fs.watch is off', async () => {
+  it('finds a file through the periodic rescan alone when fs.watch is off, and accepts it', async () => {
     seam = await startSeam({ extra: { rescanMs: 30, useFsWatch: false } });
     await writeFile(join(seam.incoming, 'direct.yaml'), intentYaml({ intent_id: 'direct' }));
-    await waitForOutcome(seam, 'direct.yaml');
+    const outcome = await waitForOutcome(seam, 'direct.yaml');
+    // Found by the rescan, it gets the same outcome as any valid file: ACCEPTED, in processed/, once.
+    expect(outcome.movedTo).toBe('intents/processed/direct.yaml');
+    expect(outcome.bead.data).toMatchObject({ outcome: 'ACCEPTED', source_file: 'direct.yaml', intent: { intent_id: 'direct' } });
+    expect((await intentBeads(seam.log)).map((b) => b.data.outcome)).toEqual(['ACCEPTED']);
+    expect(await listFiles(seam.processed)).toEqual(['direct.yaml']);
+    expect(await listFiles(seam.rejected)).toEqual([]);
+    expect(await listFiles(seam.incoming)).toEqual([]);
   });
 
   it('finds a file through fs.watch alone when the rescan is far away', async () => {
