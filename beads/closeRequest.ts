@@ -1,4 +1,6 @@
-import { type Bead, type BeadDraft, type Pair, streams } from '../../beads/index.ts';
+import type { Bead, BeadDraft } from './bead.ts';
+import type { Pair } from './pairs.ts';
+import { streams } from './streams.ts';
 
 /**
  * `phoenix close <position>` reaches the host through the log (S9: the log is

@@ -1,5 +1,6 @@
 export * from './bead.ts';
 export * from './brokerData.ts';
+export * from './closeRequest.ts';
 export * from './intent.ts';
 export * from './opsData.ts';
 export * from './pairs.ts';

@@ -1,4 +1,4 @@
-import type { Bead, BeadType, BeadData } from '../beads/index.ts';
+import type { Bead, BeadData, BeadOf, BeadType } from '../beads/index.ts';
 
 /**
  * Reconciliation's core (S5.4): a pure diff of what the broker says against
@@ -104,13 +104,20 @@ export function reconciliationData(broker: ReconView, local: ReconView, trigger?
 }
 
 /**
- * The log's working orders, folded from ORDER beads: the local side of the
- * order comparison. A write-ahead SUBMIT_REQUESTED counts as working: if the
- * broker never got it, that is exactly the drift to see.
+ * The log's working orders, folded from ORDER and FILL beads: the local side
+ * of the order comparison. A write-ahead SUBMIT_REQUESTED counts as working:
+ * if the broker never got it, that is exactly the drift to see. An order ends
+ * on its final status, or once its fills add up to its quantity: fills are
+ * the broker's own word, and a host that heard them but not the status that
+ * followed (it died in between) must not keep a filled order working forever.
  */
 export interface WorkingOrder extends ReconOrder {
   role?: string;
   position_id?: string;
+  /** Units ordered, from the write-ahead bead. */
+  quantity?: number;
+  /** Units filled so far, by execution id (a fill is counted once). */
+  fills?: Map<string, number>;
 }
 export type WorkingOrders = Map<string, WorkingOrder>;
 
@@ -118,9 +125,10 @@ export type WorkingOrders = Map<string, WorkingOrder>;
 const ENDED = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 /** The bead types foldWorkingOrders reads. */
-export const WORKING_ORDERS_READS = ['ORDER'] as const satisfies readonly BeadType[];
+export const WORKING_ORDERS_READS = ['ORDER', 'FILL'] as const satisfies readonly BeadType[];
 
 export function foldWorkingOrders(view: WorkingOrders, bead: Bead): WorkingOrders {
+  if (bead.bead_type === 'FILL') return foldWorkingFill(view, bead);
   if (bead.bead_type !== 'ORDER') return view;
   const d = bead.data;
   const before = view.get(d.order_ref);
@@ -134,9 +142,24 @@ export function foldWorkingOrders(view: WorkingOrders, bead: Bead): WorkingOrder
   const order: WorkingOrder = { order_id: orderId, order_ref: d.order_ref, status };
   const role = d.role ?? before?.role;
   const positionId = d.position_id ?? before?.position_id;
+  const quantity = d.quantity ?? before?.quantity;
   if (role !== undefined) order.role = role;
   if (positionId !== undefined) order.position_id = positionId;
+  if (quantity !== undefined) order.quantity = quantity;
+  if (before?.fills !== undefined) order.fills = before.fills;
   view.set(d.order_ref, order);
+  return view;
+}
+
+function foldWorkingFill(view: WorkingOrders, bead: BeadOf<'FILL'>): WorkingOrders {
+  const d = bead.data;
+  const ref = d.order_ref ?? [...view.values()].find((o) => o.order_id === d.order_id)?.order_ref;
+  const order = ref === undefined ? undefined : view.get(ref);
+  if (ref === undefined || order === undefined) return view;
+  order.fills ??= new Map();
+  order.fills.set(d.exec_id, d.quantity);
+  const filled = [...order.fills.values()].reduce((sum, q) => sum + q, 0);
+  if (order.quantity !== undefined && filled >= order.quantity) view.delete(ref);
   return view;
 }
 

@@ -1,4 +1,4 @@
-import type { Bead, BeadType, BeadOf } from '../beads/index.ts';
+import { type Bead, type BeadOf, type BeadType, closeRequestOf } from '../beads/index.ts';
 import type { CheckDetail } from '../machines/heartbeat.ts';
 import { ageText } from './healthTicks.ts';
 import { isoMillis } from './isoMillis.ts';
@@ -40,6 +40,10 @@ interface PendingOrder {
   /** The kind of event (any status report counts as STATUS); with status and filled, a change of any is progress. */
   progressEvent: string;
   filled: number | undefined;
+  /** Units ordered, from the write-ahead bead; with the fills it says when the order is done. */
+  quantity: number | undefined;
+  /** Units filled, by execution id. */
+  fills?: Map<string, number>;
   changedAt: number;
 }
 
@@ -101,20 +105,32 @@ function applyOrder(view: SemanticView, bead: BeadOf<'ORDER'>): void {
     const refs = view.ordersOfPosition.get(d.position_id) ?? new Set<string>();
     view.ordersOfPosition.set(d.position_id, refs.add(d.order_ref));
   }
+  const before = view.orders.get(d.order_ref);
+  // A person's close request is about a position, not an order: nothing at the broker will ever answer it.
+  if (closeRequestOf(bead) !== undefined) return;
   const finished =
     d.event === 'REJECTED' || d.event === 'CANCELLED' || FINAL_STATUSES.has(d.status ?? '') || (d.remaining === 0 && (d.filled ?? 0) > 0);
   if (finished) {
     view.orders.delete(d.order_ref);
     return;
   }
-  const before = view.orders.get(d.order_ref);
   const isStatus = d.event === 'STATUS' || d.event === 'RECOVERED';
   const status = d.status ?? (isStatus ? (before?.status ?? d.event) : d.event);
   const progressEvent = isStatus ? 'STATUS' : d.event;
   const role = d.role ?? before?.role;
   const bracketChild = role === 'STOP' || role === 'TARGET' || d.parent_id !== undefined || (before?.bracketChild ?? false);
   if (!before) {
-    const order: PendingOrder = { ref: d.order_ref, pair: d.pair, role, bracketChild, status, progressEvent, filled: d.filled, changedAt: isoMillis(bead.ts) };
+    const order: PendingOrder = {
+      ref: d.order_ref,
+      pair: d.pair,
+      role,
+      bracketChild,
+      status,
+      progressEvent,
+      filled: d.filled,
+      quantity: d.quantity,
+      changedAt: isoMillis(bead.ts),
+    };
     view.orders.set(d.order_ref, order);
     return;
   }
@@ -126,10 +142,20 @@ function applyOrder(view: SemanticView, bead: BeadOf<'ORDER'>): void {
   before.role = role;
   before.bracketChild = bracketChild;
   before.pair = d.pair ?? before.pair;
+  before.quantity = d.quantity ?? before.quantity;
 }
 
 function applyFill(view: SemanticView, bead: BeadOf<'FILL'>): void {
   const d = bead.data;
+  const order = d.order_ref === undefined ? undefined : view.orders.get(d.order_ref);
+  if (order !== undefined) {
+    // Fills that add up to the order's quantity end it, even if the final status never reached the log.
+    order.fills ??= new Map();
+    order.fills.set(d.exec_id, d.quantity);
+    const filled = [...order.fills.values()].reduce((sum, q) => sum + q, 0);
+    if (order.quantity !== undefined && filled >= order.quantity) view.orders.delete(order.ref);
+    else order.changedAt = isoMillis(bead.ts);
+  }
   const positionId = d.position_id ?? (d.order_ref !== undefined ? view.positionOfOrder.get(d.order_ref) : undefined);
   const position = positionId !== undefined ? view.positions.get(positionId) : undefined;
   if (position) position.lastFillAt = isoMillis(bead.ts);

@@ -1,7 +1,7 @@
 import type { Bead } from '../../beads/index.ts';
 import { type ApprovalsView, emptyApprovalsView, foldApprovals, isEnded } from '../../projections/approvals.ts';
 import type { EventLog, LogPosition } from '../../store/port.ts';
-import { type CloseRequest, closeRequestOf } from './closeRequest.ts';
+import { type CloseRequest, closeRequestOf } from '../../beads/closeRequest.ts';
 import type { FlowViews } from './flowViews.ts';
 import type { OrderBook } from './orderBook.ts';
 

@@ -8,7 +8,7 @@ import type { EntryHandler, Subscription } from '../../store/port.ts';
 import { approvalRecord, staleAtOf } from '../../projections/approvals.ts';
 import { ApprovalActor, type ApprovalActorDeps } from './approvalActor.ts';
 import { closePosition } from './closePosition.ts';
-import { closeRequestOf } from './closeRequest.ts';
+import { closeRequestOf } from '../../beads/closeRequest.ts';
 import { recoverUnacknowledged } from './crashRecovery.ts';
 import type { FlowDeps } from './flowDeps.ts';
 import { restoreApprovals, restorePositions } from './flowRestore.ts';

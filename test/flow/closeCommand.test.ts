@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRequestOf } from '../../actors/flow/closeRequest.ts';
+import { closeRequestOf } from '../../beads/closeRequest.ts';
 import { type Bead, type BeadDraft, streams } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { stampAt } from '../machines/support.ts';

@@ -8,7 +8,7 @@
 import { outboxAlerts, type RunningBroker, startBroker } from '../../actors/broker/brokerActor.ts';
 import { systemClock } from '../../actors/clock.ts';
 import { type Config, loadConfig } from '../../actors/config/load.ts';
-import { closeRequestDraft } from '../../actors/flow/closeRequest.ts';
+import { closeRequestDraft } from '../../beads/closeRequest.ts';
 import type { KillSwitchPort } from '../../actors/flow/flowDeps.ts';
 import { startTradeFlow, type TradeFlow } from '../../actors/flow/tradeFlow.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Bead, type BeadDraft, stamp, validateBead } from '../../beads/index.ts';
+import { type Bead, type BeadDraft, closeRequestDraft, stamp, validateBead } from '../../beads/index.ts';
 import { ageText, deadSubscriptions, sessionOpenedAt } from '../../projections/healthTicks.ts';
 import { DEFAULT_SEMANTIC_THRESHOLDS, emptySemanticView, foldSemantic, type SemanticView, semanticFindings } from '../../projections/semanticChecks.ts';
 
@@ -69,6 +69,18 @@ describe('semantic checks: orders flowing', () => {
       const view = viewOf([order(T0, 'o', { event: 'SENT' }), order(T0 + 1, 'o', last)]);
       expect(view.orders.size).toBe(0);
     }
+  });
+
+  it('a person’s close request is not a pending order: health does not turn DEGRADED after the position closes', () => {
+    const request = bead(T0, closeRequestDraft({ positionId: 'p1', intentId: 'p1', pair: 'EURUSD', who: 'cli:alice', reason: 'done for the day' }));
+    expect(findings([request], T0 + 60 * MIN, T0 + 60 * MIN)).toEqual([]);
+  });
+
+  it('an order whose fills add up to its quantity is done, even if its Filled status never reached the log', () => {
+    const entry = [order(T0, 'e1', { event: 'SUBMIT_REQUESTED', role: 'ENTRY', order_id: 1, quantity: 20000 }), order(T0 + 1, 'e1', { status: 'Submitted' })];
+    // Each fill is 10 000 units: one leaves the order half done (and its age restarts), two finish it.
+    expect(findings([...entry, fill(T0 + 2, 'e1')], T0 + 10 * MIN, T0 + 10 * MIN).map((f) => f.subject)).toEqual(['e1']);
+    expect(viewOf([...entry, fill(T0 + 2, 'e1'), fill(T0 + 3, 'e1')]).orders.size).toBe(0);
   });
 
   it('a bracket’s working stop and target rest for hours without a finding, but not while still pending', () => {

@@ -123,4 +123,26 @@ describe('the log’s working orders', () => {
     foldWorkingOrders(working, order({ event: 'CANCELLED', order_ref: 'ph-102' }));
     expect(localOrders(working)).toEqual([]);
   });
+
+  it('an order whose fills add up to its quantity is no longer working, even if its Filled status never reached the log', () => {
+    const fill = (execId: string, quantity: number) =>
+      stampAt(
+        {
+          bead_type: 'FILL',
+          stream: 'order-ph-101',
+          correlation_id: 'cse-1',
+          data: { exec_id: execId, order_id: 101, order_ref: 'ph-101', pair: 'EURUSD', side: 'BUY', quantity, price: 1.085, time: new Date(T0).toISOString() },
+        },
+        T0,
+      );
+    const working: WorkingOrders = new Map();
+    foldWorkingOrders(working, order({ event: 'SUBMIT_REQUESTED', order_ref: 'ph-101', order_id: 101, role: 'ENTRY', quantity: 20000 }));
+    foldWorkingOrders(working, order({ order_ref: 'ph-101', status: 'Submitted' }));
+    foldWorkingOrders(working, fill('x-1', 10000));
+    // The same execution heard twice is one fill.
+    foldWorkingOrders(working, fill('x-1', 10000));
+    expect(localOrders(working)).toEqual([{ order_id: 101, order_ref: 'ph-101', status: 'Submitted' }]);
+    foldWorkingOrders(working, fill('x-2', 10000));
+    expect(localOrders(working)).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
-import { closeRequestDraft } from '../../actors/flow/closeRequest.ts';
+import { closeRequestDraft } from '../../beads/closeRequest.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
 import { ENDED_POSITION_STATES, foldPositions, emptyPositionsView, holdsUnits, POSITIONS_READS } from '../../projections/positions.ts';
