@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApprovalEvent } from '../../machines/approval.ts';
 import { replayApproval } from '../../machines/approvalReplay.ts';
 import { comparableSnapshot } from '../../machines/types.ts';
-import { evidence, HASH, STALE_AT, T0, TOKEN_TTL_MS } from '../approval/fixtures.ts';
+import { evidence, HASH, STALE_AT, TOKEN_TTL_MS } from '../approval/fixtures.ts';
 import { ApprovalFlow } from '../approval/flowHarness.ts';
 
 /**
@@ -155,12 +155,27 @@ describe('the approval flow against the guard chain', () => {
     expect(flow.sent).toEqual([]);
   });
 
-  it('a decision bead for other content than was shown never gets a token', async () => {
+  it('a decision bead for other content than was shown never gets a token; a decision on the content shown still does', async () => {
     const flow = new ApprovalFlow();
     await flow.validateAndShow();
+    const shownAt = flow.beads.length;
     await flow.decide({ content_hash: 'sha256:other' });
     expect(flow.state()).toBe('AWAITING_DECISION');
     expect(flow.minted).toEqual([]);
-    expect(T0).toBeLessThan(STALE_AT);
+    expect(flow.commands('mint-token')).toEqual([]);
+    expect(flow.sent).toEqual([]);
+    // The machine says why it ignored the bead (the host logs it) and records nothing of its own for it.
+    expect(flow.emitted.filter((e) => e.event.type === 'refused').map((e) => e.event)).toEqual([
+      { type: 'refused', intentId: 'cse-1', event: 'DECISION', why: 'the decision is for other content than the intent shown' },
+    ]);
+    expect(approvalEvents(flow).slice(-1)).toEqual(['DECISION']);
+    expect(flow.beads.slice(shownAt).map((b) => b.bead_type)).toEqual(['APPROVAL']);
+
+    // The stray bead did not use the approval up: the person's decision on what was shown gets the one token and the one order.
+    const decision = await flow.decide();
+    expect(flow.state()).toBe('CONSUMED');
+    expect(flow.commands('mint-token').map((c) => c.event.type === 'command' && c.event.command === 'mint-token' && c.event.decisionBeadId)).toEqual([decision.bead_id]);
+    expect(flow.minted).toHaveLength(1);
+    expect(flow.sent).toHaveLength(1);
   });
 });
