@@ -76,7 +76,6 @@ describe('halt through the host (mock backend)', () => {
       ['POSITIONS_FLATTENED', 1],
       ['COMPLETED', 2],
     ]);
-    for (const step of outcome.steps) expect(step.data.elapsed_ms).toBeGreaterThanOrEqual(0);
     expect(outcome.steps.map((s) => s.causation_id)).toEqual([startedId, startedId, startedId]);
     expect(await host.broker.connector.openOrders()).toEqual([]);
     expect((await host.broker.connector.positions()).filter((p) => p.quantity !== 0)).toEqual([]);
@@ -84,6 +83,19 @@ describe('halt through the host (mock backend)', () => {
     const all = await beads();
     const flag = all.find((b) => b.bead_type === 'KILL_FLAG');
     expect(flag?.bead_type === 'KILL_FLAG' && [flag.data.state, flag.data.who, flag.data.reason, flag.causation_id]).toEqual(['SET', 'cli:alice', 'drill in mock', startedId]);
+
+    // Each step's time counts from the moment the person asked (the STARTED bead) to that step: read on the
+    // log's own clock, it lies between the bead before the step (written before it was timed) and the step's bead.
+    const sinceAsked = (b: Bead) => Date.parse(b.ts) - Date.parse(written[0]!.ts);
+    let before = sinceAsked(flag!);
+    for (const step of outcome.steps) {
+      expect(step.data.elapsed_ms, step.data.step).toBeGreaterThanOrEqual(before);
+      expect(step.data.elapsed_ms, step.data.step).toBeLessThanOrEqual(sinceAsked(step));
+      before = sinceAsked(step);
+    }
+    // The resolution time the operator is told is the one recorded.
+    const executed = all.find((b) => b.bead_type === 'ALERT' && b.data.event === 'RAISED' && b.data.alert_type === 'HALT_EXECUTED');
+    expect(executed?.bead_type === 'ALERT' && executed.data.message).toContain(`COMPLETED in ${outcome.final.data.elapsed_ms} ms`);
     const flattenOrder = all.find((b) => b.bead_type === 'ORDER' && b.data.role === 'FLATTEN');
     expect(flattenOrder?.bead_type === 'ORDER' && [flattenOrder.data.action, flattenOrder.data.order_type, flattenOrder.correlation_id]).toEqual(['SELL', 'MKT', draft.correlation_id]);
     const alerts = all.flatMap((b) => (b.bead_type === 'ALERT' && b.data.event === 'RAISED' ? [b.data.alert_type] : []));
