@@ -1,10 +1,14 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EventName } from '@stoqey/ib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { StateFileError } from '../../tools/gateway-sim/broker/stateFile.ts';
 import { FX_PAIRS } from '../../tools/gateway-sim/market/fxPairs.ts';
 import type { OrderSpec } from '../../tools/gateway-sim/protocol/requests.ts';
 import { GatewaySimulator, type GatewaySimOptions } from '../../tools/gateway-sim/simulator.ts';
+import { IbTestClient } from '../support/gatewaySimClient.ts';
+import { byRef, type CompletedOrder, completedOrders, leaveFinishedOrders } from '../support/gatewaySimCompleted.ts';
+import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const temp = makeTempDir('gateway-sim-state');
@@ -88,4 +92,78 @@ describe('gateway simulator state file', () => {
     await flush();
     expect(existsSync(missing)).toBe(true);
   });
+});
+
+describe('completed orders in the state file', () => {
+  it('keeps when and how each order ended', async () => {
+    const file = join(temp.dir, 'done.json');
+    const first = create(file);
+    first.broker.placeOrder(3, 20, FX_PAIRS.EURUSD, order({ orderRef: 'done-fill' }));
+    first.broker.placeOrder(3, 21, FX_PAIRS.EURUSD, order({ orderType: 'LMT', lmtPrice: 0.9, orderRef: 'done-cancel' }));
+    first.broker.cancelOrder(3, 21);
+    await flush();
+
+    const second = create(file);
+    const done = second.broker.completedOrders().map((o) => [o.orderRef, o.status, o.completedStatus, o.filled]);
+    expect(done).toEqual([
+      ['done-fill', 'Filled', 'Filled', 1000],
+      ['done-cancel', 'Cancelled', 'Cancelled by Trader', 0],
+    ]);
+    expect(second.broker.completedOrders()[0]?.completedAt).toBe(first.broker.order(20)?.completedAt);
+  });
+
+  it('lists finished orders from a file written before completion was recorded, timed by their last change', async () => {
+    const file = join(temp.dir, 'old.json');
+    create(file).broker.placeOrder(3, 30, FX_PAIRS.GBPUSD, order({ orderRef: 'old-fill' }));
+    await flush();
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    for (const o of json.orders) {
+      delete o.completedAt;
+      delete o.completedStatus;
+    }
+    writeFileSync(file, JSON.stringify(json));
+    const [old] = create(file).broker.completedOrders();
+    expect(old).toMatchObject({ orderRef: 'old-fill', status: 'Filled' });
+    expect(old?.completedAt).toBeUndefined();
+  });
+});
+
+describe('completed orders across restarts of the simulator process', () => {
+  let sim: GatewaySimHandle | undefined;
+  const clients: IbTestClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.disconnect()));
+    await sim?.stop();
+    sim = undefined;
+  });
+
+  async function connect(clientId: number): Promise<IbTestClient> {
+    const client = await IbTestClient.connect({ port: sim!.port, clientId }, 10_000);
+    clients.push(client);
+    return client;
+  }
+
+  /** What a recovering client would compare: the order, how it ended and when. */
+  const summary = (c: CompletedOrder | undefined) => [c?.order.permId, c?.orderState.status, c?.order.filledQuantity, c?.orderState.completedTime];
+
+  it('survives kill -9 and a respawn with the same state file, then a chaos restart', async () => {
+    sim = await startGatewaySim({ serverVersion: 187, stateFile: true });
+    const trader = await connect(11);
+    const refs = await leaveFinishedOrders(trader, 'kept');
+    const before = await completedOrders(trader);
+    expect(summary(byRef(before, refs.filled))).toEqual([expect.any(Number), 'Filled', 2000, expect.any(String)]);
+    expect(summary(byRef(before, refs.cancelled))).toEqual([expect.any(Number), 'Cancelled', 0, expect.any(String)]);
+
+    await sim.kill('SIGKILL');
+    await trader.waitFor(EventName.disconnected);
+    await sim.respawn();
+    const afterKill = await completedOrders(await connect(12));
+    for (const ref of [refs.filled, refs.cancelled]) expect(summary(byRef(afterKill, ref))).toEqual(summary(byRef(before, ref)));
+    expect(byRef(afterKill, refs.open)).toBeUndefined();
+
+    await sim.control('restart', { downtimeMs: 200 });
+    await sim.waitForState((s) => !s.restarting && s.listening, 'the simulator to listen again', 10_000);
+    const afterRestart = await completedOrders(await connect(13));
+    for (const ref of [refs.filled, refs.cancelled]) expect(summary(byRef(afterRestart, ref))).toEqual(summary(byRef(before, ref)));
+  }, 60_000);
 });

@@ -106,4 +106,27 @@ describe.each(VERSIONS)('requests as @stoqey/ib encodes them at server version %
       contract: { symbol: 'EUR', exchange: 'IDEALPRO' },
     });
   });
+
+  it('reqAccountUpdates, reqAccountUpdatesMulti and its cancel, reqCompletedOrders', () => {
+    expect(roundTrip(v, (e) => e.reqAccountUpdates(true, 'DU123456'))).toEqual({
+      kind: 'reqAccountUpdates',
+      subscribe: true,
+      account: 'DU123456',
+    });
+    expect(roundTrip(v, (e) => e.reqAccountUpdates(false, ''))).toEqual({
+      kind: 'reqAccountUpdates',
+      subscribe: false,
+      account: '',
+    });
+    expect(roundTrip(v, (e) => e.reqAccountUpdatesMulti(8, 'DU123456', 'model', true))).toEqual({
+      kind: 'reqAccountUpdatesMulti',
+      reqId: 8,
+      account: 'DU123456',
+      modelCode: 'model',
+      ledgerAndNLV: true,
+    });
+    expect(roundTrip(v, (e) => e.cancelAccountUpdatesMulti(8))).toEqual({ kind: 'cancelAccountUpdatesMulti', reqId: 8 });
+    // @stoqey/ib does not send reqCompletedOrders below server version 150; 145 is below it.
+    if (v >= 150) expect(roundTrip(v, (e) => e.reqCompletedOrders(true))).toEqual({ kind: 'reqCompletedOrders', apiOnly: true });
+  });
 });

@@ -43,12 +43,27 @@ export const EXPECTED_EVENTS = [
   EventName.tickSnapshotEnd,
   EventName.contractDetails,
   EventName.contractDetailsEnd,
+  EventName.updateAccountValue,
+  EventName.updatePortfolio,
+  EventName.updateAccountTime,
+  EventName.accountDownloadEnd,
+  EventName.accountUpdateMulti,
+  EventName.accountUpdateMultiEnd,
   EventName.error,
 ] as const;
 
+/** @stoqey/ib refuses to send reqCompletedOrders below server version 150 (IB's MIN_SERVER_VER_COMPLETED_ORDERS). */
+export const COMPLETED_ORDERS_MIN_VERSION = 150;
+
+/** The events the script must see at a server version. */
+export function expectedEvents(serverVersion: number): string[] {
+  const completed = serverVersion >= COMPLETED_ORDERS_MIN_VERSION ? [EventName.completedOrder, EventName.completedOrdersEnd] : [];
+  return [...EXPECTED_EVENTS, ...completed];
+}
+
 /**
  * Runs the session. The client must be connected; `firstOrderId` must be
- * free. Uses ids firstOrderId..firstOrderId+5.
+ * free. Uses ids firstOrderId..firstOrderId+6 and request ids 1..7.
  */
 export async function exerciseEveryMessage(client: IbTestClient, knobs: SimKnobs, firstOrderId: number): Promise<void> {
   const ib = client.ib;
@@ -102,6 +117,19 @@ export async function exerciseEveryMessage(client: IbTestClient, knobs: SimKnobs
   await client.waitFor(EventName.error, ([, code, reqId]) => code === 202 && reqId === id + 5);
   ib.reqExecutions(6, {});
   await client.waitFor(EventName.execDetailsEnd);
+  // The bracket left the account flat: a position to hold, for the portfolio rows of the account updates.
+  ib.placeOrder(id + 6, EURUSD, marketOrder(OrderAction.BUY, 1000, { orderRef: 'conf-held' }));
+  await client.waitFor(EventName.orderStatus, ([orderId, status]) => orderId === id + 6 && status === 'Filled');
+  ib.reqAccountUpdates(true, '');
+  await client.waitFor(EventName.accountDownloadEnd);
+  ib.reqAccountUpdates(false, '');
+  ib.reqAccountUpdatesMulti(7, '', '', false);
+  await client.waitFor(EventName.accountUpdateMultiEnd, ([reqId]) => Number(reqId) === 7);
+  ib.cancelAccountUpdatesMulti(7);
+  if (ib.serverVersion >= COMPLETED_ORDERS_MIN_VERSION) {
+    ib.reqCompletedOrders(false);
+    await client.waitFor(EventName.completedOrdersEnd);
+  }
   ib.cancelMktData(2);
   // A last round trip: everything sent before it has been answered.
   const since = client.mark();

@@ -12,6 +12,7 @@
 import type { FxPair, PairName } from '../market/fxPairs.ts';
 import type { PriceBook } from '../market/priceBook.ts';
 import type { ExecutionFilterSpec, OrderSpec } from '../protocol/requests.ts';
+import type { BrokerListener, ChaosFlags, Rejection } from './brokerEvents.ts';
 import {
   type BrokerState,
   type Execution,
@@ -21,9 +22,10 @@ import {
   type Position,
   type SimOrder,
 } from './brokerTypes.ts';
+import { type CancelCause, completedOrders, stampCompleted } from './completion.ts';
 import { FillEngine } from './fillEngine.ts';
 import { fillPrice } from './fillRules.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger, type PortfolioRow } from './ledger.ts';
 import {
   NO_SECURITY_DEFINITION,
   rejected,
@@ -32,39 +34,7 @@ import {
   validateNewOrder,
 } from './orderValidation.ts';
 
-export type OrderChange =
-  | 'placed'
-  | 'modified'
-  | 'activated'
-  | 'partiallyFilled'
-  | 'filled'
-  | 'cancelled'
-  | 'ocaCancelled'
-  | 'parentCancelled';
-
-export interface BrokerListener {
-  orderChanged(order: SimOrder, change: OrderChange): void;
-  executed(execution: Execution, order: SimOrder): void;
-  positionChanged(position: Position): void;
-  /** Something persisted changed; the state file is rewritten. */
-  stateChanged(): void;
-}
-
-export interface ChaosFlags {
-  delayFillsMs: number;
-  partialNext: boolean;
-  /** When set, the next order is refused with error 201 and this reason. */
-  rejectNext: string | undefined;
-}
-
-export interface Rejection {
-  orderId: number;
-  clientId: number;
-  code: number;
-  message: string;
-  orderRef: string;
-  at: string;
-}
+export type { BrokerListener, ChaosFlags, OrderChange, Rejection } from './brokerEvents.ts';
 
 export class Broker {
   readonly flags: ChaosFlags = {
@@ -110,6 +80,16 @@ export class Broker {
     );
   }
 
+  /** Finished orders of every client (reqCompletedOrders), oldest first. */
+  completedOrders(): SimOrder[] {
+    return completedOrders(this.state);
+  }
+
+  /** The order that `order` is a child of, if any (for a completed order's parentPermId). */
+  parentOf(order: SimOrder): SimOrder | undefined {
+    return order.parentId === 0 ? undefined : this.order(order.parentId);
+  }
+
   positions(): Position[] {
     return this.ledger.positions();
   }
@@ -120,6 +100,10 @@ export class Broker {
 
   accountValues(): Record<string, string> {
     return this.ledger.accountValues(this.prices);
+  }
+
+  portfolio(): PortfolioRow[] {
+    return this.ledger.portfolio(this.prices);
   }
 
   placeOrder(clientId: number, orderId: number, pair: FxPair | undefined, spec: OrderSpec): Verdict {
@@ -303,10 +287,11 @@ export class Broker {
     this.evaluate([order.pair]);
   }
 
-  private cancel(order: SimOrder, change: OrderChange): void {
+  private cancel(order: SimOrder, change: CancelCause): void {
     this.fills.cancelDelayedFill(order.orderId);
     order.status = 'Cancelled';
     order.updatedAt = new Date(this.clock()).toISOString();
+    stampCompleted(order, change, order.updatedAt);
     this.listener.orderChanged(order, change);
     for (const child of this.state.orders) {
       if (child.parentId === order.orderId && isCancellable(child.status)) this.cancel(child, 'parentCancelled');

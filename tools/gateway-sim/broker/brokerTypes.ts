@@ -49,6 +49,13 @@ export const simOrderSchema = z.object({
   lastFillPrice: z.number(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * When and how the order ended (ISO time, and IB's free-text completedStatus),
+   * for reqCompletedOrders. Optional so that state files written before
+   * completed orders were served still load; those fall back to updatedAt.
+   */
+  completedAt: z.string().optional(),
+  completedStatus: z.string().optional(),
 });
 export type SimOrder = z.infer<typeof simOrderSchema>;
 
@@ -114,6 +121,11 @@ export function emptyBrokerState(nextValidId: number): BrokerState {
 /** Orders IB would report as open: transmitted and neither done nor dead. */
 export function isOpenStatus(status: OrderStatus): boolean {
   return status === 'PreSubmitted' || status === 'Submitted';
+}
+
+/** Orders that reached a final state: what reqCompletedOrders lists. */
+export function isCompletedStatus(status: OrderStatus): boolean {
+  return status === 'Filled' || status === 'Cancelled' || status === 'Inactive';
 }
 
 /** Orders a cancel can still reach (held ones included). */

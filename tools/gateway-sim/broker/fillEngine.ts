@@ -6,8 +6,9 @@
  */
 import type { PairName } from '../market/fxPairs.ts';
 import type { PriceBook } from '../market/priceBook.ts';
-import type { BrokerListener, ChaosFlags, OrderChange } from './broker.ts';
+import type { BrokerListener, ChaosFlags } from './broker.ts';
 import { type BrokerState, isCancellable, type SimOrder } from './brokerTypes.ts';
+import { type CancelCause, stampCompleted } from './completion.ts';
 import { fillPrice, fillQuantity, isMarketable } from './fillRules.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -22,7 +23,7 @@ export class FillEngine {
     private readonly flags: ChaosFlags,
     private readonly clock: () => number,
     /** Cancels an order (and its children); the broker owns cancellation. */
-    private readonly cancel: (order: SimOrder, change: OrderChange) => void,
+    private readonly cancel: (order: SimOrder, change: CancelCause) => void,
   ) {}
 
   /**
@@ -59,6 +60,7 @@ export class FillEngine {
     order.lastFillPrice = price;
     order.status = order.remaining === 0 ? 'Filled' : 'Submitted';
     order.updatedAt = new Date(this.clock()).toISOString();
+    if (order.status === 'Filled') stampCompleted(order, 'filled', order.updatedAt);
     const { execution, position } = this.ledger.recordFill(order, quantity, price);
     this.listener.executed(execution, order);
     this.listener.orderChanged(order, order.status === 'Filled' ? 'filled' : 'partiallyFilled');

@@ -41,6 +41,21 @@ export function parseFilterTime(text: string): number | undefined {
   return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? '0'));
 }
 
+/** One held position as reqAccountUpdates reports it (updatePortfolio). */
+export interface PortfolioRow {
+  account: string;
+  pair: PairName;
+  position: number;
+  /** The current mid. */
+  marketPrice: number;
+  /** Market value and unrealized P&L are in the pair's quote currency, as IB reports a CASH position. */
+  marketValue: number;
+  avgCost: number;
+  unrealizedPnl: number;
+  /** USD: the sum of the pair's closing fills, as the executions book it. */
+  realizedPnl: number;
+}
+
 export class Ledger {
   constructor(
     private readonly state: BrokerState,
@@ -131,6 +146,28 @@ export class Ledger {
       BuyingPower: (availableFunds * LEVERAGE).toFixed(2),
       AvailableFunds: availableFunds.toFixed(2),
     };
+  }
+
+  /** Positions held now (zero ones left out), marked to the current mids. */
+  portfolio(prices: PriceBook): PortfolioRow[] {
+    return this.state.positions
+      .filter((p) => p.position !== 0)
+      .map((p) => {
+        const mid = round(prices.mid(p.pair), FX_PAIRS[p.pair].priceDecimals);
+        const realized = this.state.executions
+          .filter((e) => e.pair === p.pair && e.realizedPnl !== null)
+          .reduce((sum, e) => sum + (e.realizedPnl ?? 0), 0);
+        return {
+          account: p.account,
+          pair: p.pair,
+          position: p.position,
+          marketPrice: mid,
+          marketValue: round(p.position * mid, 2),
+          avgCost: p.avgCost,
+          unrealizedPnl: round((mid - p.avgCost) * p.position, 2),
+          realizedPnl: round(realized, 2),
+        };
+      });
   }
 
   private positionFor(pair: PairName): Position {

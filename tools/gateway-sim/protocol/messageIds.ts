@@ -98,6 +98,9 @@ export const SERVER_MSG = {
   orderStatus: 3,
   errMsg: 4,
   openOrder: 5,
+  acctValue: 6,
+  portfolioValue: 7,
+  acctUpdateTime: 8,
   nextValidId: 9,
   contractData: 10,
   executionData: 11,
@@ -105,6 +108,7 @@ export const SERVER_MSG = {
   currentTime: 49,
   contractDataEnd: 52,
   openOrderEnd: 53,
+  acctDownloadEnd: 54,
   executionDataEnd: 55,
   tickSnapshotEnd: 57,
   marketDataType: 58,
@@ -113,7 +117,11 @@ export const SERVER_MSG = {
   positionEnd: 62,
   accountSummary: 63,
   accountSummaryEnd: 64,
+  accountUpdateMulti: 73,
+  accountUpdateMultiEnd: 74,
   tickReqParams: 81,
+  completedOrder: 101,
+  completedOrdersEnd: 102,
 } as const;
 
 /**
@@ -136,6 +144,7 @@ export const MIN_SERVER_VER = {
   whatIfExtFields: 142,
   orderContainer: 145,
   dPegOrders: 148,
+  completedOrders: 150,
   priceMgmtAlgo: 151,
   stockType: 152,
   encodeMsgAscii7: 153,

@@ -41,6 +41,10 @@ export type ClientRequest =
   | { kind: 'reqManagedAccts' }
   | { kind: 'reqAccountSummary'; reqId: number; group: string; tags: string[] }
   | { kind: 'cancelAccountSummary'; reqId: number }
+  | { kind: 'reqAccountUpdates'; subscribe: boolean; account: string }
+  | { kind: 'reqAccountUpdatesMulti'; reqId: number; account: string; modelCode: string; ledgerAndNLV: boolean }
+  | { kind: 'cancelAccountUpdatesMulti'; reqId: number }
+  | { kind: 'reqCompletedOrders'; apiOnly: boolean }
   | { kind: 'reqPositions' }
   | { kind: 'cancelPositions' }
   | { kind: 'reqOpenOrders' }
@@ -121,6 +125,22 @@ export function decodeRequest(fields: readonly string[], serverVersion: number):
     case CLIENT_MSG.cancelAccountSummary:
       r.int('version');
       return { kind: 'cancelAccountSummary', reqId: r.int('reqId') };
+    case CLIENT_MSG.reqAccountUpdates:
+      r.int('version');
+      return { kind: 'reqAccountUpdates', subscribe: r.bool('subscribe'), account: r.str('acctCode') };
+    case CLIENT_MSG.reqAccountUpdatesMulti: {
+      r.int('version');
+      const reqId = r.int('reqId');
+      const account = r.str('acctCode');
+      const modelCode = r.str('modelCode');
+      return { kind: 'reqAccountUpdatesMulti', reqId, account, modelCode, ledgerAndNLV: r.bool('ledgerAndNLV') };
+    }
+    case CLIENT_MSG.cancelAccountUpdatesMulti:
+      r.int('version');
+      return { kind: 'cancelAccountUpdatesMulti', reqId: r.int('reqId') };
+    case CLIENT_MSG.reqCompletedOrders:
+      // No version field: the message was born after IB stopped versioning requests.
+      return { kind: 'reqCompletedOrders', apiOnly: r.bool('apiOnly') };
     case CLIENT_MSG.reqPositions:
       return { kind: 'reqPositions' };
     case CLIENT_MSG.cancelPositions:

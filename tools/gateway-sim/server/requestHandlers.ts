@@ -34,6 +34,7 @@ import {
   tickSizeMessage,
   tickSnapshotEndMessage,
 } from '../protocol/responses.ts';
+import { answerAccountUpdates, answerAccountUpdatesMulti, answerCompletedOrders } from './accountRequests.ts';
 import type { Session } from './session.ts';
 
 export interface GatewayContext {
@@ -108,6 +109,15 @@ export function handleRequest(ctx: GatewayContext, session: Session, request: Cl
       send(accountSummaryEndMessage(request.reqId));
       return;
     }
+    case 'reqAccountUpdates':
+      answerAccountUpdates(session, ctx.broker, ctx.now(), request);
+      return;
+    case 'reqAccountUpdatesMulti':
+      answerAccountUpdatesMulti(session, ctx.broker, request);
+      return;
+    case 'reqCompletedOrders':
+      answerCompletedOrders(session, ctx.broker);
+      return;
     case 'reqPositions': {
       session.positionsSubscribed = true;
       for (const p of ctx.broker.positions()) send(positionMessage(p.account, p.pair, p.position, p.avgCost));
@@ -166,6 +176,7 @@ export function handleRequest(ctx: GatewayContext, session: Session, request: Cl
       ctx.broker.globalCancel();
       return;
     case 'cancelAccountSummary':
+    case 'cancelAccountUpdatesMulti':
     case 'reqAutoOpenOrders':
     case 'reqMarketDataType':
     case 'setServerLogLevel':
