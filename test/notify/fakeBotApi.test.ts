@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeBotApi } from '../fakes/botApi.ts';
+import { settlesWithin } from '../support/settlesWithin.ts';
 import { TEST_TOKEN } from './telegramHarness.ts';
 
 /** The fake Bot API speaks the wire formats and getUpdates rules real clients rely on. */
@@ -44,12 +45,13 @@ describe('fake Bot API', () => {
     expect(((await call('getUpdates', json({ offset: first + 1 }))).body.result as unknown[]).length).toBe(2);
     expect(((await call('getUpdates', json({ offset: -1 }))).body.result as { update_id: number }[]).map((u) => u.update_id)).toEqual([last]);
     expect(fake.pendingUpdates).toBe(1);
-    const started = Date.now();
-    const poll = call('getUpdates', json({ offset: last + 1, timeout: 5 }));
-    setTimeout(() => fake.injectMessage({ chatId: 1, userId: 2, text: 'd' }), 50);
-    const woken = (await poll).body.result as { message: { text: string } }[];
+    // A long poll with a minute to run: only an update can end it inside settlesWithin's 10 s.
+    const poll = call('getUpdates', json({ offset: last + 1, timeout: 60 }));
+    await fake.waitFor(() => fake.calls.filter((c) => c.method === 'getUpdates').length === 4, 5_000, 'the long poll at the fake');
+    expect(fake.pendingUpdates).toBe(0);
+    fake.injectMessage({ chatId: 1, userId: 2, text: 'd' });
+    const woken = (await settlesWithin(poll, 10_000, 'the long poll after an update')).body.result as { message: { text: string } }[];
     expect(woken.map((u) => u.message.text)).toEqual(['d']);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('ends an older long poll with 409 when another starts, and drops pending updates on deleteWebhook', async () => {

@@ -9,6 +9,7 @@ import { realServerConnectionString } from '../esdb/realServer.ts';
 import { findStoredBeads } from '../../store/esdb/storedBeads.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { testBead, testBeads } from '../support/beads.ts';
+import { settlesWithin } from '../support/settlesWithin.ts';
 import { collect, eventLogConformance, waitFor } from './conformance.ts';
 
 /** Quick to notice a dead server, so the restart test stays fast. */
@@ -216,23 +217,6 @@ describe('eventstoredb adapter against the loopback server', () => {
     expect(after.map((e) => e.position)).toEqual([all[1]!.position]);
   });
 });
-
-/**
- * `work`'s result, or a failure once `ms` of real time have passed: for a call
- * that, broken, would hang until the test's own timeout with no word on why.
- * The bound is generous; how fast the call really is, is not asserted here.
- */
-async function settlesWithin<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Retries while the client reconnects to a restarted server. */
 async function eventually<T>(work: () => Promise<T>, timeoutMs = 3000): Promise<T> {
