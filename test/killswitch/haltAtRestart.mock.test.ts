@@ -9,7 +9,7 @@ import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
-import { haltRequestDraft } from '../../actors/killswitch/haltRequest.ts';
+import { followHalt, haltRequestDraft } from '../../actors/killswitch/haltRequest.ts';
 import { silentLogger } from '../../actors/logger.ts';
 import { type Bead, streams } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
@@ -68,9 +68,19 @@ describe('a halt asked for while no host ran it', () => {
 
     host = await startHost({ config: config(), log, clock: systemClock, logger: silentLogger });
     await host.flow.settled();
-    await new Promise((r) => setTimeout(r, 300));
+    expect(host.killSwitch.killFlag()).toBe('ARMED');
+
+    // The host runs halts one at a time, those left from before its start first. So once a halt asked for now has
+    // COMPLETED, any of the earlier two it had taken up would be on the record already: no sleep needed.
+    const marker = haltRequestDraft({ who: 'cli:carol', reason: 'a fresh halt, after the restart', flatten: false });
+    const { beads: markerBeads, result } = await cli().write(marker);
+    const outcome = await followHalt(log, marker.correlation_id, { after: result.position, timeoutMs: 10_000 });
+    expect('final' in outcome && outcome.final.data.step).toBe('COMPLETED');
+
     expect(await stepsOf(finished.correlation_id)).toEqual(['STARTED', 'COMPLETED']);
     expect(await stepsOf(resumed.correlation_id)).toEqual(['STARTED']);
-    expect(host.killSwitch.killFlag()).toBe('ARMED');
+    // The only SET on the record is the fresh halt's: neither earlier request set the kill flag again.
+    const sets = (await beads()).flatMap((b) => (b.bead_type === 'KILL_FLAG' && b.data.state === 'SET' ? [b.causation_id] : []));
+    expect(sets).toEqual([markerBeads[0]!.bead_id]);
   });
 });
