@@ -68,6 +68,29 @@ export interface OpenOrderView {
   permId?: number;
 }
 
+/**
+ * An order that ended at the broker, as IB's reqCompletedOrders reports it.
+ * IB gives no order id (and no client id) on a completed order: it is
+ * matched to its intent by orderRef, or by permId.
+ */
+export interface CompletedOrderView {
+  orderRef?: string;
+  permId?: number;
+  pair: Pair | string;
+  action: 'BUY' | 'SELL';
+  quantity: number;
+  orderType: string;
+  /** IB's final status: Filled, Cancelled, ApiCancelled, Inactive. */
+  status: string;
+  /** filledQuantity: what was filled before the order ended. */
+  filled: number;
+  /** As IB writes it, e.g. `20240115 10:30:00 UTC` (the gateway's time zone, not ISO). */
+  completedTime?: string;
+  /** IB's free text on how it ended, e.g. `Cancelled by Trader`. */
+  completedStatus?: string;
+  account?: string;
+}
+
 export interface OrderStatusUpdate {
   orderId: number;
   status: string;
@@ -157,6 +180,8 @@ export interface IBKRConnector {
   openOrders(): Promise<OpenOrderView[]>;
   /** Executions since `sinceMs` (epoch ms; null: all the broker still has), each with its commission. */
   executionsSince(sinceMs: number | null): Promise<ExecutionReport[]>;
+  /** Orders that ended at the broker (filled, cancelled, inactive), as IB's reqCompletedOrders reports them; matched by orderRef (IB gives no order id). */
+  completedOrders(): Promise<CompletedOrderView[]>;
 
   /** Streams ticks for a pair; the subscription survives reconnects through `resubscribe`. */
   subscribe(pair: string): Promise<number>;

@@ -6,6 +6,7 @@ import {
   type AccountSummary,
   type BracketOrders,
   type BrokerPosition,
+  type CompletedOrderView,
   type ConnectOutcome,
   ConnectorEmitter,
   type ConnectorEvents,
@@ -202,6 +203,15 @@ export class IbConnector implements IBKRConnector {
     return gather<ExecutionReport>('executions', this.options.requestTimeoutMs, (g) => {
       this.inbound.executions.set(id, g);
       void this.send('request', 'executions', (ib) => ib.reqExecutions(id, filter)).catch((e: Error) => g.fail(e));
+    });
+  }
+
+  completedOrders(): Promise<CompletedOrderView[]> {
+    if (this.inbound.completed?.open) return Promise.reject(new Error('completed orders: a request is already in flight'));
+    return gather<CompletedOrderView>('completed orders', this.options.requestTimeoutMs, (g) => {
+      this.inbound.completed = g;
+      // apiOnly false: an order placed by hand in TWS ended too, and reconciliation must see it.
+      void this.send('request', 'completed orders', (ib) => ib.reqCompletedOrders(false)).catch((e: Error) => g.fail(e));
     });
   }
 

@@ -2,6 +2,7 @@ import { type CommissionReport, type Contract, EventName, type Execution, type I
 import {
   type AccountSummary,
   type BrokerPosition,
+  type CompletedOrderView,
   CONNECTIVITY_CODES,
   type ConnectorEmitter,
   type ExecutionReport,
@@ -10,6 +11,7 @@ import {
 import type { Pair } from '../../beads/index.ts';
 import { pairOfContract } from './contracts.ts';
 import type { Gather } from './gather.ts';
+import { completedOrderView, isCompletedOrderDecodeError } from './ibCompletedOrders.ts';
 import { executionReport, openOrderView } from './ibOrders.ts';
 
 /**
@@ -46,6 +48,8 @@ export class IbInbound {
   executions = new Map<number, Gather<ExecutionReport>>();
   positions: Gather<BrokerPosition> | undefined;
   openOrders: Gather<OpenOrderView> | undefined;
+  /** IB's completedOrdersEnd names no request, so one request at a time, like open orders. */
+  completed: Gather<CompletedOrderView> | undefined;
   /** Market data reqId → pair, kept by the connector. */
   readonly marketData = new Map<number, Pair>();
   private readonly pendingExec = new Map<string, { report: ExecutionReport; timer: NodeJS.Timeout }>();
@@ -57,11 +61,12 @@ export class IbInbound {
 
   /** Ends every request in flight: the session they were asked on is gone. */
   failAll(err: Error): void {
-    for (const g of [...this.summary.values(), ...this.executions.values(), this.positions, this.openOrders]) g?.fail(err);
+    for (const g of [...this.summary.values(), ...this.executions.values(), this.positions, this.openOrders, this.completed]) g?.fail(err);
     this.summary.clear();
     this.executions.clear();
     this.positions = undefined;
     this.openOrders = undefined;
+    this.completed = undefined;
     for (const { report, timer } of this.pendingExec.values()) {
       clearTimeout(timer);
       this.emitter.emit('execution', report);
@@ -85,6 +90,13 @@ export class IbInbound {
     ib.on(EventName.openOrderEnd, () => {
       this.openOrders?.end();
       this.openOrders = undefined;
+    });
+    ib.on(EventName.completedOrder, (contract: Contract, order: Order, state: OrderState) => {
+      this.completed?.add(completedOrderView(contract, order, state));
+    });
+    ib.on(EventName.completedOrdersEnd, () => {
+      this.completed?.end();
+      this.completed = undefined;
     });
     ib.on(EventName.position, (account: string, contract: Contract, pos: number, avgCost?: number) => {
       const p: BrokerPosition = { account, pair: pairOfContract(contract) ?? `${contract.symbol ?? '?'}${contract.currency ?? ''}`, quantity: Number(pos) };
@@ -175,6 +187,10 @@ export class IbInbound {
   }
 
   private onError(message: string, code: number, reqId: number): void {
+    if (this.completed?.open && isCompletedOrderDecodeError(message)) {
+      this.completed.fail(new Error(`completed orders: an answer the client could not read (${code} ${message})`));
+      this.completed = undefined;
+    }
     const failed = this.summary.get(reqId) ?? this.executions.get(reqId);
     if (failed) {
       failed.fail(new Error(`${failed.what}: IB ${code} ${message}`));

@@ -1,5 +1,5 @@
 import { PAIRS, type Pair, pipSize } from '../../beads/index.ts';
-import type { ExecutionReport, OpenOrderView, OrderStatusUpdate } from './connector.ts';
+import type { CompletedOrderView, ExecutionReport, OpenOrderView, OrderStatusUpdate } from './connector.ts';
 import { roundPrice } from './contracts.ts';
 import type { OrderTicket } from './submitGuards.ts';
 
@@ -31,7 +31,17 @@ export interface MockOrder {
   filled: number;
   avgFillPrice: number;
   permId: number;
+  /** When and how it ended, for completedOrders (the gateway simulator's texts). */
+  completed?: { at: number; status: string };
 }
+
+/** IB's time form, as the gateway simulator writes completedTime: `20240115 10:30:00 UTC`. */
+function ibTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+const CANCELLED_BY_TRADER = 'Cancelled by Trader';
 
 export interface MockBrokerListener {
   orderStatus(update: OrderStatusUpdate): void;
@@ -102,15 +112,36 @@ export class MockBroker {
     if (!order || order.status === 'Filled' || order.status === 'Cancelled') {
       return { ok: false, code: 10148, message: `OrderId ${orderId} that needs to be cancelled cannot be cancelled` };
     }
-    this.setStatus(order, 'Cancelled');
+    this.setStatus(order, 'Cancelled', CANCELLED_BY_TRADER);
     for (const child of this.orders.values()) {
-      if (child.ticket.parentId === orderId && child.status !== 'Filled') this.setStatus(child, 'Cancelled');
+      const open = child.status !== 'Filled' && child.status !== 'Cancelled';
+      if (child.ticket.parentId === orderId && open) this.setStatus(child, 'Cancelled', 'Cancelled with its parent order');
     }
     return { ok: true };
   }
 
   globalCancel(): void {
-    for (const o of this.orders.values()) if (o.status !== 'Filled' && o.status !== 'Cancelled') this.setStatus(o, 'Cancelled');
+    for (const o of this.orders.values()) if (o.status !== 'Filled' && o.status !== 'Cancelled') this.setStatus(o, 'Cancelled', CANCELLED_BY_TRADER);
+  }
+
+  /** Orders that ended, oldest first, as reqCompletedOrders lists them: no order id, matched by orderRef. */
+  completedOrders(): CompletedOrderView[] {
+    return [...this.orders.values()]
+      .filter((o): o is MockOrder & { completed: { at: number; status: string } } => o.completed !== undefined)
+      .sort((a, b) => a.completed.at - b.completed.at)
+      .map((o) => ({
+        orderRef: o.ticket.orderRef,
+        permId: o.permId,
+        pair: o.ticket.pair,
+        action: o.ticket.action,
+        quantity: o.ticket.quantity,
+        orderType: o.ticket.orderType,
+        status: o.status,
+        filled: o.filled,
+        completedTime: ibTime(o.completed.at),
+        completedStatus: o.completed.status,
+        account: this.account,
+      }));
   }
 
   openOrders(): OpenOrderView[] {
@@ -149,8 +180,10 @@ export class MockBroker {
     return o.ticket.parentId ?? o.ticket.orderId;
   }
 
-  private setStatus(order: MockOrder, status: MockOrder['status']): void {
+  /** `completedStatus` is how an order that has just ended did so. */
+  private setStatus(order: MockOrder, status: MockOrder['status'], completedStatus?: string): void {
     order.status = status;
+    if (completedStatus !== undefined) order.completed = { at: this.now(), status: completedStatus };
     const t = order.ticket;
     const update: OrderStatusUpdate = {
       orderId: t.orderId,
@@ -212,13 +245,13 @@ export class MockBroker {
     };
     this.executions.push(report);
     this.book(t.pair, t.action === 'BUY' ? quantity : -quantity, price);
-    this.setStatus(order, 'Filled');
+    this.setStatus(order, 'Filled', 'Filled');
     const { timeMs: _drop, ...execution } = report;
     this.listener.execution(execution);
     for (const o of this.orders.values()) {
       if (o.ticket.parentId === t.orderId && o.status === 'PreSubmitted') this.setStatus(o, 'Submitted');
       const sibling = t.ocaGroup !== undefined && o.ticket.ocaGroup === t.ocaGroup && o !== order;
-      if (sibling && o.status !== 'Filled' && o.status !== 'Cancelled') this.setStatus(o, 'Cancelled');
+      if (sibling && o.status !== 'Filled' && o.status !== 'Cancelled') this.setStatus(o, 'Cancelled', 'Cancelled by OCA group');
     }
   }
 

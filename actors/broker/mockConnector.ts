@@ -4,6 +4,7 @@ import {
   type AccountSummary,
   type BracketOrders,
   type BrokerPosition,
+  type CompletedOrderView,
   type ConnectOutcome,
   ConnectorEmitter,
   type ConnectorEvents,
@@ -140,6 +141,11 @@ export class MockConnector implements IBKRConnector {
   async executionsSince(sinceMs: number | null): Promise<ExecutionReport[]> {
     await this.paced('request', 'executions');
     return this.broker.executions.filter((e) => sinceMs === null || e.timeMs >= sinceMs - 60_000).map(({ timeMs: _t, ...e }) => ({ ...e }));
+  }
+
+  async completedOrders(): Promise<CompletedOrderView[]> {
+    await this.paced('request', 'completed orders');
+    return this.broker.completedOrders();
   }
 
   async subscribe(symbol: string): Promise<number> {

@@ -108,6 +108,31 @@ export function connectorSuite(harness: () => ConnectorHarness): void {
     expect((await h.connector.openOrders()).some((o) => o.orderId === id)).toBe(false);
   });
 
+  it('lists the orders that ended, filled or cancelled, by orderRef with their final status; open orders are not', async () => {
+    await h.setPrice('EURUSD', 1.09);
+    const [filledId, cancelledId, openId] = h.connector.orderIds.allocate(3) as [number, number, number];
+    const [filledRef, cancelledRef, openRef] = [nextRef('done-fill'), nextRef('done-cancel'), nextRef('still-open')];
+    await h.connector.placeOrder(ticket({ orderId: filledId, orderRef: filledRef }));
+    await eventually(h, 'orderStatus', (s) => s.orderId === filledId && s.status === 'Filled');
+    await h.connector.placeOrder(ticket({ orderId: cancelledId, orderRef: cancelledRef, orderType: 'LMT', limitPrice: 0.9 }));
+    await eventually(h, 'orderStatus', (s) => s.orderId === cancelledId && s.status === 'Submitted');
+    await h.connector.cancelOrder(cancelledId);
+    await eventually(h, 'orderStatus', (s) => s.orderId === cancelledId && s.status === 'Cancelled');
+    await h.connector.placeOrder(ticket({ orderId: openId, orderRef: openRef, orderType: 'LMT', limitPrice: 0.9 }));
+    await eventually(h, 'orderStatus', (s) => s.orderId === openId && s.status === 'Submitted');
+
+    const done = new Map((await h.connector.completedOrders()).map((o) => [o.orderRef, o]));
+    expect(done.get(filledRef)).toMatchObject({ pair: 'EURUSD', action: 'BUY', quantity: 20_000, orderType: 'MKT', status: 'Filled', filled: 20_000, account: h.account });
+    expect(done.get(cancelledRef)).toMatchObject({ pair: 'EURUSD', orderType: 'LMT', status: 'Cancelled', filled: 0, completedStatus: 'Cancelled by Trader' });
+    expect(done.has(openRef)).toBe(false);
+    for (const ref of [filledRef, cancelledRef]) expect(done.get(ref)?.completedTime).toMatch(/^\d{8} \d{2}:\d{2}:\d{2} UTC$/);
+    expect(done.get(filledRef)?.permId).toBeGreaterThan(0);
+    expect(done.get(filledRef)?.permId).not.toBe(done.get(cancelledRef)?.permId);
+
+    await h.connector.cancelOrder(openId);
+    await eventually(h, 'orderStatus', (s) => s.orderId === openId && s.status === 'Cancelled');
+  });
+
   it('cancels everything on a global cancel', async () => {
     const [a, b] = h.connector.orderIds.allocate(2) as [number, number];
     await h.connector.placeOrder(ticket({ orderId: a, pair: 'NZDUSD', orderType: 'LMT', limitPrice: 0.3 }));
