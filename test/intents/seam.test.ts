@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { responsePath } from '../../actors/intents/index.ts';
-import { intentBeads, intentYaml, listFiles, makeHome, readText, type Seam, startSeam, waitForOutcome, waitForOutcomes } from './support.ts';
+import { intentBeads, intentYaml, listFiles, makeHome, readText, type Seam, startSeam, waitFor, waitForOutcome, waitForOutcomes } from './support.ts';
 
 let seam: Seam | undefined;
 afterEach(async () => {
@@ -83,12 +83,27 @@ describe('intent file seam', () => {
   });
 
   it('stops cleanly and processes nothing after stop', async () => {
-    seam = await startSeam();
-    await seam.watcher.stop();
-    await seam.drop('late.yaml', intentYaml({ intent_id: 'late' }));
-    await seam.watcher.scanNow();
-    await new Promise((r) => setTimeout(r, 150));
+    // The rescan timer runs on virtual time: "long after the stop" is a hundred rescans, not a sleep.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      seam = await startSeam();
+      await seam.watcher.stop();
+      // Our own watch on incoming/: once it has seen the file land, a watcher the seam left open would have too.
+      const landed: string[] = [];
+      const eye = watch(seam.incoming, (_event, name) => void (name && landed.push(name)));
+      try {
+        await seam.drop('late.yaml', intentYaml({ intent_id: 'late' }));
+        await waitFor(() => landed.includes('late.yaml') || undefined, 'the file to land in incoming/');
+      } finally {
+        eye.close();
+      }
+      await vi.advanceTimersByTimeAsync(100 * 40);
+      await seam.watcher.scanNow();
+    } finally {
+      vi.useRealTimers();
+    }
     expect(await listFiles(seam.incoming)).toEqual(['late.yaml']);
     expect(await intentBeads(seam.log)).toEqual([]);
+    expect(seam.outcomes).toEqual([]);
   });
 });
