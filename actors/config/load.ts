@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { Mode } from '../../beads/index.ts';
@@ -21,6 +22,8 @@ export type Config = Readonly<
     homeDir: string;
     logBackend: 'sqlite' | 'eventstoredb';
     configHash: string;
+    /** The OS user at this terminal (USER, else LOGNAME, else the account): who a CLI command records when neither --as nor PHOENIX_OPERATOR names one. */
+    osUser?: string;
   }
 >;
 
@@ -69,9 +72,30 @@ export function loadConfig(env?: Record<string, string | undefined>, cwd = proce
     homeDir: resolve(cwd, c.PHOENIX_HOME),
     logBackend: c.EVENTSTORE_CONNECTION_STRING ? ('eventstoredb' as const) : ('sqlite' as const),
     configHash: '',
+    ...optional('osUser', osUserOf(source)),
   };
   config.configHash = hashParams(publicParams(config));
   return deepFreeze(config);
+}
+
+function osUserOf(env: Record<string, string | undefined>): string | undefined {
+  const named = env.USER?.trim() || env.LOGNAME?.trim();
+  if (named) return named;
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined; // no passwd entry for this uid (some containers)
+  }
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [P in K]: V }));
+
+/**
+ * The same configuration with the approval secret put in: `phoenix run` in
+ * mock mode supplies one kept under PHOENIX_HOME when none is configured.
+ */
+export function withApprovalTokenSecret(config: Config, secret: string): Config {
+  return deepFreeze({ ...config, APPROVAL_TOKEN_SECRET: secret });
 }
 
 /** The non-secret parameter set: what `CONFIG` beads record and the hash covers. */

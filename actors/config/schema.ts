@@ -27,6 +27,10 @@ const idList = z
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^-?\d+$/, 'each id must be a Telegram numeric id')));
 
+/** A person's name as beads record it (`cli:<name>`): the one rule for PHOENIX_OPERATOR, `--as` and the OS user. */
+export const OPERATOR_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+export const OPERATOR_NAME_RULE = 'a plain name (letters, digits, . _ @ -, at most 64)';
+
 /**
  * Every variable Phoenix reads, with its default. `.env.example` documents the
  * same list, and a test keeps the two in step.
@@ -35,6 +39,10 @@ export const ENV_SCHEMA = z.object({
   PHOENIX_HOME: z.string().min(1).default('./var'),
   PHOENIX_HOST_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, dot, dash, underscore').default('phoenix-1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** pretty for people, json for machines; auto picks pretty when the log goes to a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
+  /** Who is at this terminal, for every CLI command that records a person (else `--as`, else the OS user). */
+  PHOENIX_OPERATOR: z.string().regex(OPERATOR_NAME, OPERATOR_NAME_RULE).optional(),
   TIME_SCALE: num(0.0001, 1).default(1),
 
   IBKR_MODE: z.enum(['mock', 'paper', 'live']).default('mock'),

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { APPROVAL_SECRET_FILE, ensureApprovalSecret } from '../../actors/config/approvalSecret.ts';
 import { parseDotenv } from '../../actors/config/dotenv.ts';
 import { ConfigError, describeConfig, loadConfig } from '../../actors/config/load.ts';
 import { ENV_KEYS } from '../../actors/config/schema.ts';
+import { makeTempDir } from '../support/tempDir.ts';
 
 const SECRET = 'x'.repeat(40);
 
@@ -83,4 +86,64 @@ describe('configuration', () => {
     const documented = Object.keys(parseDotenv(readFileSync('.env.example', 'utf8')));
     expect([...documented].sort()).toEqual([...ENV_KEYS].sort());
   });
+
+  it('LOG_FORMAT is pretty, json or auto (the default), and PHOENIX_OPERATOR a plain name', () => {
+    expect(loadConfig({}).LOG_FORMAT).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
+    expect(() => loadConfig({ LOG_FORMAT: 'yaml' })).toThrow(/LOG_FORMAT: .*"auto"\|"pretty"\|"json".*got "yaml"/);
+    expect(loadConfig({ PHOENIX_OPERATOR: 'alice' }).PHOENIX_OPERATOR).toBe('alice');
+    expect(() => loadConfig({ PHOENIX_OPERATOR: 'alice smith' })).toThrow(/PHOENIX_OPERATOR: a plain name/);
+  });
+
+  it('knows the OS user from USER, else LOGNAME, else the account', () => {
+    expect(loadConfig({ USER: 'alice', LOGNAME: 'bob' }).osUser).toBe('alice');
+    expect(loadConfig({ LOGNAME: 'bob' }).osUser).toBe('bob');
+    expect(loadConfig({}).osUser).toEqual(expect.any(String));
+  });
+});
+
+describe('the approval secret', () => {
+  const withHome = <T>(use: (home: string) => T): T => {
+    const temp = makeTempDir('phoenix-secret');
+    try {
+      return use(temp.dir);
+    } finally {
+      temp.remove();
+    }
+  };
+
+  it('paper and live need APPROVAL_TOKEN_SECRET, and say how to make one', () => {
+    for (const mode of ['paper', 'live']) {
+      expect(() => ensureApprovalSecret(loadConfig({ IBKR_MODE: mode }))).toThrow(new RegExp(`APPROVAL_TOKEN_SECRET: not set; IBKR_MODE=${mode}[\\s\\S]*openssl rand -hex 32`));
+    }
+    const configured = loadConfig({ IBKR_MODE: 'paper', APPROVAL_TOKEN_SECRET: SECRET });
+    expect(ensureApprovalSecret(configured)).toEqual({ config: configured, source: { from: 'environment' } });
+  });
+
+  it('mock mode makes one secret, 0600, and every later start gets the same one; the config hash does not change', () =>
+    withHome((home) => {
+      const config = loadConfig({ PHOENIX_HOME: home });
+      const first = ensureApprovalSecret(config);
+      const path = join(home, APPROVAL_SECRET_FILE);
+      expect(first.source).toEqual({ from: 'file', path, created: true });
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(first.config.APPROVAL_TOKEN_SECRET).toMatch(/^[0-9a-f]{64}$/);
+      expect(first.config.configHash).toBe(config.configHash);
+      expect(Object.isFrozen(first.config)).toBe(true);
+      const again = ensureApprovalSecret(config);
+      expect(again.source).toEqual({ from: 'file', path, created: false });
+      expect(again.config.APPROVAL_TOKEN_SECRET).toBe(first.config.APPROVAL_TOKEN_SECRET);
+    }));
+
+  it('refuses a kept secret others can read, or one too short to sign with', () =>
+    withHome((home) => {
+      const config = loadConfig({ PHOENIX_HOME: home });
+      const path = join(home, APPROVAL_SECRET_FILE);
+      ensureApprovalSecret(config);
+      chmodSync(path, 0o644);
+      expect(() => ensureApprovalSecret(config)).toThrow(/readable by others \(mode 0644\): chmod 600/);
+      writeFileSync(path, 'short\n', { mode: 0o600 });
+      chmodSync(path, 0o600);
+      expect(() => ensureApprovalSecret(config)).toThrow(/does not hold a usable approval secret/);
+    }));
 });
