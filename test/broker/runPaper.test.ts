@@ -50,6 +50,8 @@ const env = (over: Record<string, string> = {}) => ({
   PHOENIX_HOME: home.dir,
   DASHBOARD_PORT: '0',
   LOG_LEVEL: 'warn',
+  // Paper refuses to start without it (exit 2).
+  APPROVAL_TOKEN_SECRET: 'paper-run-test-secret-0123456789abcdef',
   ...over,
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,17 @@ async function beadsIn(home: string): Promise<LogEntry[]> {
   for await (const e of log.readAll()) out.push(e);
   await log.close();
   return out;
+}
+
+/** Polls the log until `match` finds a bead, or fails after the deadline. */
+async function waitForBead(home: string, match: (e: LogEntry) => boolean, what: string, timeoutMs = 20_000): Promise<LogEntry> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = existsSync(defaultLogPath(home)) ? (await beadsIn(home)).find(match) : undefined;
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function kindsIn(home: string): Promise<string[]> {
@@ -119,5 +130,68 @@ describe('phoenix run', () => {
     const r = await runPhoenix(['run'], { PHOENIX_HOME: home, IBKR_MODE: 'papr' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/IBKR_MODE/);
+  });
+
+  describe('the approval secret', () => {
+    const PAPER = { IBKR_MODE: 'paper', IBKR_ACCOUNT: 'DU123456' };
+
+    it('paper and live refuse to start without APPROVAL_TOKEN_SECRET: exit 2, the variable named, how to make one, nothing written', async () => {
+      const paper = await runPhoenix(['run'], { PHOENIX_HOME: home, ...PAPER });
+      expect(paper.code).toBe(2);
+      expect(paper.stderr).toMatch(/APPROVAL_TOKEN_SECRET: not set; IBKR_MODE=paper needs it/);
+      expect(paper.stderr).toContain('openssl rand -hex 32');
+      expect(paper.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(existsSync(defaultLogPath(home))).toBe(false);
+      expect(existsSync(join(home, 'approval-token.secret'))).toBe(false);
+    });
+
+    it('mock mode without it makes one in PHOENIX_HOME/approval-token.secret (0600), says so in one log line without the secret, and reuses it on the next start', async () => {
+      const env = { PHOENIX_HOME: home, LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
+      const file = join(home, 'approval-token.secret');
+      const first = startPhoenix(['run'], env);
+      await first.waitForOutput(/running in MOCK mode/);
+      first.child.kill('SIGTERM');
+      const firstEnd = await first.done;
+      expect(firstEnd.code).toBe(0);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(file, 'utf8').trim();
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      const said = firstEnd.stderr.split('\n').filter((l) => l.includes('approval secret'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/APPROVAL_TOKEN_SECRET is not set: mock mode made a new approval secret and kept it in .*approval-token\.secret/);
+      expect(firstEnd.stdout + firstEnd.stderr).not.toContain(secret);
+
+      const second = startPhoenix(['run'], env);
+      await second.waitForOutput(/running in MOCK mode/);
+      second.child.kill('SIGTERM');
+      const secondEnd = await second.done;
+      expect(secondEnd.code).toBe(0);
+      expect(readFileSync(file, 'utf8').trim()).toBe(secret);
+      expect(secondEnd.stderr).toMatch(/mock mode using the approval secret kept in .*approval-token\.secret/);
+      expect(secondEnd.stdout + secondEnd.stderr).not.toContain(secret);
+    });
+
+    it('with no configuration at all, a mock host takes an intent through phoenix approve to an ORDER sent', async () => {
+      const env = { PHOENIX_HOME: home, LOG_LEVEL: 'warn' };
+      const host = startPhoenix(['run'], env);
+      await host.waitForOutput(/running in MOCK mode/);
+      const intent = ['mock-cse', '--signal', 'READY', '--pair', 'EURUSD', '--confidence', '0.85', '--entry', '1.0850', '--stop', '1.0820', '--target', '1.0910', '--setup-type', 'FVG_ENTRY', '--intent-id', 'desk-1'];
+      const written = await runPhoenix(intent, env);
+      expect(written.code, written.stderr).toBe(0);
+      const approval = (e: LogEntry, event: string) => e.kind === 'bead' && e.bead.bead_type === 'APPROVAL' && e.bead.data.intent_id === 'desk-1' && e.bead.data.event === event;
+      await waitForBead(home, (e) => approval(e, 'EVIDENCE_SHOWN'), 'the evidence for desk-1');
+      const approved = await runPhoenix(['approve', 'desk-1', '--yes', '--as', 'alice'], env);
+      expect(approved.code, approved.stderr).toBe(0);
+      // The token is minted and spent on the send, and the broker answers for the entry order.
+      const consumed = await waitForBead(home, (e) => approval(e, 'CONSUMED'), 'the approval CONSUMED');
+      expect(consumed.kind === 'bead' && consumed.bead.bead_type === 'APPROVAL' && consumed.bead.data.reason).toBe('SENT');
+      const entry = (e: LogEntry, event: string) => e.kind === 'bead' && e.bead.bead_type === 'ORDER' && e.bead.data.order_ref === 'desk-1-entry' && e.bead.data.event === event;
+      await waitForBead(home, (e) => entry(e, 'STATUS'), 'the broker acknowledging the entry order');
+      const beads = await beadsIn(home);
+      expect(beads.some((e) => entry(e, 'SUBMIT_REQUESTED'))).toBe(true);
+      expect(beads.some((e) => approval(e, 'REJECTED'))).toBe(false);
+      host.child.kill('SIGTERM');
+      expect((await host.done).code).toBe(0);
+    });
   });
 });

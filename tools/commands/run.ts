@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { systemClock } from '../../actors/clock.ts';
+import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, MAKE_A_SECRET } from '../../actors/config/approvalSecret.ts';
 import { type Config, loadConfig } from '../../actors/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
 import { computeGates } from '../../actors/gates/computeGates.ts';
-import { createLogger } from '../../actors/logger.ts';
+import type { Logger } from '../../actors/logger.ts';
 import { paperGatesHold } from '../../projections/gates.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';
 import { defaultLogPath } from '../../store/sqlite.ts';
-import { type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
+import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
+import { commandLogger } from '../terminal.ts';
 
 /** Read-only, so a refused start leaves no trace; no log at all means no paper history. */
 async function paperGatesHoldIn(config: Config): Promise<boolean> {
@@ -20,6 +22,13 @@ async function paperGatesHoldIn(config: Config): Promise<boolean> {
   } finally {
     await log.close();
   }
+}
+
+/** One line at start when the approval secret is mock mode's own; never the secret itself. */
+function sayWhereTheSecretIs(logger: Logger, source: ApprovalSecretSource): void {
+  if (source.from !== 'file') return;
+  const what = source.created ? 'made a new approval secret and kept it' : 'using the approval secret kept';
+  logger.info(`APPROVAL_TOKEN_SECRET is not set: mock mode ${what} in ${source.path} (mode 0600); paper and live need APPROVAL_TOKEN_SECRET (${MAKE_A_SECRET})`);
 }
 
 export const runCommand: Command = {
@@ -38,27 +47,35 @@ IBKR_PORT (a real IB Gateway, or 'phoenix gateway-sim') and records every
 connect, loss and reconnect as IBKR_SESSION beads; the default mock mode uses
 the in-process mock broker. A startup guard that fails (live without
 IBKR_ALLOW_LIVE=true, an account or port that does not fit the mode, a gateway
-that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.`,
+that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.
+
+Approval tokens are signed with APPROVAL_TOKEN_SECRET. Paper and live refuse
+to start without it (exit 2; make one with: openssl rand -hex 32). In mock
+mode, when it is not set, the host makes a random secret once, keeps it in
+PHOENIX_HOME/${APPROVAL_SECRET_FILE} (mode 0600) and uses it on every start.`,
   async run(argv, io) {
     parseCommandArgs(argv, {});
-    const config = loadConfig(io.env, io.cwd);
+    const loaded = loadConfig(io.env, io.cwd);
     // Refused before the lease, any socket or any write: live without IBKR_ALLOW_LIVE, or before the
     // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1), and the other S4.1 rules, never start.
-    const paperValidationComplete = config.mode === 'LIVE' ? await paperGatesHoldIn(config) : true;
-    const startup = checkStartupGuards(config, { paperValidationComplete });
+    const paperValidationComplete = loaded.mode === 'LIVE' ? await paperGatesHoldIn(loaded) : true;
+    const startup = checkStartupGuards(loaded, { paperValidationComplete });
     if (!startup.ok) {
-      writeLine(io.stderr, `phoenix run: GUARD_FAILED: ${startup.message}`);
+      writeError(io, `phoenix run: GUARD_FAILED: ${startup.message}`);
       return EXIT.guardFailed;
     }
+    // Paper and live without APPROVAL_TOKEN_SECRET stop here (exit 2): every approval would be refused.
+    const { config, source } = ensureApprovalSecret(loaded);
+    const logger = commandLogger(config, io.env);
+    sayWhereTheSecretIs(logger, source);
     const log = await openEventLog(config);
-    const logger = createLogger({ level: config.LOG_LEVEL });
     let host: Awaited<ReturnType<typeof startHost>>;
     try {
       host = await startHost({ config, log, clock: systemClock, logger, brokerHooks: { paperValidationComplete: () => paperValidationComplete } });
     } catch (err) {
       await log.close();
       if (err instanceof LeaseHeldError || err instanceof LeaseUnreadableError) {
-        writeLine(io.stderr, `phoenix run: refused: ${err.message}`);
+        writeError(io, `phoenix run: refused: ${err.message}`);
         return EXIT.leaseHeld;
       }
       throw err;
@@ -72,7 +89,7 @@ that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.`,
     const outcome = await Promise.race([stopSignal.then((s) => ({ signal: s })), host.fatal.then((e) => ({ fatal: e }))]);
     if ('fatal' in outcome) {
       const guard = outcome.fatal instanceof GuardFailedError;
-      writeLine(io.stderr, `phoenix run: ${guard ? 'GUARD_FAILED' : 'stopping'}: ${outcome.fatal.message}`);
+      writeError(io, `phoenix run: ${guard ? 'GUARD_FAILED' : 'stopping'}: ${outcome.fatal.message}`);
       await host.stop(guard ? 'guard failed' : 'fatal').catch(() => undefined);
       await log.close();
       return guard ? EXIT.guardFailed : EXIT.failure;
