@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../tools/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { runAsProcess } = await import('../tools/cli.ts');
+process.exitCode = await runAsProcess(process.argv.slice(2));

@@ -1,6 +1,8 @@
 import { ConfigError } from '../actors/config/load.ts';
 import { DotenvError } from '../actors/config/dotenv.ts';
-import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeLine } from './command.ts';
+import { PHOENIX_VERSION } from '../actors/host/version.ts';
+import { LogUnavailableError } from '../store/errors.ts';
+import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeError, writeLine } from './command.ts';
 import { approveCommand } from './commands/approve.ts';
 import { closeCommand } from './commands/close.ts';
 import { configCommand } from './commands/configCheck.ts';
@@ -42,6 +44,7 @@ function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'Usage: phoenix <command> [options]',
+    '       phoenix --version',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -50,27 +53,63 @@ function usage(): string {
   ].join('\n');
 }
 
-function defaultIo(): CommandIo {
+/**
+ * The process's own streams and signals. A closed pipe (`phoenix status |
+ * head -1`) is handled here, once: EPIPE on stdout or stderr is no stack
+ * trace, it aborts `outputClosed`, and what is still written is dropped.
+ */
+function processIo(): CommandIo {
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => controller.abort(sig));
   }
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };
+  const closed = new AbortController();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      closed.abort(err.code);
+    });
+  }
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal, outputClosed: closed.signal };
+}
+
+/** `bin/phoenix.mjs`: runs one command as this process; a read-only command whose reader went away ends at once. */
+export async function runAsProcess(argv: string[]): Promise<number> {
+  const io = processIo();
+  const code = await main(argv, io);
+  if (io.outputClosed?.aborted) process.exit(code);
+  return code;
+}
+
+/** Resolves when the reader of the output goes away; never, when nobody can tell. */
+function whenOutputCloses(io: CommandIo): Promise<number> {
+  return new Promise((resolve) => {
+    const closed = io.outputClosed;
+    if (!closed) return;
+    if (closed.aborted) resolve(EXIT.ok);
+    closed.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
+  });
 }
 
 /**
  * Runs one command and returns its exit code. Bad input of any kind (usage,
- * configuration, .env) ends as a clear message and an exit code, not a stack.
+ * configuration, .env) and a log that cannot be used end as a clear message
+ * and an exit code, not a stack.
  */
-export async function main(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
+export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     writeLine(name === undefined ? io.stderr : io.stdout, usage());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (name === '--version' || name === '-V') {
+    writeLine(io.stdout, `phoenix ${PHOENIX_VERSION}`);
+    return EXIT.ok;
+  }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    writeLine(io.stderr, `phoenix: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    writeError(io, `phoenix: unknown command ${JSON.stringify(name)}`);
+    writeLine(io.stderr, `\n${usage()}`);
     return EXIT.usage;
   }
   if (wantsHelp(rest)) {
@@ -78,15 +117,23 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    const running = command.run(rest, io);
+    if (command.readOnly) running.catch(() => undefined); // once the reader is gone, a late failure has no one to tell
+    return await (command.readOnly ? Promise.race([running, whenOutputCloses(io)]) : running);
   } catch (err) {
     if (err instanceof UsageError) {
-      writeLine(io.stderr, `phoenix ${name}: ${err.message}\nRun 'phoenix ${name} --help' for usage.`);
+      writeError(io, `phoenix ${name}: ${err.message}`);
+      writeLine(io.stderr, `Run 'phoenix ${name} --help' for usage.`);
       return EXIT.usage;
     }
     if (err instanceof ConfigError || err instanceof DotenvError) {
-      writeLine(io.stderr, `phoenix ${name}: ${err.message}`);
+      writeError(io, `phoenix ${name}: ${err.message}`);
       return EXIT.usage;
+    }
+    if (err instanceof LogUnavailableError) {
+      const what = /event log/.test(err.message) ? err.message : `the event log is unavailable: ${err.message}`;
+      writeError(io, `phoenix ${name}: ${what.replace(/\s*\n\s*/g, ' ')}`);
+      return EXIT.failure;
     }
     throw err;
   }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { paintFor } from './terminal.ts';
 
 /** Exit codes every command shares, so scripts and the runbooks can rely on them. */
 export const EXIT = {
@@ -11,13 +12,15 @@ export const EXIT = {
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   /** The environment to build configuration from (tests pass their own). */
   env: Record<string, string | undefined>;
   cwd: string;
   /** Resolves when the operator asks the process to stop (SIGINT/SIGTERM). */
   signal: AbortSignal;
+  /** Aborted when the reader of stdout or stderr went away (`phoenix status | head -1`): EPIPE. */
+  outputClosed?: AbortSignal;
 }
 
 export interface Command {
@@ -25,6 +28,12 @@ export interface Command {
   summary: string;
   /** Full --help text: usage line, options, examples. */
   help: string;
+  /**
+   * Changes nothing (status, replay, query, gates, config): when the reader of
+   * its output goes away it stops at once. A command that changes something
+   * finishes its work, its further output dropped: a halt is never cut short by a pipe.
+   */
+  readOnly?: boolean;
   run(argv: string[], io: CommandIo): Promise<number>;
 }
 
@@ -54,4 +63,11 @@ export function wantsHelp(argv: string[]): boolean {
 
 export function writeLine(stream: NodeJS.WritableStream, text = ''): void {
   stream.write(`${text}\n`);
+}
+
+/** An error for the person: on a terminal, its `phoenix <command>:` head in red. */
+export function writeError(io: Pick<CommandIo, 'stderr' | 'env'>, text: string): void {
+  const paint = paintFor(io.stderr, io.env);
+  const head = /^phoenix [a-z-]+(?: [a-z-]+)?:/.exec(text)?.[0];
+  writeLine(io.stderr, head ? `${paint.bad(paint.strong(head))}${text.slice(head.length)}` : paint.bad(text));
 }

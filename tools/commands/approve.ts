@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { appendDecision, approvalFor, type DecisionOutcome, type DecisionRefused, renderEvidenceText } from '../../actors/approval/index.ts';
 import { isoAt, systemClock } from '../../actors/clock.ts';
@@ -7,7 +6,9 @@ import { staleAtOf } from '../../projections/approvals.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { openEventLog } from '../../store/open.ts';
 import type { EventLog } from '../../store/port.ts';
-import { type Command, type CommandIo, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
+import { type Command, type CommandIo, EXIT, parseCommandArgs, UsageError, writeError, writeLine } from '../command.ts';
+import { paintFor } from '../terminal.ts';
+import { operatorOf } from './operator.ts';
 
 /**
  * `phoenix approve` and `phoenix reject` (S5.3 step 4, S9): a person's
@@ -26,7 +27,7 @@ sent without this decision.
 
 Options:
   --yes       do not ask; needed when stdin is not a terminal (scripts)
-  --as NAME   who decides (default: your OS user name)
+  --as NAME   who decides (default: PHOENIX_OPERATOR, else your OS user name)
 
 Exit codes: 0 the decision is recorded; 1 the intent is not awaiting a
 decision (already decided, stale, ended, evidence not shown yet); 2 usage, or
@@ -40,20 +41,6 @@ export function exitCodeOf(refused: DecisionRefused): number {
   return refused.code === 'UNKNOWN_INTENT' || refused.code === 'NO_PERSON' ? EXIT.usage : EXIT.failure;
 }
 
-export function operatorName(given: string | undefined, env: Record<string, string | undefined>): string {
-  if (given !== undefined) {
-    if (given.trim() === '') throw new UsageError('--as needs a name');
-    return given.trim();
-  }
-  try {
-    return userInfo().username;
-  } catch {
-    const fallback = env.USER ?? env.LOGNAME;
-    if (fallback?.trim()) return fallback.trim();
-    throw new UsageError('cannot tell who you are: pass --as NAME');
-  }
-}
-
 export function oneIntentId(positionals: string[]): string {
   if (positionals.length !== 1 || !positionals[0]?.trim()) throw new UsageError('name exactly one intent id');
   return positionals[0].trim();
@@ -62,11 +49,13 @@ export function oneIntentId(positionals: string[]): string {
 /** The decision's outcome, told to the person; returns the exit code. */
 export function report(io: CommandIo, command: string, outcome: DecisionOutcome): number {
   if (!outcome.ok) {
-    writeLine(io.stderr, `phoenix ${command}: ${outcome.why}`);
+    writeError(io, `phoenix ${command}: ${outcome.why}`);
     return exitCodeOf(outcome);
   }
   const d = outcome.bead.data;
-  writeLine(io.stdout, `${d.decision} recorded for ${d.intent_id} by ${d.decided_by} (${d.channel}): bead ${outcome.bead.bead_id} on ${outcome.bead.stream} at ${outcome.bead.ts}.`);
+  const paint = paintFor(io.stdout, io.env);
+  const verdict = d.decision === 'APPROVE' ? paint.good(`${d.decision} recorded`) : paint.warn(`${d.decision} recorded`);
+  writeLine(io.stdout, `${verdict} for ${d.intent_id} by ${d.decided_by} (${d.channel}): bead ${outcome.bead.bead_id} on ${outcome.bead.stream} at ${outcome.bead.ts}.`);
   const next = d.decision === 'APPROVE' ? `The host mints the token and runs the guard chain; follow it with: phoenix replay --stream approval-${d.intent_id}` : 'Nothing will be sent for this intent.';
   writeLine(io.stdout, next);
   return EXIT.ok;
@@ -100,8 +89,8 @@ export const approveCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { yes: { type: 'boolean' }, as: { type: 'string' } }, true);
     const intentId = oneIntentId(positionals);
-    const who = operatorName(values.as, io.env);
     const config = loadConfig(io.env, io.cwd);
+    const who = operatorOf(values.as, config).id;
     return withLog(config, async (log) => {
       const found = await approvalFor(log, intentId, systemClock.now());
       if (!found.ok) return report(io, 'approve', found);
@@ -113,7 +102,7 @@ export const approveCommand: Command = {
       }
       if (!values.yes && io.stdin.isTTY !== true) throw new UsageError('stdin is not a terminal: pass --yes to approve without being asked');
       if (!values.yes && !(await confirm(io, `Approve ${intentId} as ${who}? Nothing is sent otherwise. [y/N] `))) {
-        writeLine(io.stderr, `phoenix approve: not approved; ${intentId} is still awaiting a decision`);
+        writeError(io, `phoenix approve: not approved; ${intentId} is still awaiting a decision`);
         return EXIT.failure;
       }
       const outcome = await appendDecision(

@@ -5,7 +5,7 @@ import { BeadWriter } from '../../actors/host/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
 import { ENDED_POSITION_STATES, foldPositions, emptyPositionsView, holdsUnits, POSITIONS_READS } from '../../projections/positions.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
-import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
+import { type Command, EXIT, parseCommandArgs, UsageError, writeError, writeLine } from '../command.ts';
 import { withLog } from './approve.ts';
 import { cliWho } from './operator.ts';
 
@@ -23,7 +23,7 @@ The position id is the intent id it came from (see 'phoenix query positions').
 
 Options:
   --reason TEXT  why (recorded with the request; default "manual close")
-  --as NAME      who asks (default: your login name)
+  --as NAME      who asks (default: PHOENIX_OPERATOR, else your OS user name)
 
 Exit codes: 0 the request is recorded; 1 the position is not open or holds
 nothing to close; 2 usage, or an unknown position.
@@ -39,23 +39,23 @@ export const closeCommand: Command = {
     const { values, positionals } = parseCommandArgs(argv, { reason: { type: 'string' }, as: { type: 'string' } }, true);
     if (positionals.length !== 1 || !positionals[0]?.trim()) throw new UsageError('name exactly one position id');
     const positionId = positionals[0].trim();
-    const who = cliWho(values.as, io.env);
     const reason = values.reason?.trim() || 'manual close';
     const config = loadConfig(io.env, io.cwd);
+    const who = cliWho(values.as, config);
     return withLog(config, async (log) => {
       const view = emptyPositionsView();
       for await (const e of log.readAll({ types: POSITIONS_READS })) if (e.kind === 'bead') foldPositions(view, e.bead);
       const p = view.byId.get(positionId);
       if (!p) {
-        writeLine(io.stderr, `phoenix close: no position ${JSON.stringify(positionId)} in the log`);
+        writeError(io, `phoenix close: no position ${JSON.stringify(positionId)} in the log`);
         return EXIT.usage;
       }
       if (ENDED_POSITION_STATES.has(p.state) || p.state === 'CLOSING') {
-        writeLine(io.stderr, `phoenix close: position ${positionId} is ${p.state}: nothing to close`);
+        writeError(io, `phoenix close: position ${positionId} is ${p.state}: nothing to close`);
         return EXIT.failure;
       }
       if (!holdsUnits(p)) {
-        writeLine(io.stderr, `phoenix close: position ${positionId} is ${p.state} and holds nothing yet: nothing to close`);
+        writeError(io, `phoenix close: position ${positionId} is ${p.state} and holds nothing yet: nothing to close`);
         return EXIT.failure;
       }
       const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode });

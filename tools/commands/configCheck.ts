@@ -1,8 +1,9 @@
 import { describeConfig, loadConfig } from '../../actors/config/load.ts';
-import { type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
+import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
 
 export const configCommand: Command = {
   name: 'config',
+  readOnly: true,
   summary: 'show the effective configuration, secrets masked (config check)',
   help: `Usage: phoenix config check [--json]
 
@@ -15,7 +16,7 @@ Options:
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub !== 'check') {
-      writeLine(io.stderr, `phoenix config: unknown subcommand ${JSON.stringify(sub ?? '')}; try 'phoenix config check'`);
+      writeError(io, `phoenix config: unknown subcommand ${JSON.stringify(sub ?? '')}; try 'phoenix config check'`);
       return EXIT.usage;
     }
     const { values } = parseCommandArgs(rest, { json: { type: 'boolean' } });

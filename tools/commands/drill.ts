@@ -1,11 +1,11 @@
 import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';
-import { createLogger } from '../../actors/logger.ts';
 import { streams } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
+import { commandLogger, paintFor } from '../terminal.ts';
 import { runRb004Drill } from './drillRb004.ts';
 import { attachSimulator, type DrillSimulator, startSimulator } from './drillSimulator.ts';
 import { cliWho } from './operator.ts';
@@ -35,7 +35,7 @@ Options:
   --control-port C   its control channel (required with --gateway-port: the
                      drill verifies there, and refuses anything that is not a simulator)
   --orders N         working orders to place (default 3, at most 20)
-  --as NAME          who runs the drill (default: your login name)
+  --as NAME          who runs the drill (default: PHOENIX_OPERATOR, else your OS user name)
 
 Without --gateway-port the drill starts its own simulator process and stops it after.
 Exit codes: 0 PASS, 1 FAIL, 2 usage (an unknown runbook id).
@@ -74,14 +74,14 @@ export const drillCommand: Command = {
     if (positionals.length > 1) throw new UsageError(`one runbook at a time (got ${positionals.join(' ')})`);
     const runbook = drillIdOf(positionals[0]);
     const orders = ordersOf(values.orders);
-    const who = cliWho(values.as, io.env);
     const gatewayPort = values['gateway-port'] === undefined ? undefined : portOf('--gateway-port', values['gateway-port']);
     const controlPort = values['control-port'] === undefined ? undefined : portOf('--control-port', values['control-port']);
     if ((gatewayPort === undefined) !== (controlPort === undefined)) {
       throw new UsageError('--gateway-port and --control-port go together: the drill verifies at the simulator’s control channel');
     }
     const config = loadConfig(io.env, io.cwd);
-    const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+    const who = cliWho(values.as, config);
+    const logger = commandLogger(config, io.env, config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
     const log = await openEventLog(config);
     const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: `${config.PHOENIX_HOST_ID}-cli`, mode: config.mode });
     const correlation = `drill-${uuidV7Ids.next()}`;
@@ -100,7 +100,8 @@ export const drillCommand: Command = {
         result = { outcome: 'FAIL', resolutionMs: 0, haltMs: 0, placed: 0, cancelled: 0, detail: (err as Error).message };
       }
       await record({ event: 'FINISHED', resolution_ms: result.resolutionMs, outcome: result.outcome, detail: result.detail });
-      say(`${runbook} drill ${result.outcome}: ${result.detail}`);
+      const paint = paintFor(io.stdout, io.env);
+      say(`${runbook} drill ${result.outcome === 'PASS' ? paint.good('PASS') : paint.bad('FAIL')}: ${result.detail}`);
       say(`DRILL bead recorded (resolution ${result.resolutionMs} ms)${result.outcome === 'PASS' ? '; gate P1-5 counts it (phoenix gates)' : ''}`);
       return result.outcome === 'PASS' ? EXIT.ok : EXIT.failure;
     } finally {

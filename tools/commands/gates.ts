@@ -1,8 +1,8 @@
 import { loadConfig } from '../../actors/config/load.ts';
 import { computeGates, RUNBOOKS_DIR } from '../../actors/gates/computeGates.ts';
 import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
-import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
+import { openLogToRead } from '../readLog.ts';
 
 const HELP = `Usage: phoenix gates [--json] [--runbooks DIR]
 
@@ -37,13 +37,14 @@ export const gatesCommand: Command = {
   name: 'gates',
   summary: 'the S11 phase-1 gates, computed from the log',
   help: HELP,
+  readOnly: true,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, runbooks: { type: 'string' } }, true);
     if (positionals.length > 0) {
       throw new UsageError(positionals[0] === 'confirm-ux' ? 'confirm-ux is not available yet: no bead type records the confirmation' : `unknown argument ${JSON.stringify(positionals[0])}`);
     }
     const config = loadConfig(io.env, io.cwd);
-    const log = await openEventLog(config, { readonly: true });
+    const log = await openLogToRead(config);
     let result: Awaited<ReturnType<typeof computeGates>>;
     try {
       result = await computeGates(log, values.runbooks ?? RUNBOOKS_DIR);

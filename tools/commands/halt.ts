@@ -3,12 +3,12 @@ import { type Config, loadConfig } from '../../actors/config/load.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';
 import { DIRECT_HALT_CLIENT_ID_OFFSET, directHalt, directHaltClientId } from '../../actors/killswitch/directHalt.ts';
 import { describeHaltStep, followHalt, haltRequestDraft } from '../../actors/killswitch/haltRequest.ts';
-import { createLogger } from '../../actors/logger.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { type LeaseHolder, leaseLiveness, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';
 import type { EventLog } from '../../store/port.ts';
-import { type CommandIo, type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
+import { type CommandIo, type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
+import { commandLogger, paintFor } from '../terminal.ts';
 import { cliWho, requiredReason, secondsOption } from './operator.ts';
 
 const HELP = `Usage: phoenix halt --reason "TEXT" [--flatten] [--as NAME] [--timeout S]
@@ -32,7 +32,7 @@ and HALT beads itself.
 Options:
   --reason TEXT   why (required): it is what the next person reads
   --flatten       also close every position at market (after the cancels)
-  --as NAME       who is halting (default: your login name); recorded as cli:NAME
+  --as NAME       who is halting (default: PHOENIX_OPERATOR, else your OS user name); recorded as cli:NAME
   --timeout S     how long to wait for the host (default 30)
 
 Exit codes: 0 halt completed, 1 halt failed or not confirmed in time, 2 usage.
@@ -54,9 +54,9 @@ export const haltCommand: Command = {
       timeout: { type: 'string' },
     });
     const reason = requiredReason(values.reason, 'a halt says why, for whoever clears it');
-    const who = cliWho(values.as, io.env);
     const timeoutS = secondsOption(values.timeout, '--timeout', 30);
     const config = loadConfig(io.env, io.cwd);
+    const who = cliWho(values.as, config);
     const log = await openEventLog(config);
     try {
       const request = { who, reason, flatten: values.flatten === true };
@@ -68,7 +68,7 @@ export const haltCommand: Command = {
         why = liveness.live ? '' : liveness.why;
       } catch (err) {
         if (!(err instanceof LeaseUnreadableError)) throw err;
-        writeLine(io.stderr, `phoenix halt: cannot tell whether a host is running (${err.message}); not halting blind. Halt in TWS or the IB app (RB-004 step 4).`);
+        writeError(io, `phoenix halt: cannot tell whether a host is running (${err.message}); not halting blind. Halt in TWS or the IB app (RB-004 step 4).`);
         return EXIT.failure;
       }
       return holder ? await haltThroughHost(log, config, holder, request, timeoutS, io) : await haltDirectly(log, config, why, request, io);
@@ -92,11 +92,13 @@ async function haltThroughHost(log: EventLog, config: Config, holder: LeaseHolde
     onStep: (bead) => writeLine(io.stdout, `  ${describeHaltStep(bead)}`),
   });
   if ('timedOut' in outcome) {
-    writeLine(io.stderr, `phoenix halt: host ${holder.holder} did not finish halt ${draft.correlation_id} within ${timeoutS} s; the request stays in the log, and a host that starts later executes it first.`);
+    writeError(io, `phoenix halt: host ${holder.holder} did not finish halt ${draft.correlation_id} within ${timeoutS} s; the request stays in the log, and a host that starts later executes it first.`);
     writeLine(io.stderr, `If the host is hung, stop it (kill ${holder.pid}) and run phoenix halt again: with no live host it connects to the gateway itself.`);
     return EXIT.failure;
   }
-  writeLine(io.stdout, `${outcome.final.data.step} after ${Date.now() - started} ms as seen from here`);
+  const step = outcome.final.data.step;
+  const paint = paintFor(io.stdout, io.env);
+  writeLine(io.stdout, `${step === 'COMPLETED' ? paint.good(step) : paint.bad(step)} after ${Date.now() - started} ms as seen from here`);
   return finish(outcome.final.data.step === 'COMPLETED', io);
 }
 
@@ -104,7 +106,7 @@ async function haltDirectly(log: EventLog, config: Config, why: string, request:
   const clientId = directHaltClientId(config);
   writeLine(io.stdout, `no live host holds the log (${why}).`);
   writeLine(io.stdout, `Halting directly: connecting to the gateway at ${config.IBKR_HOST}:${config.ibkrPort} (${config.mode}) with client id ${clientId} (IBKR_CLIENT_ID + ${DIRECT_HALT_CLIENT_ID_OFFSET})`);
-  const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+  const logger = commandLogger(config, io.env, config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const { outcome } = await directHalt({
     config,
     log,

@@ -1,17 +1,28 @@
+import type { Config } from '../../actors/config/load.ts';
+import { OPERATOR_NAME, OPERATOR_NAME_RULE } from '../../actors/config/schema.ts';
 import { type HumanActor, whoOf } from '../../machines/types.ts';
 import { UsageError } from '../command.ts';
 
 /**
- * Who is at the terminal: `--as NAME`, else the login name. Beads record it
- * as `cli:<name>`, the same spelling the kill switch machine reads back.
+ * Who is at the terminal, for every command that records a person: `--as
+ * NAME`, else PHOENIX_OPERATOR, else the OS user. Kill-switch, halt, close and
+ * drill beads record it as `cli:<name>` (the spelling the kill switch machine
+ * reads back); an approval decision records the name with channel TERMINAL.
  */
-export function operatorOf(as: string | undefined, env: Record<string, string | undefined>): HumanActor {
-  const name = (as ?? env.USER ?? env.LOGNAME ?? 'operator').trim();
-  if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(name)) throw new UsageError(`--as must be a plain name (letters, digits, . _ @ -), got ${JSON.stringify(as ?? name)}`);
+export function operatorOf(as: string | undefined, config: Pick<Config, 'PHOENIX_OPERATOR' | 'osUser'>): HumanActor {
+  const given = as?.trim();
+  if (as !== undefined && !given) throw new UsageError('--as needs a name');
+  const name = given ?? config.PHOENIX_OPERATOR ?? config.osUser;
+  const from = given !== undefined ? '--as' : config.PHOENIX_OPERATOR !== undefined ? 'PHOENIX_OPERATOR' : 'your OS user name';
+  if (name === undefined) throw new UsageError('cannot tell who you are: pass --as NAME or set PHOENIX_OPERATOR');
+  if (!OPERATOR_NAME.test(name)) {
+    throw new UsageError(`${from} must be ${OPERATOR_NAME_RULE}, got ${JSON.stringify(name)}${given === undefined ? ': pass --as NAME or set PHOENIX_OPERATOR' : ''}`);
+  }
   return { kind: 'human', channel: 'CLI', id: name };
 }
 
-export const cliWho = (as: string | undefined, env: Record<string, string | undefined>) => whoOf(operatorOf(as, env));
+/** The operator as a bead's `who`: `cli:alice`. */
+export const cliWho = (as: string | undefined, config: Pick<Config, 'PHOENIX_OPERATOR' | 'osUser'>) => whoOf(operatorOf(as, config));
 
 /** A reason is what the next person reads in the log: blank ones are refused at the boundary. */
 export function requiredReason(reason: string | undefined, why: string): string {

@@ -12,8 +12,8 @@ import {
   type ReportWindow,
   scarsText,
 } from '../../projections/healthReport.ts';
-import { openEventLog } from '../../store/open.ts';
-import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
+import { type Command, EXIT, parseCommandArgs, UsageError, writeError, writeLine } from '../command.ts';
+import { openLogToRead } from '../readLog.ts';
 
 /** One audit question: its window when none is given, and the fold that answers it. */
 interface Query {
@@ -122,6 +122,7 @@ export const queryCommand: Command = {
   name: 'query',
   summary: 'audit answers from the log: heartbeat-gaps, connection-gaps, alerts, drift, positions, scars',
   help: HELP,
+  readOnly: true,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
@@ -139,7 +140,7 @@ export const queryCommand: Command = {
     const host = values.host ?? config.PHOENIX_HOST_ID;
     const allowedMs = (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE;
     const answer = query.answer({ host, window, allowedMs });
-    const log = await openEventLog(config, { readonly: true });
+    const log = await openLogToRead(config);
     let unreadable = 0;
     try {
       for await (const entry of log.readAll()) {
@@ -155,7 +156,7 @@ export const queryCommand: Command = {
     } else {
       for (const line of text) writeLine(io.stdout, line);
     }
-    if (unreadable > 0) writeLine(io.stderr, `phoenix query: ${unreadable} unreadable records were skipped (phoenix replay shows them)`);
+    if (unreadable > 0) writeError(io, `phoenix query: ${unreadable} unreadable records were skipped (phoenix replay shows them)`);
     return EXIT.ok;
   },
 };

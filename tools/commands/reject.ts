@@ -3,7 +3,8 @@ import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
-import { oneIntentId, operatorName, report, withLog } from './approve.ts';
+import { oneIntentId, report, withLog } from './approve.ts';
+import { operatorOf } from './operator.ts';
 
 const HELP = `Usage: phoenix reject <intent-id> --reason TEXT [--as NAME]
 
@@ -13,7 +14,7 @@ nothing is sent. Rejecting needs no confirmation: it cannot send anything.
 
 Options:
   --reason TEXT   why (required): it is kept with the decision
-  --as NAME       who decides (default: your OS user name)
+  --as NAME       who decides (default: PHOENIX_OPERATOR, else your OS user name)
 
 Exit codes: 0 the decision is recorded; 1 the intent is not awaiting a
 decision; 2 usage, or an unknown intent.
@@ -30,8 +31,8 @@ export const rejectCommand: Command = {
     const intentId = oneIntentId(positionals);
     const reason = values.reason?.trim();
     if (!reason) throw new UsageError('--reason is required: say why');
-    const who = operatorName(values.as, io.env);
     const config = loadConfig(io.env, io.cwd);
+    const who = operatorOf(values.as, config).id;
     return withLog(config, async (log) => {
       const outcome = await appendDecision(
         { log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode },

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../actors/config/load.ts';
-import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError } from '../command.ts';
+import { openLogToRead } from '../readLog.ts';
 import { replay } from '../replay/replay.ts';
 
 function parseTime(flag: string, value: string | undefined): number | undefined {
@@ -12,6 +12,7 @@ function parseTime(flag: string, value: string | undefined): number | undefined 
 
 export const replayCommand: Command = {
   name: 'replay',
+  readOnly: true,
   summary: 'print an incident timeline from the log, and the machines’ state at its end',
   help: `Usage: phoenix replay [--stream S] [--from T] [--to T] [--json]
 
@@ -41,7 +42,7 @@ Examples:
     const to = parseTime('--to', values.to);
     if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from is after --to');
     const config = loadConfig(io.env, io.cwd);
-    const log = await openEventLog(config, { readonly: true });
+    const log = await openLogToRead(config);
     const tty = io.stderr === process.stderr && process.stderr.isTTY === true;
     try {
       const summary = await replay(

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
 import { heartbeatGapMs, readDashboardView } from '../../actors/telegram/logViews.ts';
 import { statusLines } from '../../projections/dashboardText.ts';
 import { type LeaseLiveness, leaseLiveness } from '../../store/lease.ts';
-import { openEventLog } from '../../store/open.ts';
-import { defaultLogPath } from '../../store/sqlite.ts';
 import { type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
+import { openLogToRead } from '../readLog.ts';
 
 const HELP = `Usage: phoenix status [--json]
 
@@ -29,14 +27,11 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'the dashboard in the terminal: health, kill flag, positions, alerts, drift, gates',
   help: HELP,
+  readOnly: true,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' } });
     const config = loadConfig(io.env, io.cwd);
-    if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) {
-      writeLine(io.stderr, `phoenix status: no event log at ${defaultLogPath(config.homeDir)}: no host has run with PHOENIX_HOME=${config.PHOENIX_HOME}`);
-      return EXIT.failure;
-    }
-    const log = await openEventLog(config, { readonly: true });
+    const log = await openLogToRead(config);
     try {
       const now = systemClock.now();
       const view = await readDashboardView(log, now, heartbeatGapMs(config));

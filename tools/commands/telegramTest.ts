@@ -6,7 +6,7 @@ import { type AlertSource, buildAlertBead, queuedAlertOf, recordDelivered } from
 import { createTelegramApi, describeTelegramFailure, telegramSettingsFrom } from '../../actors/notify/telegramApi.ts';
 import { TelegramChatClient } from '../../actors/notify/telegramChat.ts';
 import { openEventLog } from '../../store/open.ts';
-import { type Command, EXIT, parseCommandArgs, wantsHelp, writeLine } from '../command.ts';
+import { type Command, EXIT, parseCommandArgs, wantsHelp, writeError, writeLine } from '../command.ts';
 
 const HELP = `Usage: phoenix telegram test [--message TEXT] [--no-record]
 
@@ -49,7 +49,7 @@ export const telegramTestCommand: Command = {
     }
     const [sub, ...rest] = argv;
     if (sub !== 'test') {
-      writeLine(io.stderr, `phoenix telegram: unknown subcommand ${JSON.stringify(sub ?? '')}; try 'phoenix telegram test'`);
+      writeError(io, `phoenix telegram: unknown subcommand ${JSON.stringify(sub ?? '')}; try 'phoenix telegram test'`);
       return EXIT.usage;
     }
     const { values } = parseCommandArgs(rest, { message: { type: 'string' }, 'no-record': { type: 'boolean' } });
@@ -57,7 +57,7 @@ export const telegramTestCommand: Command = {
     const settings = telegramSettingsFrom(config);
     if (!settings) {
       const missing = [!config.TELEGRAM_BOT_TOKEN && 'TELEGRAM_BOT_TOKEN', !config.TELEGRAM_CHAT_ID && 'TELEGRAM_CHAT_ID'].filter(Boolean);
-      writeLine(io.stderr, `phoenix telegram test: Telegram is not configured: set ${missing.join(' and ')} in .env or the environment.`);
+      writeError(io, `phoenix telegram test: Telegram is not configured: set ${missing.join(' and ')} in .env or the environment.`);
       return EXIT.failure;
     }
     const source: AlertSource = { hostId: config.PHOENIX_HOST_ID, mode: config.mode, clock: systemClock };
@@ -76,7 +76,7 @@ export const telegramTestCommand: Command = {
       ({ messageId } = await chat.sendMessage(text!, { signal: io.signal }));
     } catch (err) {
       const error = describeTelegramFailure(err, settings.token).message;
-      writeLine(io.stderr, `phoenix telegram test: not delivered: ${error}\n${hintFor(error)}`);
+      writeError(io, `phoenix telegram test: not delivered: ${error}\n${hintFor(error)}`);
       return EXIT.failure;
     }
     writeLine(io.stdout, `Delivered to chat ${settings.chatId} (message ${messageId}).`);
@@ -92,7 +92,7 @@ export const telegramTestCommand: Command = {
       writeLine(io.stdout, `Recorded in the ${config.logBackend} log as alert ${raised.data.alert_id}.`);
     } catch (err) {
       // Delivered is what the operator asked about; say plainly that the evidence is missing.
-      writeLine(io.stderr, `phoenix telegram test: delivered, but not recorded in the log: ${(err as Error).message}`);
+      writeError(io, `phoenix telegram test: delivered, but not recorded in the log: ${(err as Error).message}`);
     }
     return EXIT.ok;
   },

@@ -1,6 +1,6 @@
 import { systemClock } from '../../actors/clock.ts';
 import { loadConfig } from '../../actors/config/load.ts';
-import { createLogger, type Logger } from '../../actors/logger.ts';
+import type { Logger } from '../../actors/logger.ts';
 import { systemTimers } from '../../actors/timers.ts';
 import { startWatchdog, watchdogIdOf, watchdogTimings } from '../../actors/monitor/watchdog.ts';
 import type { WatchdogAction } from '../../actors/monitor/watchdogCore.ts';
@@ -11,6 +11,7 @@ import { LogTransport, type Transport } from '../../actors/notify/transport.ts';
 import type { Config } from '../../actors/config/load.ts';
 import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, writeLine } from '../command.ts';
+import { commandLogger } from '../terminal.ts';
 
 /** How long a stopping watchdog waits for an alert still on its way to the phone. */
 const DRAIN_MS = 5_000;
@@ -67,7 +68,7 @@ Example:
   async run(argv, io) {
     parseCommandArgs(argv, {});
     const config = loadConfig(io.env, io.cwd);
-    const logger = createLogger({ level: config.LOG_LEVEL });
+    const logger = commandLogger(config, io.env);
     const log = await openEventLog(config);
     const source = { hostId: watchdogIdOf(config.PHOENIX_HOST_ID), mode: config.mode, clock: systemClock };
     const notifier = new AlertNotifier({
