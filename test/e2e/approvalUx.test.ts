@@ -17,11 +17,14 @@ import { SECRET } from './paperDesk.ts';
 
 /**
  * INV-UX-APPROVAL-1 (S3.2, S12): the approval flow fits in 30 s of human
- * time, and Phoenix's own share is under 1 s. Phoenix's share is timed end to
- * end on the running host against the simulator: from the intent file landing
- * in incoming/ to the evidence in response.md, plus from the person's
- * decision bead (appended by another connection, as `phoenix approve` does)
- * to the bracket at the simulator. The precise figures are in bench/b3Decision.ts.
+ * time, and Phoenix's own share is under 1 s. Here Phoenix's share runs end
+ * to end on the running host against the simulator, three times in a row:
+ * from the intent file landing in incoming/ to the evidence in response.md,
+ * and from the person's decision bead (appended by another connection, as
+ * `phoenix approve` does) to the bracket at the simulator. Each wait has a
+ * generous deadline and no figure is asserted: how long Phoenix's share takes
+ * is a performance target, measured by bench/b3Decision.ts (S13). The 30 s of
+ * human time are held on the virtual clock by test/approval/uxTiming.test.ts.
  */
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -39,7 +42,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
 }
 
 describe('INV-UX-APPROVAL-1', () => {
-  it("INV-UX-APPROVAL-1: Phoenix's share of the approval flow (file → evidence, decision → bracket at the broker) is under 1 s", async () => {
+  it("INV-UX-APPROVAL-1: Phoenix's share of the approval flow runs through on the host: file → evidence, decision → bracket at the broker, CONSUMED", async () => {
     const sim: GatewaySimHandle = await startGatewaySim({ account: 'DU123456' });
     const temp = makeTempDir('phoenix-ux');
     const config = loadConfig({
@@ -67,20 +70,20 @@ describe('INV-UX-APPROVAL-1', () => {
     await sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
     const person = new BeadWriter({ log: cli, clock: systemClock, ids: uuidV7Ids, hostId: 'cli', mode: 'PAPER' });
 
-    const shares: number[] = [];
+    const approvalEvents = async (id: string) =>
+      (await cli.readStream(streams.approval(id))).flatMap((e) => (e.kind === 'bead' && e.bead.bead_type === 'APPROVAL' ? [e.bead.data.event] : []));
     for (const id of ['ux-1', 'ux-2', 'ux-3']) {
       const intent = { intent_id: id, signal: 'READY', pair: 'EURUSD', confidence: 0.85, entry: 1.085, stop: 1.082, target: 1.091, setup_type: 'FVG_ENTRY', created_at: new Date().toISOString() };
-      const t0 = performance.now();
       await writeFileAtomic(join(intentFolders(config.homeDir).incoming, `${id}.yaml`), stringify(intent));
       await until(async () => (await readFile(responsePath(config.homeDir), 'utf8').catch(() => '')).includes(`Approval needed: \`${id}\``), 'the evidence');
-      const evidenceMs = performance.now() - t0;
-      // The person reads and decides: their time, not Phoenix's.
-      await new Promise((r) => setTimeout(r, 300));
-      const t1 = performance.now();
-      await person.write({ bead_type: 'APPROVAL', stream: streams.approval(id), correlation_id: id, data: { intent_id: id, event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL' } });
+      // Nothing goes to the broker before the person decides.
+      expect((await sim.state()).orders.filter((o) => o.orderRef.startsWith(`${id}-`))).toEqual([]);
+      const { beads } = await person.write({ bead_type: 'APPROVAL', stream: streams.approval(id), correlation_id: id, data: { intent_id: id, event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL' } });
       await until(async () => (await sim.state()).orders.filter((o) => o.orderRef.startsWith(`${id}-`) && o.status !== 'Untransmitted').length === 3, 'the bracket at the broker');
-      shares.push(evidenceMs + (performance.now() - t1));
+      await until(async () => (await approvalEvents(id)).includes('CONSUMED'), 'the approval CONSUMED');
+      expect(await approvalEvents(id)).toEqual(['RECEIVED', 'ANCHOR_CHECKED', 'EVIDENCE_SHOWN', 'DECISION', 'TOKEN_ISSUED', 'CONSUMED']);
+      const issued = (await cli.readStream(streams.approval(id))).find((e) => e.kind === 'bead' && e.bead.bead_type === 'APPROVAL' && e.bead.data.event === 'TOKEN_ISSUED');
+      expect(issued?.kind === 'bead' && issued.bead.causation_id).toBe(beads[0]!.bead_id);
     }
-    expect(Math.max(...shares)).toBeLessThan(1_000);
   }, 60_000);
 });
