@@ -40,7 +40,7 @@ function shell(line: string, env: Record<string, string>, timeoutMs = 30_000): P
   });
 }
 
-/** The command's own exit status from a pipeline (`echo "exit:${PIPESTATUS[0]}"`). */
+/** The command's own exit status from a pipeline (`echo "exit:$PIPESTATUS"`). */
 const exitOf = (stderr: string) => Number(/exit:(\d+)/.exec(stderr)?.[1]);
 
 /** In process, with streams that say whether they are a terminal. */
@@ -82,7 +82,7 @@ describe('phoenix --version', () => {
 describe('piping into head ends quietly', () => {
   it('phoenix replay --json | head -1: one JSON line, exit 0, no EPIPE', async () => {
     await seedLog(3000); // about a megabyte of JSON: far more than a pipe holds
-    const r = await shell('phoenix replay --json | head -1; echo "exit:${PIPESTATUS[0]}" >&2', { PHOENIX_HOME: home.dir });
+    const r = await shell('phoenix replay --json | head -1; echo "exit:$PIPESTATUS" >&2', { PHOENIX_HOME: home.dir });
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'bead', bead_type: 'DRILL' });
     expect(r.stderr).not.toMatch(STACK);
@@ -91,18 +91,18 @@ describe('piping into head ends quietly', () => {
 
   it('phoenix status | head -1, and status into a reader that is already gone, end quietly with exit 0', async () => {
     await seedLog(3);
-    const head = await shell('phoenix status | head -1; echo "exit:${PIPESTATUS[0]}" >&2', { PHOENIX_HOME: home.dir });
+    const head = await shell('phoenix status | head -1; echo "exit:$PIPESTATUS" >&2', { PHOENIX_HOME: home.dir });
     expect(head.stdout.trim().split('\n')).toHaveLength(1);
     expect(head.stderr).not.toMatch(STACK);
     expect(exitOf(head.stderr)).toBe(0);
     // `true` never reads: every write meets a closed pipe.
-    const gone = await shell('phoenix status | true; echo "exit:${PIPESTATUS[0]}" >&2', { PHOENIX_HOME: home.dir });
+    const gone = await shell('phoenix status | true; echo "exit:$PIPESTATUS" >&2', { PHOENIX_HOME: home.dir });
     expect(gone.stderr).not.toMatch(STACK);
     expect(exitOf(gone.stderr)).toBe(0);
   });
 
   it('an error written to a closed stderr keeps its exit code, not a crash', async () => {
-    const r = await shell('phoenix replay --from yesterday 2>&1 >/dev/null | true; echo "exit:${PIPESTATUS[0]}" >&2', { PHOENIX_HOME: home.dir });
+    const r = await shell('phoenix replay --from yesterday 2>&1 >/dev/null | true; echo "exit:$PIPESTATUS" >&2', { PHOENIX_HOME: home.dir });
     expect(exitOf(r.stderr)).toBe(2);
   });
 });
