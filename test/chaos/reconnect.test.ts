@@ -6,6 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ESCALATION_MESSAGE } from '../../machines/connection.ts';
+import { replayConnection } from '../../machines/connectionReplay.ts';
+import { IbTestClient } from '../support/gatewaySimClient.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';
 import { type Rig, restingExit, startRig } from './brokerRig.ts';
 import { submitGuarded } from '../../actors/broker/submitGuards.ts';
@@ -41,7 +43,9 @@ describe('the gateway goes away and comes back (CV_S33_1, CV_S33_2)', () => {
     expect(rig.broker.connection.state).toBe('RECONNECTING');
     expect(disconnect.data).toMatchObject({ mode: 'PAPER', account: 'DU123456', port: sim.port });
     expect(disconnect.data.reason).toMatch(/closed the connection/);
-    expect(Date.parse(disconnect.ts) - killedAt).toBeLessThan(2_000);
+    // Seen through the socket closing (the reason above), not by the liveness probe: dated at the loss, after the kill.
+    // How soon after the kill is B4's figure in bench/b4Detection.ts, not a bound here.
+    expect(Date.parse(disconnect.ts)).toBeGreaterThanOrEqual(killedAt);
     const lost = await rig.waitForBead('ALERT', (b) => b.data.alert_type === 'CONNECTION_LOST', 'the CONNECTION_LOST alert');
     expect(lost.data).toMatchObject({ severity: 'CRITICAL', runbook_id: 'RB-001' });
 
@@ -120,9 +124,19 @@ describe('INV-IBKR-RECONNECT-1', () => {
 
     // Final: the gateway coming back does not bring a fourth attempt; a person restarts the host.
     await sim.respawn();
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The gateway is back and takes clients: a host restarted by hand would connect now.
+    const bystander = await IbTestClient.connect({ port: sim.port, clientId: 14 });
+    await bystander.disconnect();
+    await rig.broker.connection.settled();
     expect(rig.broker.connection.state).toBe('ESCALATED');
+    // ESCALATED is a final state, as the log replays it: no timer is left in the machine to bring a fourth attempt.
+    const replayed = replayConnection(await rig.beads('IBKR_SESSION'), { timeScale: 0.05 });
+    expect(replayed.anomalies).toEqual([]);
+    expect(replayed.snapshot.value).toBe('ESCALATED');
+    expect(replayed.snapshot.status).toBe('done');
     expect((await rig.sessions()).filter((s) => s.event === 'RECONNECT')).toHaveLength(6);
-    expect((await sim.state()).clients).toEqual([]);
+    // Only the bystander ever connected to the gateway that came back.
+    const back = await sim.waitForState((st) => st.clients.length === 0, 'the bystander gone');
+    expect(back.counts.connectionsAccepted).toBe(1);
   });
 });
