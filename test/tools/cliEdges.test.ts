@@ -148,6 +148,17 @@ describe('a missing or unusable log is one line and exit 1, for every command', 
   });
 });
 
+describe('phoenix config check and the approval secret', () => {
+  it('says where mock mode keeps its secret, and that paper will not start without one', async () => {
+    const mock = await cli(['config', 'check'], { PHOENIX_HOME: home.dir }, false);
+    expect(mock.stdout).toContain(`APPROVAL_TOKEN_SECRET is not set: in mock mode 'phoenix run' uses the secret kept in ${join(home.dir, 'approval-token.secret')}`);
+    const paper = await cli(['config', 'check'], { PHOENIX_HOME: home.dir, IBKR_MODE: 'paper' }, false);
+    expect(paper.stdout).toMatch(/'phoenix run' in PAPER refuses to start without it \(openssl rand -hex 32\)/);
+    const set = await cli(['config', 'check'], { PHOENIX_HOME: home.dir, APPROVAL_TOKEN_SECRET: 'z'.repeat(40) }, false);
+    expect(set.stdout).not.toMatch(/is not set/);
+  });
+});
+
 describe('colour', () => {
   async function awaitingApproval(id: string): Promise<void> {
     const now = Date.now();

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { APPROVAL_SECRET_FILE } from '../../actors/config/approvalSecret.ts';
 import { describeConfig, loadConfig } from '../../actors/config/load.ts';
 import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
 
@@ -29,6 +31,15 @@ Options:
     const width = Math.max(...rows.map(([k]) => k.length));
     writeLine(io.stdout, `mode ${config.mode}, log ${config.logBackend}, home ${config.homeDir}, config hash ${config.configHash}`);
     for (const [key, value] of rows) writeLine(io.stdout, `${key.padEnd(width)}  ${value}`);
+    if (!config.APPROVAL_TOKEN_SECRET) {
+      writeLine(io.stdout);
+      writeLine(
+        io.stdout,
+        config.mode === 'MOCK'
+          ? `APPROVAL_TOKEN_SECRET is not set: in mock mode 'phoenix run' uses the secret kept in ${join(config.homeDir, APPROVAL_SECRET_FILE)} (made on its first start).`
+          : `APPROVAL_TOKEN_SECRET is not set: 'phoenix run' in ${config.mode} refuses to start without it (openssl rand -hex 32).`,
+      );
+    }
     return EXIT.ok;
   },
 };
