@@ -118,6 +118,21 @@ describe('gateway simulator chaos controls', () => {
     expect(client.argsOf(EventName.commissionReport, since)).toHaveLength(1);
   });
 
+  it('loses the next order before the broker sees it: no order, no answer; the order after it goes through', async () => {
+    const client = await connect(36);
+    const id = Number((await client.waitFor(EventName.nextValidId))[0]);
+    await sim.control('lose-next-order', {});
+    client.ib.placeOrder(id, EURUSD, restingLimit('lost-on-the-way'));
+    await sim.waitForState((s) => s.counts.ordersLost === 1, 'the order lost');
+    client.ib.placeOrder(id + 1, EURUSD, restingLimit('after-the-loss'));
+    await client.waitFor(EventName.orderStatus, ([oid, status]) => oid === id + 1 && status === 'Submitted');
+    const state = await sim.state();
+    expect(state.orders.map((o) => o.orderRef)).not.toContain('lost-on-the-way');
+    expect(state.orders.map((o) => o.orderRef)).toContain('after-the-loss');
+    expect(client.argsOf(EventName.orderStatus).filter(([oid]) => oid === id)).toEqual([]);
+    expect(state.chaos.loseNextOrders).toBe(0);
+  });
+
   it('restarts on the same port with a lower nextValidId and another server version', async () => {
     const client = await connect(36);
     const before = Number((await client.waitFor(EventName.nextValidId))[0]);

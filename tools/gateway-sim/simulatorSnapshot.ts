@@ -33,6 +33,7 @@ export interface SimSnapshot {
   chaos: {
     silent: boolean;
     dropNext: number;
+    loseNextOrders: number;
     delayFillsMs: number;
     rejectNext: string | null;
     partialNext: boolean;
@@ -62,6 +63,7 @@ export function snapshotOf(sim: GatewaySimulator): SimSnapshot {
     chaos: {
       silent: server.silent,
       dropNext: server.dropNext,
+      loseNextOrders: server.loseNextOrders,
       delayFillsMs: broker.flags.delayFillsMs,
       rejectNext: broker.flags.rejectNext ?? null,
       partialNext: broker.flags.partialNext,

@@ -28,6 +28,7 @@ export const controlSchemas = {
     })
     .strict(),
   'drop-next': z.object({ count }).strict(),
+  'lose-next-order': z.object({ count: count.default(1) }).strict(),
   'delay-fills': z.object({ ms: count.max(600_000) }).strict(),
   'reject-next-order': z.object({ reason: z.string().min(1).max(200).optional() }).strict(),
   'spoof-position': z

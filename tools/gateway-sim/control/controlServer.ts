@@ -115,6 +115,10 @@ export class ControlServer {
         sim.server.dropNext = (body as ControlBody<'drop-next'>).count;
         return ok({ dropNext: sim.server.dropNext });
       }
+      case 'lose-next-order': {
+        sim.server.loseNextOrders = (body as ControlBody<'lose-next-order'>).count;
+        return ok({ loseNextOrders: sim.server.loseNextOrders });
+      }
       case 'delay-fills':
         sim.broker.flags.delayFillsMs = (body as ControlBody<'delay-fills'>).ms;
         return ok({ delayFillsMs: sim.broker.flags.delayFillsMs });

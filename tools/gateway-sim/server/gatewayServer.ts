@@ -17,6 +17,8 @@ export interface TrafficStats {
   messagesSent: number;
   /** Outgoing messages swallowed by drop-next. */
   messagesDropped: number;
+  /** Incoming placeOrder messages lost by lose-next-order: read, never acted on. */
+  ordersLost: number;
   /** Outgoing bytes withheld while silent (messages and handshakes). */
   messagesSilenced: number;
   error100Sent: number;
@@ -33,6 +35,7 @@ function emptyStats(): TrafficStats {
     receivedByName: {},
     messagesSent: 0,
     messagesDropped: 0,
+    ordersLost: 0,
     messagesSilenced: 0,
     error100Sent: 0,
     pacingDisconnects: 0,
@@ -72,6 +75,8 @@ export class GatewayServer implements SessionHost {
   silent = false;
   /** The next this-many outgoing messages are dropped. */
   dropNext = 0;
+  /** The next N incoming orders are lost before the broker sees them, as in a gateway that dies with them in its buffer. */
+  loseNextOrders = 0;
   private server: Server | undefined;
   private boundPort: number;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -204,6 +209,11 @@ export class GatewayServer implements SessionHost {
    * `internalErrors` counts it (tests assert it stays 0).
    */
   onRequest(session: Session, request: ClientRequest): void {
+    if (request.kind === 'placeOrder' && this.loseNextOrders > 0) {
+      this.loseNextOrders -= 1;
+      this.stats.ordersLost += 1;
+      return;
+    }
     try {
       this.options.onRequest(session, request);
     } catch (error) {
