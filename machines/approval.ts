@@ -10,6 +10,7 @@ import {
   tokenIssuedBead,
 } from './approvalBeads.ts';
 import {
+  type ApprovalAlertRequest,
   type ApprovalCommand,
   type ApprovalContext,
   type ApprovalEmitted,
@@ -139,6 +140,17 @@ export const approvalMachine = setup({
       const command: ApprovalCommand = { type: 'command', command: 'discard-token', intentId: context.intentId, tokenId, why: context.endReason ?? 'approval ended' };
       enqueue.emit(command);
     }),
+    alertIfApprovedNotSent: enqueueActions(({ context, enqueue }, params: { outcome: string }) => {
+      if (context.decision?.decision !== 'APPROVE') return;
+      const alert: ApprovalAlertRequest = {
+        type: 'alert',
+        alertType: 'APPROVAL_NOT_SENT',
+        message: `${context.decision.decidedBy} approved ${context.intent.pair} intent ${context.intentId}, and no order went out: ${params.outcome}, ${context.endReason ?? 'no reason recorded'}. A new intent and a new decision are needed.`,
+        dedupeKey: `APPROVAL_NOT_SENT:${context.intentId}`,
+        correlationId: context.intentId,
+      };
+      enqueue.emit(alert);
+    }),
     refuse: emit(({ context, event }, params: { why: string }): ApprovalRefusal => ({
       type: 'refused',
       intentId: context.intentId,
@@ -251,9 +263,9 @@ export const approvalMachine = setup({
       },
     },
     CONSUMED: { type: 'final' },
-    REJECTED: { type: 'final' },
-    EXPIRED: { type: 'final' },
-    STATE_CONFLICT: { type: 'final' },
+    REJECTED: { type: 'final', entry: { type: 'alertIfApprovedNotSent', params: { outcome: 'REJECTED' } } },
+    EXPIRED: { type: 'final', entry: { type: 'alertIfApprovedNotSent', params: { outcome: 'EXPIRED' } } },
+    STATE_CONFLICT: { type: 'final', entry: { type: 'alertIfApprovedNotSent', params: { outcome: 'STATE_CONFLICT' } } },
   },
 });
 

@@ -143,7 +143,19 @@ export interface ApprovalRefusal {
   why: string;
 }
 
-export type ApprovalEmitted = BeadEmitted | ApprovalCommand | ApprovalRefusal;
+/**
+ * A person approved and no order went out (the anchor went stale or the token expired while the broker was
+ * away, the guard chain refused): the person must hear it, not find a REJECTED in the log later.
+ */
+export interface ApprovalAlertRequest {
+  type: 'alert';
+  alertType: 'APPROVAL_NOT_SENT';
+  message: string;
+  dedupeKey: string;
+  correlationId: string;
+}
+
+export type ApprovalEmitted = BeadEmitted | ApprovalCommand | ApprovalRefusal | ApprovalAlertRequest;
 
 export const APPROVAL_END_STATES = ['CONSUMED', 'REJECTED', 'EXPIRED', 'STATE_CONFLICT'] as const;
 export type ApprovalEndState = (typeof APPROVAL_END_STATES)[number];

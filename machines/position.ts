@@ -2,6 +2,7 @@ import { and, assign, emit, enqueueActions, setup } from 'xstate';
 import { autopsyBead, positionBead, stallDescription, timeoutMs } from './positionBeads.ts';
 import {
   type PositionAlertRequest,
+  type PositionCommand,
   type PositionContext,
   type PositionEmitted,
   type PositionEvent,
@@ -95,6 +96,42 @@ export const positionMachine = setup({
     }),
     recordSubmitted: emit(({ context, event }) => positionBead(context, 'SUBMITTED', 'SUBMITTED', event as PositionEvent)),
     recordAutopsy: emit(({ context }) => autopsyBead(context)),
+    requestClose: emit(({ context }): PositionCommand => ({
+      type: 'command',
+      command: 'close',
+      positionId: context.positionId,
+      by: context.closeRequestedBy ?? 'phoenix',
+    })),
+    requestProtection: emit(({ context }): PositionCommand => ({ type: 'command', command: 'protect', positionId: context.positionId, by: 'phoenix' })),
+    alertUnprotected: emit(({ context }, params: { why: string }): PositionAlertRequest => ({
+      type: 'alert',
+      alertType: 'POSITION_UNPROTECTED',
+      message: `Position ${context.positionId} (${openSize(context)}) is open at the broker WITHOUT a working stop: ${params.why}. Phoenix is putting the stop back; follow RB-014.`,
+      dedupeKey: `POSITION_UNPROTECTED:${context.positionId}`,
+      correlationId: context.intentId,
+    })),
+    alertStalledUnprotected: enqueueActions(({ context, enqueue }) => {
+      if (context.stalledFrom !== 'FILLED' && context.stalledFrom !== 'CLOSING') return;
+      const why = context.stalledFrom === 'CLOSING' ? 'its close has not filled and its stop and target were cancelled for it' : 'its stop and target are not working';
+      enqueue.emit({
+        type: 'alert',
+        alertType: 'POSITION_UNPROTECTED',
+        message: `Position ${context.positionId} (${openSize(context)}) STALLED in ${context.stalledFrom} and may be open WITHOUT a stop: ${why} (${stallDescription(context)}). Follow RB-014.`,
+        dedupeKey: `POSITION_UNPROTECTED:${context.positionId}`,
+        correlationId: context.intentId,
+      });
+    }),
+    alertCloseFailed: emit(({ context, event }): PositionAlertRequest => {
+      const protectedNow = event.type === 'CLOSE_FAILED' && event.protectionWorking;
+      const reason = event.type === 'CLOSE_FAILED' ? event.reason : 'unknown';
+      return {
+        type: 'alert',
+        alertType: 'CLOSE_FAILED',
+        message: `The close of position ${context.positionId} (${openSize(context)}) could not be finished: ${reason}. It is still open and ${protectedNow ? 'protected: its stop and target are working' : 'NOT protected: Phoenix is putting its stop back'}. Follow RB-014.`,
+        dedupeKey: `CLOSE_FAILED:${context.positionId}:${context.lastAt}`,
+        correlationId: context.intentId,
+      };
+    }),
     alertRejected: emit(({ context }): PositionAlertRequest => ({
       type: 'alert',
       alertType: 'ORDER_REJECTED',
@@ -145,7 +182,7 @@ export const positionMachine = setup({
   states: {
     SUBMITTED: {
       initial: 'awaitingAck',
-      on: { ...entryOutcomes(), ENTRY_FILLED: entryFilled() },
+      on: { ...entryOutcomes(), ENTRY_FILLED: entryFilled(), CLOSE_REQUESTED: closeRequested() },
       states: {
         awaitingAck: {
           entry: arm('ack'),
@@ -154,6 +191,7 @@ export const positionMachine = setup({
             ENTRY_ACKNOWLEDGED: { target: 'working', actions: ['noteTime', rec('SUBMITTED', 'ACKNOWLEDGED')] },
             BROKER_CONFIRMED: { target: 'working', actions: ['noteTime', rec('SUBMITTED', 'CONFIRMED')] },
             CLOCK: stallOnClock(),
+            RESUME: { target: 'awaitingAck', reenter: true, actions: ['noteTime', rec('SUBMITTED', 'RESUMED')] },
           },
         },
         /** Acknowledged: a resting entry is progress enough, so no timeout runs here. */
@@ -163,7 +201,13 @@ export const positionMachine = setup({
     PARTIAL: {
       entry: arm('fill'),
       after: { fillTimeout: stallByTimer() },
-      on: { ...entryOutcomes(), ENTRY_FILLED: entryFilled(), CLOCK: stallOnClock() },
+      on: {
+        ...entryOutcomes(),
+        ENTRY_FILLED: entryFilled(),
+        CLOSE_REQUESTED: closeRequested(),
+        CLOCK: stallOnClock(),
+        RESUME: { target: 'PARTIAL', reenter: true, actions: ['noteTime', rec('PARTIAL', 'RESUMED')] },
+      },
     },
     /** Filled but not yet protected: the stop and target must start working soon. */
     FILLED: {
@@ -174,23 +218,40 @@ export const positionMachine = setup({
         CLOSE_REQUESTED: closeRequested(),
         EXIT_FILLED: exitFilled('#position.FILLED', false),
         CLOCK: stallOnClock(),
+        RESUME: { target: 'FILLED', reenter: true, actions: ['noteTime', rec('FILLED', 'RESUMED'), 'requestProtection'] },
       },
     },
     MANAGED: {
       entry: arm(null),
       on: {
-        PROTECTION_LOST: { target: 'FILLED', actions: ['noteTime', { type: 'setProtection', params: { working: false } }, rec('FILLED', 'PROTECTION_LOST')] },
+        PROTECTION_LOST: {
+          target: 'FILLED',
+          actions: [
+            'noteTime',
+            { type: 'setProtection', params: { working: false } },
+            rec('FILLED', 'PROTECTION_LOST'),
+            { type: 'alertUnprotected', params: { why: 'its stop or target is no longer working at the broker' } },
+            'requestProtection',
+          ],
+        },
         CLOSE_REQUESTED: closeRequested(),
         EXIT_FILLED: exitFilled('#position.MANAGED', false),
       },
     },
+    /** A person asked to close: the stop and target are cancelled, then what is open is closed at market. */
     CLOSING: {
       entry: arm('closeFill'),
       after: { closeFillTimeout: stallByTimer() },
-      on: { CLOSE_FAILED: closeFailed(), EXIT_FILLED: exitFilled('#position.CLOSING', true), CLOCK: stallOnClock() },
+      on: {
+        CLOSE_FAILED: closeFailed(),
+        EXIT_FILLED: exitFilled('#position.CLOSING', true),
+        CLOCK: stallOnClock(),
+        RESUME: { target: 'CLOSING', reenter: true, actions: ['noteTime', rec('CLOSING', 'RESUMED'), 'requestClose'] },
+        ...entryWhileClosing(),
+      },
     },
     STALLED: {
-      entry: arm(null),
+      entry: [arm(null), 'alertStalledUnprotected'],
       after: { stallWarning: { actions: 'warnStalled' } },
       on: {
         ENTRY_ACKNOWLEDGED: {
@@ -199,9 +260,10 @@ export const positionMachine = setup({
           actions: ['noteTime', 'clearStall', rec('SUBMITTED', 'ACKNOWLEDGED')],
         },
         ...entryOutcomes(['SUBMITTED', 'PARTIAL']),
-        ENTRY_FILLED: entryFilled(['SUBMITTED', 'PARTIAL']),
+        ENTRY_FILLED: [...entryFilled(['SUBMITTED', 'PARTIAL']), ...entryWhileClosing(['CLOSING']).ENTRY_FILLED],
         PROTECTION_WORKING: { ...from(['FILLED']), ...protectionWorking() },
-        CLOSE_REQUESTED: { ...from(['FILLED']), ...closeRequested() },
+        // Whatever it stalled from, a person may close it; a stalled close starts again.
+        CLOSE_REQUESTED: closeRequested(),
         CLOSE_FAILED: closeFailed(['CLOSING']),
         EXIT_FILLED: [...exitFilled('#position.FILLED', true, ['FILLED']), ...exitFilled('#position.CLOSING', true, ['CLOSING'])],
         BROKER_CONFIRMED: [
@@ -209,6 +271,12 @@ export const positionMachine = setup({
           { ...from(['PARTIAL']), target: '#position.PARTIAL', actions: confirmed('PARTIAL') },
           { ...from(['FILLED']), target: '#position.FILLED', actions: confirmed('FILLED') },
           { ...from(['CLOSING']), target: '#position.CLOSING', actions: confirmed('CLOSING') },
+        ],
+        RESUME: [
+          { ...from(['SUBMITTED']), target: '#position.SUBMITTED', actions: resumed('SUBMITTED') },
+          { ...from(['PARTIAL']), target: '#position.PARTIAL', actions: resumed('PARTIAL') },
+          { ...from(['FILLED']), target: '#position.FILLED', actions: [...resumed('FILLED'), 'requestProtection'] },
+          { ...from(['CLOSING']), target: '#position.CLOSING', actions: [...resumed('CLOSING'), 'requestClose'] },
         ],
       },
     },
@@ -240,6 +308,9 @@ function stallOnClock() {
 function confirmed(state: StallablePhase) {
   return ['noteTime', 'clearStall', rec(state, 'CONFIRMED')] as const;
 }
+function resumed(state: StallablePhase) {
+  return ['noteTime', 'clearStall', rec(state, 'RESUMED')] as const;
+}
 function entryFilled(phases?: readonly StallablePhase[]) {
   return [
     { ...both(phases, 'entryCompletes'), target: '#position.FILLED', actions: ['noteTime', 'storeFill', 'clearStall', rec('FILLED', 'ENTRY_FILLED')] },
@@ -266,14 +337,38 @@ function protectionWorking() {
     actions: ['noteTime', 'clearStall', { type: 'setProtection', params: { working: true } }, rec('MANAGED', 'PROTECTION_WORKING')],
   } as const;
 }
+/** The close begins by cancelling the stop and target, so from here the position is not counted as protected. */
 function closeRequested() {
-  return { target: '#position.CLOSING', actions: ['noteTime', 'storeCloseRequest', 'clearStall', rec('CLOSING', 'CLOSE_REQUESTED')] } as const;
+  return {
+    target: '#position.CLOSING',
+    actions: ['noteTime', 'storeCloseRequest', 'clearStall', { type: 'setProtection', params: { working: false } }, rec('CLOSING', 'CLOSE_REQUESTED'), 'requestClose'],
+  } as const;
 }
+/** A close asked for before the entry finished: the entry's late fill is closed too, and an entry that ends unfilled ends the position. */
+function entryWhileClosing(phases?: readonly StallablePhase[]) {
+  const rest = ['noteTime', 'storeEndReason', 'clearStall'] as const;
+  return {
+    ENTRY_FILLED: [
+      { ...both(phases, 'entryProgresses'), target: '#position.CLOSING', reenter: true, actions: ['noteTime', 'storeFill', 'clearStall', rec('CLOSING', 'ENTRY_FILLED')] },
+    ],
+    ENTRY_REJECTED: { ...both(phases, 'nothingFilled'), target: '#position.REJECTED', actions: [...rest, rec('REJECTED', 'ENTRY_REJECTED')] },
+    ENTRY_CANCELLED: { ...both(phases, 'nothingFilled'), target: '#position.CANCELLED', actions: [...rest, rec('CANCELLED', 'ENTRY_CANCELLED')] },
+  } as const;
+}
+/** A close that cannot be finished is a person's decision not carried out: they are told, and an unprotected position is protected again. */
 function closeFailed(phases?: readonly StallablePhase[]) {
   const rest = ['noteTime', 'clearStall'] as const;
   return [
-    { ...both(phases, 'stillProtected'), target: '#position.MANAGED', actions: [...rest, { type: 'setProtection', params: { working: true } }, rec('MANAGED', 'CLOSE_FAILED')] },
-    { ...(phases ? from(phases) : {}), target: '#position.FILLED', actions: [...rest, { type: 'setProtection', params: { working: false } }, rec('FILLED', 'CLOSE_FAILED')] },
+    {
+      ...both(phases, 'stillProtected'),
+      target: '#position.MANAGED',
+      actions: [...rest, { type: 'setProtection', params: { working: true } }, rec('MANAGED', 'CLOSE_FAILED'), 'alertCloseFailed'],
+    },
+    {
+      ...(phases ? from(phases) : {}),
+      target: '#position.FILLED',
+      actions: [...rest, { type: 'setProtection', params: { working: false } }, rec('FILLED', 'CLOSE_FAILED'), 'alertCloseFailed', 'requestProtection'],
+    },
   ] as const;
 }
 /** A complete exit closes; a partial one leaves the position where it was (CLOSING's clock restarts: a fill is progress). */
@@ -283,6 +378,12 @@ function exitFilled(stayIn: string, reenter: boolean, phases?: readonly Stallabl
     { ...both(phases, 'exitCompletes'), target: '#position.CLOSED', actions: ['noteTime', 'storeExit', 'clearStall', rec('CLOSED', 'EXIT_FILLED'), 'recordAutopsy'] },
     { ...both(phases, 'exitProgresses'), target: stayIn, reenter, actions: ['noteTime', 'storeExit', 'clearStall', rec(state, 'EXIT_FILLED')] },
   ] as const;
+}
+
+/** "LONG 20000 EURUSD open", for the operator's phone. */
+function openSize(c: PositionContext): string {
+  const open = c.filledQty - c.exitQty;
+  return `${c.side} ${open > 0 ? open : c.orderedQty} ${c.pair}${open > 0 ? ' open' : ' ordered'}`;
 }
 
 export type PositionMachine = typeof positionMachine;

@@ -60,6 +60,8 @@ function reasonFor(code: ReasonCode, c: PositionContext, event: PositionEvent): 
       return formatReason(code, {}, stallDescription(c));
     case 'CLOSE_REQUESTED':
       return formatReason(code, {}, event.type === 'CLOSE_REQUESTED' ? event.by : '');
+    case 'RESUMED':
+      return formatReason(code, {}, 'carried on once the broker was connected and resynced');
     default:
       return formatReason(code, {}, 'reason' in event ? event.reason : '');
   }

@@ -71,6 +71,8 @@ export function positionEventOf(bead: BeadOf<'POSITION'>): PositionEvent | undef
       const by = exitReasonOf(values.by);
       return filled === undefined || avgPrice === undefined || by === undefined ? undefined : { type: 'EXIT_FILLED', filled, avgPrice, by, at };
     }
+    case 'RESUMED':
+      return { type: 'RESUME', at };
     // A timer leaves no event of its own: its bead is replayed as time reaching the bead's moment.
     case 'STALLED':
       return { type: 'CLOCK', at };

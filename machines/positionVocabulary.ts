@@ -106,10 +106,16 @@ export type PositionEvent =
   /** A market price for paper P&L; it updates the mark, not the record. */
   | { type: 'TICK'; price: number; at: number }
   /** Time passes: catches a deadline whose timer was lost in a restart. */
-  | { type: 'CLOCK'; at: number };
+  | { type: 'CLOCK'; at: number }
+  /**
+   * The broker is connected and resynced after a restart or a reconnect (S3.1 step 5): carry on what was
+   * started. A waiting state gets its full timeout again from now; a close goes on; an unprotected position
+   * is protected again.
+   */
+  | { type: 'RESUME'; at: number };
 
 /** Alert types this machine raises; a test keeps them inside the classification table. */
-export type PositionAlertType = 'POSITION_STALLED' | 'ORDER_REJECTED';
+export type PositionAlertType = 'POSITION_STALLED' | 'ORDER_REJECTED' | 'POSITION_UNPROTECTED' | 'CLOSE_FAILED';
 
 export interface PositionAlertRequest {
   type: 'alert';
@@ -119,7 +125,20 @@ export interface PositionAlertRequest {
   correlationId: string;
 }
 
-export type PositionEmitted = BeadEmitted | PositionAlertRequest;
+/**
+ * What the machine asks the actor to do at the broker. `close`: cancel the stop and target, then close what is
+ * open at market (idempotent: an order already working is waited for, one written ahead and never sent is sent).
+ * `protect`: put a stop and a target back for what is open, once the old ones have ended.
+ */
+export interface PositionCommand {
+  type: 'command';
+  command: 'close' | 'protect';
+  positionId: string;
+  /** Who the close is for (`cli:alice`), or `phoenix` for protection. */
+  by: string;
+}
+
+export type PositionEmitted = BeadEmitted | PositionAlertRequest | PositionCommand;
 
 /**
  * The POSITION bead's `reason` is `CODE key=value…: words`. The code and the
@@ -139,7 +158,8 @@ export type ReasonCode =
   | 'CLOSE_FAILED'
   | 'EXIT_FILLED'
   | 'CONFIRMED'
-  | 'STALLED';
+  | 'STALLED'
+  | 'RESUMED';
 
 export interface ParsedReason {
   code: ReasonCode | string;

@@ -227,7 +227,7 @@ export class ConnectionActor {
   /** Also run for IB's 1101/1102, when the gateway itself got its link to IB back. */
   async resync(since: number | null): Promise<ResyncResult | undefined> {
     try {
-      const result = await resyncWithBroker(this.o.connector, this.o.fills, since, () => this.o.clock.now());
+      const result = await resyncWithBroker(this.o.connector, this.o.fills, since, () => this.o.clock.now(), this.logger);
       this.lastResync = result;
       this.logger.info(
         { since: since === null ? null : isoAt(since), openOrders: result.openOrders.length, positions: result.positions.length, recoveredFills: result.recoveredFills.length },

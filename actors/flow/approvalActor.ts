@@ -11,6 +11,7 @@ import { entryBracket, positionIdOf, unitsFor } from './entryBracket.ts';
 import { renderEvidenceMarkdown } from '../approval/render.ts';
 import { evidenceFromFlow } from './evidence.ts';
 import { renderApprovalEnd } from './evidenceMarkdown.ts';
+import type { BrokerReadiness } from './brokerReadiness.ts';
 import { appendDraft, type FlowDeps, scaled } from './flowDeps.ts';
 import type { FlowViews } from './flowViews.ts';
 import type { PriceBook } from './priceBook.ts';
@@ -31,6 +32,8 @@ export interface ApprovalActorDeps extends FlowDeps {
   prices: PriceBook;
   tokens: ApprovalTokens;
   submitter: Submitter;
+  /** A decision waits for the broker: no token is minted or redeemed while it is away. */
+  ready: BrokerReadiness;
   /** The bracket was sent and the token consumed: the position's life begins. */
   startPosition(input: PositionInput): void;
   /** A bracket only partly sent: record the orders as given up and cancel what the broker holds. */
@@ -114,8 +117,9 @@ export class ApprovalActor {
     if (s.matches('RECEIVED')) this.send({ type: 'VALIDATE', at: now });
     else if (s.matches('VALIDATING')) void this.queue.run(() => this.gatherEvidence());
     else if (s.matches({ APPROVED: 'minting' }) && s.context.decision) {
-      const { decisionBeadId } = s.context.decision;
-      void this.queue.run(() => this.mint(decisionBeadId, s.context.contentHash, Math.min(now + s.context.tokenTtlMs, staleAt(s.context))));
+      // The token's life runs from the person's decision, not from the restart: a decision older than that expires.
+      const { decisionBeadId, at } = s.context.decision;
+      this.mintWhenReady(decisionBeadId, s.context.contentHash, Math.min(at + s.context.tokenTtlMs, staleAt(s.context)));
     }
   }
 
@@ -158,6 +162,12 @@ export class ApprovalActor {
       this.deps.logger.warn({ intent: e.intentId, event: e.event }, `approval ignored an event: ${e.why}`);
       return;
     }
+    if (e.type === 'alert') {
+      await this.flushHeld();
+      this.deps.logger.warn({ intent: this.intentId, alert: e.alertType }, e.message);
+      await this.deps.alerts.raise({ type: e.alertType, message: e.message, dedupeKey: e.dedupeKey, correlationId: e.correlationId });
+      return;
+    }
     if (e.type === 'bead' && e.draft.bead_type === 'APPROVAL' && e.draft.data.event === 'TOKEN_ISSUED') {
       // The machine asks for the submit in the same step; one durable commit for both is the order path's speed (B3).
       await this.flushHeld();
@@ -192,9 +202,9 @@ export class ApprovalActor {
       case 'gather-evidence':
         return this.gatherEvidence();
       case 'mint-token':
-        return this.mint(c.decisionBeadId, c.contentHash, c.expiresAt);
+        return this.mintWhenReady(c.decisionBeadId, c.contentHash, c.expiresAt);
       case 'submit':
-        return this.submit(c.tokenId);
+        return this.whenReady({ APPROVED: 'tokenIssued' }, () => this.submit(c.tokenId));
       case 'discard-token':
         this.secrets.delete(c.tokenId);
         return;
@@ -224,6 +234,25 @@ export class ApprovalActor {
     const c = this.snapshot.context;
     if (!c.evidence) return;
     await writeResponse(this.deps.config.homeDir, renderEvidenceMarkdown(c.evidence, { staleAt: isoAt(staleAt(c)), stream: `approval-${this.intentId}` }));
+  }
+
+  private mintWhenReady(decisionBeadId: string, contentHash: string, expiresAt: number): void {
+    this.whenReady({ APPROVED: 'minting' }, () => this.mint(decisionBeadId, contentHash, expiresAt));
+  }
+
+  /**
+   * Runs `step` in this mailbox once the broker is ready, if the machine is still where it asked for it. The wait
+   * does not hold up the mailbox: the machine's own timers (anchor, token expiry) go on, and if they end the
+   * approval meanwhile, its beads are written and the step is dropped.
+   */
+  private whenReady(state: Parameters<ApprovalSnapshot['matches']>[0], step: () => Promise<void>): void {
+    const { ready, logger } = this.deps;
+    if (!ready.isReady) logger.info({ intent: this.intentId }, 'approved: waiting for the broker to be connected and resynced before the order goes out');
+    void ready.whenReady().then(() =>
+      this.queue.run(async () => {
+        if (this.snapshot.matches(state)) await step();
+      }),
+    );
   }
 
   /** INV-NO-AUTO-APPROVAL: the token comes only from a DECISION bead read from the log. */

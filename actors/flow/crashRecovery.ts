@@ -8,15 +8,19 @@ import type { OrderRouter } from './orderRouter.ts';
  * No duplicate orders across crashes (S4.2). An order whose write-ahead bead
  * is in the log but that the broker never acknowledged may or may not have
  * reached the broker before the host died. It is looked up there first, by
- * its orderRef, in the open orders and the executions of the startup resync:
+ * its orderRef, in the open orders, the completed orders and the executions
+ * of the startup resync:
  *
- * - found: the broker has it; a RECOVERED bead records what the broker says,
- *   and nothing is sent again;
+ * - found: the broker has it (or had it, and it ended); a RECOVERED bead
+ *   records what the broker says, and nothing is sent again;
  * - not found anywhere, for a whole bracket: it never arrived. The flow may
  *   send exactly the recorded tickets again (same order ids, same refs, so
  *   the broker itself would refuse a true duplicate as 103) through the
- *   guard chain, if the approval still allows it; otherwise it is given up,
- *   with a CANCELLED bead saying why.
+ *   guard chain, if the approval still allows it;
+ * - not found, for exits (a close, a flatten, a stop and target put back):
+ *   they are sent again exactly as recorded, as exits, since a started close
+ *   is finished after a restart (S3.3);
+ * - otherwise it is given up, with a CANCELLED bead saying why.
  */
 
 export interface RecoveryPorts {
@@ -27,8 +31,12 @@ export interface RecoveryPorts {
    * Sends a bracket that never reached the broker again, if the approval still
    * allows it; resolves with why not otherwise.
    */
-  resendEntry(positionId: string, tickets: OrderTicket[]): Promise<{ sent: true } | { sent: false; why: string }>;
+  resendEntry(positionId: string, tickets: OrderTicket[]): Promise<Resent>;
+  /** Sends exits (a close, protection) that never reached the broker again, exactly as written ahead. */
+  resendExit(positionId: string, tickets: OrderTicket[]): Promise<Resent>;
 }
+
+export type Resent = { sent: true } | { sent: false; why: string };
 
 export interface RecoveryReport {
   found: string[];
@@ -37,7 +45,7 @@ export interface RecoveryReport {
 }
 
 /** The ticket exactly as it was written ahead; bracket members keep IB's transmit rule (the last child releases the rest). */
-function ticketOf(o: OrderRecord): OrderTicket {
+export function ticketOf(o: OrderRecord): OrderTicket {
   return {
     orderId: o.orderId,
     orderRef: o.orderRef,
@@ -60,21 +68,22 @@ export async function recoverUnacknowledged(resync: ResyncResult, p: RecoveryPor
   const pending = p.book.unacknowledged();
   if (pending.length === 0) return report;
   const open = new Map(resync.openOrders.filter((o) => o.orderRef).map((o) => [o.orderRef!, o]));
+  const completed = new Map(resync.completedOrders.filter((o) => o.orderRef).map((o) => [o.orderRef!, o]));
   const executed = new Map<string, number>();
   for (const e of resync.executions) if (e.orderRef) executed.set(e.orderRef, (executed.get(e.orderRef) ?? 0) + e.quantity);
 
   const byPosition = new Map<string, OrderRecord[]>();
   for (const o of pending) byPosition.set(o.positionId, [...(byPosition.get(o.positionId) ?? []), o]);
   for (const [positionId, orders] of byPosition) {
-    const seen = orders.filter((o) => open.has(o.orderRef) || executed.has(o.orderRef));
+    const seen = orders.filter((o) => open.has(o.orderRef) || completed.has(o.orderRef) || executed.has(o.orderRef));
     for (const o of seen) {
-      const atBroker = open.get(o.orderRef);
-      const filled = atBroker?.filled ?? executed.get(o.orderRef) ?? 0;
+      const atBroker = open.get(o.orderRef) ?? completed.get(o.orderRef);
+      const filled = Math.max(atBroker?.filled ?? 0, executed.get(o.orderRef) ?? 0);
       await p.router.record(o, {
         event: 'RECOVERED',
-        status: atBroker?.status ?? 'Filled',
+        status: atBroker?.status ?? (filled >= o.quantity ? 'Filled' : 'Submitted'),
         filled,
-        reason: 'found at the broker after a restart (by orderRef, in its open orders or executions): not sent again',
+        reason: 'found at the broker after a restart (by orderRef, in its open or completed orders or its executions): not sent again',
         ...(atBroker?.permId ? { perm_id: atBroker.permId } : {}),
       });
       report.found.push(o.orderRef);
@@ -82,8 +91,19 @@ export async function recoverUnacknowledged(resync: ResyncResult, p: RecoveryPor
     const missing = orders.filter((o) => !seen.includes(o));
     if (missing.length === 0) continue;
     const wholeBracket = seen.length === 0 && missing.some((o) => o.role === 'ENTRY');
+    // A bracket's own child hangs on its parent and goes only with it; a close or a stop put back stands alone.
+    const exitsOnly = !wholeBracket && !orders.some((o) => o.role === 'ENTRY') && missing.every((o) => o.role !== 'ENTRY' && o.parentId === undefined);
     let why = seen.length > 0 ? 'part of its bracket reached the broker, this order did not: not sent again' : 'not found at the broker after a restart';
-    if (wholeBracket) {
+    if (exitsOnly) {
+      const tickets = [...missing].sort((a, b) => a.orderId - b.orderId).map((o) => ({ ...ticketOf(o), transmit: true }));
+      p.logger.warn({ positionId, refs: tickets.map((t) => t.orderRef) }, 'exits written ahead never reached the broker; sending them again as recorded');
+      const outcome = await p.resendExit(positionId, tickets);
+      if (outcome.sent) {
+        report.resent.push(...tickets.map((t) => t.orderRef));
+        continue;
+      }
+      why = `never reached the broker, and not sent again: ${outcome.why}`;
+    } else if (wholeBracket) {
       const sorted = [...missing].sort((a, b) => a.orderId - b.orderId);
       const tickets = sorted.map(ticketOf);
       p.logger.warn(

@@ -11,8 +11,9 @@ import type { OrderTicket } from '../broker/submitGuards.ts';
 
 export type BracketRole = 'ENTRY' | 'TARGET' | 'STOP';
 
+/** The bracket's own stop and target are `-stop` and `-target`; a position protected again gets `-stop-2`, `-target-2`, …; closes are numbered from 1. */
 export const orderRefOf = (positionId: string, role: BracketRole | 'CLOSE', n = 1) =>
-  role === 'CLOSE' ? `${positionId}-close-${n}` : `${positionId}-${role.toLowerCase()}`;
+  role === 'CLOSE' ? `${positionId}-close-${n}` : n > 1 ? `${positionId}-${role.toLowerCase()}-${n}` : `${positionId}-${role.toLowerCase()}`;
 
 /** ORDER_UNITS, never above MAX_ORDER_UNITS (the config check refuses that too; this is the belt to its braces). */
 export function unitsFor(config: { ORDER_UNITS: number; MAX_ORDER_UNITS: number }): number {

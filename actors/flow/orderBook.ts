@@ -82,6 +82,13 @@ export class OrderBook {
     return [...this.byRef.values()].filter((o) => !o.acknowledged && o.abandoned === undefined && o.rejected === undefined);
   }
 
+  /** Orders the broker acknowledged that have not ended as far as the log knows: what a resync may learn the end of. */
+  unfinished(): OrderRecord[] {
+    return [...this.byRef.values()].filter(
+      (o) => o.acknowledged && o.rejected === undefined && o.abandoned === undefined && !ENDED_STATUSES.has(o.status ?? '') && this.executed(o).filled < o.quantity,
+    );
+  }
+
   /** Filled quantity and average price of one order, from its fills and its latest status, whichever knows more. */
   executed(o: OrderRecord): { filled: number; avgPrice: number | undefined } {
     const fills = this.fillsOf(o.orderRef);

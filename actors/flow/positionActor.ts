@@ -1,6 +1,7 @@
 import { type Actor, createActor } from 'xstate';
 import {
   type PositionAlertRequest,
+  type PositionCommand,
   type PositionEmitted,
   type PositionEvent,
   type PositionInput,
@@ -21,8 +22,13 @@ import { SerialQueue } from './serialQueue.ts';
  * One position's actor: drives the S3.3 machine with the broker's facts
  * about its orders (from the order book), ticks and a person's close, and
  * appends what the machine emits, in order, before any side effect that
- * follows. The close itself (cancel the children, close at market) belongs
- * to the flow, which is told through `onClosing` once the CLOSING bead is in.
+ * follows. What the machine asks of the broker (close, protect) belongs to
+ * the flow, which is told through `onCommand` once the bead before it is in.
+ *
+ * A position rebuilt from the log after a restart hears no clock until the
+ * broker is back and resynced (`resume`): its timeouts ran out while nobody
+ * was there to act, and stalling it before anything could be done would only
+ * raise alarms that the resume answers a moment later.
  */
 
 export interface PositionActorDeps {
@@ -31,8 +37,8 @@ export interface PositionActorDeps {
   alerts: AlertSink;
   book: OrderBook;
   now(): number;
-  /** The CLOSING bead is in the log: cancel the bracket's children and close at market. */
-  onClosing(position: PositionActor, by: string): void;
+  /** The bead that asked for it is in the log: close the position, or protect it again. Long-running; not awaited. */
+  onCommand(position: PositionActor, command: PositionCommand): void;
   /** The position has ended (CLOSED, REJECTED or CANCELLED). */
   onEnded?(position: PositionActor): void;
 }
@@ -62,6 +68,8 @@ export class PositionActor {
   private readonly actor: Actor<typeof positionMachine>;
   private readonly queue: SerialQueue;
   private firstBead = true;
+  /** Restored from the log and not yet resumed: no clock until the broker is back. */
+  private awaitingResume: boolean;
 
   constructor(
     private readonly deps: PositionActorDeps,
@@ -79,6 +87,7 @@ export class PositionActor {
     this.positionId = context.positionId;
     this.intentId = context.intentId;
     this.firstBead = !restored;
+    this.awaitingResume = restored;
     this.queue = new SerialQueue(deps.logger.child({ position: this.positionId }), `position ${this.positionId}`);
     this.actor.on('*', (emitted: PositionEmitted) => void this.queue.run(() => this.perform(emitted)));
   }
@@ -129,7 +138,14 @@ export class PositionActor {
 
   /** Time passes: a deadline whose timer was lost in a restart still turns into STALLED. */
   clock(): void {
-    if (!this.ended) this.send({ type: 'CLOCK', at: this.deps.now() });
+    if (!this.ended && !this.awaitingResume) this.send({ type: 'CLOCK', at: this.deps.now() });
+  }
+
+  /** The broker is connected and resynced (after a restart or a reconnect): the machine carries on what was started. */
+  resume(): void {
+    this.awaitingResume = false;
+    this.onFacts();
+    this.send({ type: 'RESUME', at: this.deps.now() });
   }
 
   /** Reconciliation found the broker exactly as the log says: for a STALLED position, that is progress too. */
@@ -138,16 +154,11 @@ export class PositionActor {
     this.onFacts();
   }
 
-  /** A person asked to close (their ORDER CANCEL_REQUESTED bead is in the log). */
+  /** A person asked to close (their ORDER CANCEL_REQUESTED bead is in the log); false if the machine did not take it. */
   closeRequested(by: string): boolean {
-    const before = this.state;
+    const before = this.snapshot;
     this.send({ type: 'CLOSE_REQUESTED', by, at: this.deps.now() });
-    if (before === this.state || this.state !== 'CLOSING') return false;
-    // After the CLOSING bead is in, and without holding up this mailbox: the close waits on broker facts that come through it.
-    void this.queue.run(() => {
-      this.deps.onClosing(this, by);
-    });
-    return true;
+    return this.snapshot !== before && this.state === 'CLOSING';
   }
 
   /** A close could not be carried out (refused by the guards, nothing to close with). */
@@ -172,6 +183,8 @@ export class PositionActor {
 
   private async perform(emitted: PositionEmitted): Promise<void> {
     if (emitted.type === 'alert') return this.alert(emitted);
+    // Without holding up this mailbox: the work waits on broker facts that come through it.
+    if (emitted.type === 'command') return this.deps.onCommand(this, emitted);
     // The first bead of a new position claims its stream: a second start for the same position cannot write a second story.
     const expected = this.firstBead ? 'no_stream' : 'any';
     this.firstBead = false;
@@ -179,7 +192,7 @@ export class PositionActor {
   }
 
   private async alert(a: PositionAlertRequest): Promise<void> {
-    this.deps.logger.warn({ position: this.positionId, alert: a.alertType }, a.message);
+    this.deps.logger[a.alertType === 'POSITION_STALLED' || a.alertType === 'ORDER_REJECTED' ? 'warn' : 'error']({ position: this.positionId, alert: a.alertType }, a.message);
     await this.deps.alerts.raise({
       type: a.alertType,
       message: a.message,

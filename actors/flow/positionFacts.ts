@@ -35,7 +35,8 @@ const EXIT_BY: Record<string, ExitReason> = {
 
 export function factsOf(book: OrderBook, positionId: string): PositionFacts {
   const orders = book.ordersOf(positionId).map((o) => ({ ...o, ...book.executed(o) }));
-  const one = (role: string) => orders.find((o) => o.role === role);
+  // The latest of a role: a position protected again after its bracket's children ended has a second stop and target.
+  const one = (role: string) => orders.filter((o) => o.role === role).at(-1);
   const exits = orders.filter((o) => o.role !== 'ENTRY' && o.filled > 0);
   const filled = exits.reduce((s, o) => s + o.filled, 0);
   const value = exits.reduce((s, o) => s + o.filled * (o.avgPrice ?? 0), 0);
@@ -99,6 +100,14 @@ export function nextEvent(m: MachineView, f: PositionFacts, at: number): Positio
     }
     if ((m.awaitingAck || m.phase === 'STALLED') && phase === 'SUBMITTED' && entry.acknowledged) return { type: 'ENTRY_ACKNOWLEDGED', at };
     return undefined;
+  }
+  if (phase === 'CLOSING' && entry !== undefined) {
+    // A close asked for before the entry finished: its late fill is closed too; an entry that ends unfilled ends it all.
+    if (entry.filled > c.filledQty) return { type: 'ENTRY_FILLED', filled: entry.filled, avgPrice: entry.avgPrice ?? 0, at };
+    if (c.filledQty === 0 && entry.filled === 0 && ended(entry)) {
+      const reason = entry.rejected?.reason ?? entry.abandoned ?? `the broker reports the entry ${entry.status ?? 'ended'}`;
+      return entry.rejected ? { type: 'ENTRY_REJECTED', reason, at } : { type: 'ENTRY_CANCELLED', reason, at };
+    }
   }
   if (f.exit.filled > c.exitQty && f.exit.by !== undefined) {
     return {

@@ -7,7 +7,9 @@ import { uuidV7Ids } from '../../store/ids.ts';
 import type { EntryHandler, Subscription } from '../../store/port.ts';
 import { approvalRecord, staleAtOf } from '../../projections/approvals.ts';
 import { ApprovalActor, type ApprovalActorDeps } from './approvalActor.ts';
-import { closePosition } from './closePosition.ts';
+import { BrokerReadiness } from './brokerReadiness.ts';
+import { type CloseDeps, closePosition } from './closePosition.ts';
+import { recordEndedOrders } from './endedOrders.ts';
 import { closeRequestOf } from '../../beads/closeRequest.ts';
 import { recoverUnacknowledged } from './crashRecovery.ts';
 import type { FlowDeps } from './flowDeps.ts';
@@ -16,6 +18,7 @@ import { FlowViews } from './flowViews.ts';
 import { OrderBook } from './orderBook.ts';
 import { OrderRouter } from './orderRouter.ts';
 import { PositionActor, type PositionStart } from './positionActor.ts';
+import { protectPosition } from './protectPosition.ts';
 import { PriceBook } from './priceBook.ts';
 import { ReconciliationActor, type Trigger } from './reconciliationActor.ts';
 import { noteForRestart, scanLog } from './startupScan.ts';
@@ -88,6 +91,20 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
   router.awaitLookup(book.unacknowledged().map((u) => u.orderRef));
   router.listen(broker.connector, broker.fills);
   const submitter = new Submitter(o, tokens, router, o.pauseBeforeSendMs ?? 0);
+  const ready = new BrokerReadiness();
+  o.broker.connection.onState((state) => {
+    if (state !== 'CONNECTED') ready.markLost();
+  });
+  const closeDeps: CloseDeps = { ...o, book, router, submitter, ready };
+  // One close and one protection at a time per position: a command repeated (a resume, a second request) while one runs is that one.
+  const running = new Map<string, Promise<void>>();
+  const once = (key: string, work: () => Promise<void>) => {
+    if (running.has(key)) return;
+    const job = work()
+      .catch((err: Error) => logger.error({ key, err: err.message }, 'position work failed'))
+      .finally(() => running.delete(key));
+    running.set(key, job);
+  };
   const prices = new PriceBook(broker.connector, logger);
   prices.onQuote((pair, q) => {
     for (const p of positions.values()) if (p.snapshot.context.pair === pair) p.tick(q.mid);
@@ -101,8 +118,8 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
         alerts: o.alerts,
         book,
         now: () => clock.now(),
-        onClosing: (p, by) =>
-          void closePosition(p, by, { ...o, book, router, submitter }).catch((err: Error) => logger.error({ err: err.message }, 'close failed')),
+        onCommand: (p, c) =>
+          once(`${c.command}:${p.positionId}`, () => (c.command === 'close' ? closePosition(p, c.by, closeDeps) : protectPosition(p, closeDeps))),
         onEnded: (p) => {
           positions.delete(p.positionId);
         },
@@ -119,6 +136,7 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
     prices,
     tokens,
     submitter,
+    ready,
     startPosition: (input) => {
       if (!positions.has(input.positionId)) newPosition({ input }).start();
     },
@@ -199,6 +217,24 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
         };
   };
 
+  /** Exits written ahead that never reached the broker go again exactly as recorded: a started close is finished (S3.3). */
+  const resendExit = async (positionId: string, tickets: OrderTicket[]) => {
+    const result = await submitter.submit({
+      kind: 'EXIT',
+      account: broker.account,
+      orders: tickets as [OrderTicket, ...OrderTicket[]],
+      correlationId: positions.get(positionId)?.intentId ?? positionId,
+      authority: { who: 'phoenix:recovery', reason: `send again what was written ahead for ${positionId} and never reached the broker` },
+    });
+    return result.outcome === 'SENT'
+      ? { sent: true as const }
+      : { sent: false as const, why: result.outcome === 'REFUSED' ? `${result.step}: ${result.reason}` : result.reason };
+  };
+
+  ready.onReady(() => {
+    for (const p of positions.values()) p.resume();
+  });
+
   let recovered = false;
   const reconciliation = new ReconciliationActor({
     ...o,
@@ -213,19 +249,20 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
       await prices.ensure();
     },
     reconcile: async ({ trigger, resync }) => {
-      if (!recovered && resync) {
-        recovered = true;
+      if (resync) {
         // What the broker already said in this resync is in the book first: only true silence counts as "never arrived".
         await router.settled();
-        const report = await recoverUnacknowledged(resync, {
-          book,
-          router,
-          logger,
-          resendEntry,
-        });
-        if (report.found.length + report.resent.length + report.abandoned.length > 0) logger.warn(report, 'recovered orders written ahead before a restart');
+        const ended = await recordEndedOrders(resync, book, router);
+        if (ended.length > 0) logger.warn({ orders: ended }, 'orders that ended at the broker while Phoenix was not listening');
+        if (!recovered) {
+          recovered = true;
+          const report = await recoverUnacknowledged(resync, { book, router, logger, resendEntry, resendExit });
+          if (report.found.length + report.resent.length + report.abandoned.length > 0) logger.warn(report, 'recovered orders written ahead before a restart');
+        }
       }
       await reconciliation.run(trigger, resync);
+      // S3.1 step 5, after the broker and the log were compared as they stand: carry on what was started.
+      if (resync && o.broker.connection.connected) ready.markReady();
     },
   };
 

@@ -21,6 +21,7 @@ export const RUNBOOKS = {
   'RB-011': 'RB-011_HEALTH_DEGRADED',
   'RB-012': 'RB-012_ORDER_REJECTED',
   'RB-013': 'RB-013_LOG_UNAVAILABLE',
+  'RB-014': 'RB-014_UNPROTECTED_POSITION',
 } as const;
 
 export type RunbookId = keyof typeof RUNBOOKS;
@@ -49,6 +50,8 @@ export const ALERT_TYPES = {
   },
   RECONCILIATION_DRIFT: { severity: 'CRITICAL', runbook: 'RB-002', title: 'Reconciliation drift' },
   POSITION_STALLED: { severity: 'WARNING', runbook: 'RB-003', title: 'Position stalled' },
+  POSITION_UNPROTECTED: { severity: 'CRITICAL', runbook: 'RB-014', title: 'Position open without its stop' },
+  CLOSE_FAILED: { severity: 'CRITICAL', runbook: 'RB-014', title: 'Close not finished' },
   HALT_EXECUTED: { severity: 'CRITICAL', runbook: 'RB-004', title: 'Emergency halt executed' },
   KILL_FLAG_SET: { severity: 'CRITICAL', runbook: 'RB-005', title: 'Kill flag set: trading blocked' },
   TELEGRAM_DOWN: { severity: 'WARNING', runbook: 'RB-006', title: 'Telegram unreachable' },
@@ -64,6 +67,7 @@ export const ALERT_TYPES = {
   },
   SUBSCRIPTION_DEAD: { severity: 'WARNING', runbook: 'RB-011', title: 'Market-data subscription dead' },
   ORDER_REJECTED: { severity: 'WARNING', runbook: 'RB-012', title: 'Order rejected' },
+  APPROVAL_NOT_SENT: { severity: 'WARNING', runbook: 'RB-012', title: 'Approved, but no order went out' },
   LOG_UNAVAILABLE: { severity: 'CRITICAL', runbook: 'RB-013', title: 'Event log unavailable' },
   // The test alert is about the Telegram channel itself, so it points at the Telegram runbook.
   TEST_ALERT: { severity: 'WARNING', runbook: 'RB-006', title: 'Test alert' },

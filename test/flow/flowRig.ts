@@ -10,6 +10,7 @@ import { systemClock } from '../../actors/clock.ts';
 import { type Config, loadConfig } from '../../actors/config/load.ts';
 import { closeRequestDraft } from '../../beads/closeRequest.ts';
 import type { KillSwitchPort } from '../../actors/flow/flowDeps.ts';
+import { flowBrokerHooks } from '../../actors/flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../../actors/flow/tradeFlow.ts';
 import { BeadWriter } from '../../actors/host/beadWriter.ts';
 import { type Logger, silentLogger } from '../../actors/logger.ts';
@@ -73,7 +74,8 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
       flag = 'SET';
     },
   };
-  let flow: TradeFlow | undefined;
+  // As the host wires it: the broker's hooks wait for the flow, so its first reconciliation (and readiness) is never lost.
+  const flowHooks = flowBrokerHooks();
   const broker = await startBroker({
     config,
     writer,
@@ -81,13 +83,10 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
     logger,
     runId: 'flow-run',
     alerts,
-    hooks: {
-      onResync: async (r) => flow?.hooks.onResync(r),
-      reconcile: async (r) => flow?.hooks.reconcile(r),
-    },
+    hooks: flowHooks.hooks,
   });
-  flow = await startTradeFlow({ config, writer, clock, logger, broker, alerts, killSwitch, watchIntents: false });
-  const started = flow;
+  const started = await startTradeFlow({ config, writer, clock, logger, broker, alerts, killSwitch, watchIntents: false });
+  flowHooks.attach(started);
   await broker.connection.waitFor(['CONNECTED']);
 
   const beads = async () => {

@@ -40,7 +40,7 @@ describe('position actor', () => {
         alerts: { raise: async (a) => alerts.push(a) },
         book,
         now: () => Date.now(),
-        onClosing: () => undefined,
+        onCommand: () => undefined,
       },
       { input: { positionId: 'st-1', intentId: 'st-1', pair: 'EURUSD', side: 'LONG', quantity: 20_000, plannedEntry: 1.085, stop: 1.082, target: 1.091, submittedAt: Date.now(), timeScale: 0.01 } },
     );

@@ -37,6 +37,7 @@ const EVENTS: PositionEvent[] = [
   { type: 'EXIT_FILLED', filled: 10_000, avgPrice: 1.276, by: 'TARGET', at: T0 + 6 },
   { type: 'CLOCK', at: T0 + 100_000 },
   { type: 'BROKER_CONFIRMED', at: T0 + 100_001 },
+  { type: 'RESUME', at: T0 + 100_002 },
 ];
 
 const serializeState = (s: PositionSnapshot) => JSON.stringify(s.value);

@@ -142,6 +142,7 @@ const commands: fc.Arbitrary<fc.Command<Model, Real>>[] = [
   fc.constant(new Step('broker confirms', (r) => ({ type: 'BROKER_CONFIRMED', at: at(r) }))),
   fc.double({ min: 149, max: 151, noNaN: true }).map((price) => new Step(`tick ${price}`, (r) => ({ type: 'TICK', price, at: at(r) }))),
   fc.constant(new Step('clock', (r) => ({ type: 'CLOCK', at: at(r) }))),
+  fc.constant(new Step('resume', (r) => ({ type: 'RESUME', at: at(r) }))),
   fc.integer({ min: 1, max: 400 }).map((ms) => new Step(`wait ${ms} ms`, () => ms)),
 ];
 
