@@ -1,6 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Bead, type BeadDraft, stamp, streams } from '../../beads/index.ts';
+import { loadConfig } from '../../actors/config/load.ts';
+import { silentLogger } from '../../actors/logger.ts';
+import { startWatchdog, watchdogTimings } from '../../actors/monitor/watchdog.ts';
 import { MISSES_FOR_CRITICAL, type WatchdogAction, WatchdogCore } from '../../actors/monitor/watchdogCore.ts';
+import { MemoryEventLog } from '../../store/memory.ts';
+import { FakeTime, settle } from './fakeTime.ts';
 
 const T0 = Date.parse('2026-11-24T09:00:00.000Z');
 const S = 1000;
@@ -46,7 +52,7 @@ describe('watchdog judgement', () => {
     expect(core.state).toBe('waiting');
   });
 
-  it('a host beating 30 s ± 5 s apart, even read a little late, is never missed (CV_S33_6)', () => {
+  it('a host beating 30 s ± 5 s apart, even read a little late, is never missed', () => {
     const core = new WatchdogCore(HOST, TIMINGS, HERE);
     const events = [{ at: T0, bead: hostBead(T0, 'STARTED', 100) }];
     let t = T0;
@@ -112,5 +118,106 @@ describe('watchdog judgement', () => {
     const later = new WatchdogCore(HOST, TIMINGS, HERE);
     later.observe(hostBead(T0, 'STARTED', 100));
     expect(kinds(later.tick(T0 + 3_600_000, () => true).map((action) => ({ action })))).toEqual(['missed 119', 'down hung']);
+  });
+});
+
+/**
+ * CV_S33_6, where the watchdog reads: the real watchdog actor following a log
+ * on virtual time, with the production timings (30 s ± 5 s, read a moment
+ * late at most 500 ms). Each heartbeat lands up to 10 s before or after its
+ * 30 s mark, and up to 400 ms after it was stamped. A gap between two
+ * heartbeats within 30 + 5 s is never a miss, a gap beyond the tolerance (35 s,
+ * plus the 500 ms allowance and one 1 s look) always is, and one late beat is
+ * never an alert. Gaps in between may go either way, depending on where a look
+ * falls. FC_SEED replays a failing run.
+ */
+describe('CV_S33_6: heartbeat latency variance ±10 s, where the watchdog reads', () => {
+  const timings = watchdogTimings(loadConfig({}));
+  const tolerance = timings.intervalMs + timings.jitterMs;
+  const certainMiss = tolerance + timings.confirmMs + 1_000;
+
+  interface Beat {
+    stampedAt: number;
+    readAt: number;
+  }
+
+  /** Beat k is stamped at k × 30 s + latencies[k − 1] and lands delays[k − 1] later; returns what the watchdog wrote. */
+  async function runLatencies(latencies: number[], delays: number[]) {
+    const time = new FakeTime(T0);
+    const log = new MemoryEventLog();
+    await log.append(streams.host(HOST), [hostBead(T0, 'STARTED', 100)]);
+    const watchdog = await startWatchdog({ log, hostId: HOST, mode: 'MOCK', timings, clock: time, timers: time, hostname: HERE, isPidAlive: () => true, logger: silentLogger });
+    const beats: Beat[] = latencies.map((latency, i) => {
+      const stampedAt = T0 + (i + 1) * timings.intervalMs + latency;
+      return { stampedAt, readAt: stampedAt + (delays[i % delays.length] ?? 0) };
+    });
+    try {
+      await watchdog.caughtUp;
+      for (const beat of beats) {
+        await time.advanceTo(beat.readAt);
+        await log.append(streams.heartbeat(HOST), [heartbeat(beat.stampedAt)]);
+        // The watchdog's subscription takes the bead on a later turn of the event loop.
+        for (let i = 0; i < 10; i++) await settle();
+      }
+      // A beat's worth of quiet after the last one: not long enough for a miss of its own.
+      await time.advanceTo(beats.at(-1)!.stampedAt + timings.intervalMs);
+    } finally {
+      await watchdog.stop();
+    }
+    const all: Bead[] = [];
+    for await (const e of log.readAll()) if (e.kind === 'bead') all.push(e.bead);
+    const missed = all.flatMap((b) => (b.bead_type === 'HEARTBEAT' && b.data.status === 'MISSED' ? [b] : []));
+    const alerts = all.filter((b) => b.bead_type === 'ALERT');
+    return { beats, missed, alerts };
+  }
+
+  /**
+   * For each gap between stamps (from the start, then from each beat), the MISSED beads the watchdog wrote while
+   * that gap's earlier beat was the last it had read: after that beat landed, up to the landing of the next.
+   */
+  function missesPerGap({ beats, missed }: Awaited<ReturnType<typeof runLatencies>>) {
+    return beats.map((beat, i) => {
+      const previous = i === 0 ? { stampedAt: T0, readAt: T0 } : beats[i - 1]!;
+      const inGap = missed.filter((m) => Date.parse(m.ts) > previous.readAt && Date.parse(m.ts) <= beat.readAt);
+      return { gap: beat.stampedAt - previous.stampedAt, counts: inGap.map((m) => (m.bead_type === 'HEARTBEAT' ? m.data.miss_count : -1)) };
+    });
+  }
+
+  it('beats arriving up to 10 s early or late: no alert, no miss within 30 s + 5 s, a miss for each gap beyond it', async () => {
+    const fcSeed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -10_000, max: 10_000 }), { minLength: 6, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 5 }),
+        async (latencies, delays) => {
+          const run = await runLatencies(latencies, delays);
+          expect(run.alerts).toEqual([]);
+          // Every MISSED bead falls in some gap: none is written for a host that beat on time.
+          expect(missesPerGap(run).flatMap((g) => g.counts)).toHaveLength(run.missed.length);
+          for (const { gap, counts } of missesPerGap(run)) {
+            if (gap <= tolerance) expect(counts, `a ${gap} ms gap`).toEqual([]);
+            else if (gap >= certainMiss) expect(counts, `a ${gap} ms gap`).toEqual([1]);
+            else expect([[], [1]]).toContainEqual(counts);
+          }
+        },
+      ),
+      { numRuns: 40, ...(fcSeed === undefined ? {} : { seed: fcSeed }) },
+    );
+  });
+
+  it('the edges, spelled out: 35 s and 10 s gaps pass, 40 s and 50 s gaps are each one MISSED, none an alert', async () => {
+    // Gaps: 35 s, 40 s, 10 s, 50 s, 30 s, 35 s (at the edge of the jitter), each read 400 ms after its stamp.
+    const run = await runLatencies([5_000, 15_000, -5_000, 15_000, 15_000, 20_000], [400]);
+    expect(missesPerGap(run).map(({ gap, counts }) => [gap, counts])).toEqual([
+      [35_000, []],
+      [40_000, [1]],
+      [10_000, []],
+      [50_000, [1]],
+      [30_000, []],
+      [35_000, []],
+    ]);
+    // Each at the first look (one a second) past its beat + 35.5 s: beats stamped at 35 s and 85 s.
+    expect(run.missed.map((m) => Date.parse(m.ts) - T0)).toEqual([71_000, 121_000]);
+    expect(run.alerts).toEqual([]);
   });
 });
