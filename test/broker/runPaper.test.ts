@@ -79,7 +79,7 @@ describe('phoenix run with a gateway', () => {
     expect(after.connectionsAccepted).toBe(before.connectionsAccepted);
   });
 
-  it('INV-IBKR-PAPER-GUARD-1: the mode cannot change in process: the configuration is frozen and every bead carries the start mode', () => {
+  it('INV-IBKR-PAPER-GUARD-1: the mode cannot change in process: the configuration is frozen and every bead a paper run writes carries PAPER', async () => {
     const config = loadConfig(env());
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => {
@@ -89,7 +89,29 @@ describe('phoenix run with a gateway', () => {
       (config as { IBKR_MODE: string }).IBKR_MODE = 'live';
     }).toThrow(TypeError);
     expect(config.mode).toBe('PAPER');
-  });
+
+    // A real run, started in paper mode: every bead it writes, whichever actor wrote it, carries the start mode.
+    const host = startPhoenix(['run'], env({ IBKR_CLIENT_ID: '63', TIME_SCALE: '0.05' }));
+    await host.waitForOutput(/running in PAPER mode/);
+    await waitForBead(home.dir, (b) => b.bead_type === 'IBKR_SESSION' && b.data.event === 'CONNECT', 'the CONNECT bead');
+    const heartbeats = async () => (await beadsIn(home.dir)).filter((b) => b.bead_type === 'HEARTBEAT').length;
+    const deadline = Date.now() + 20_000;
+    while ((await heartbeats()) < 2) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for two HEARTBEAT beads');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    host.child.kill('SIGTERM');
+    expect((await host.done).code).toBe(0);
+    await sim.waitForState((s) => s.clients.length === 0, 'the host to hang up');
+
+    const beads = await beadsIn(home.dir);
+    // The run wrote from several actors: the host, the lease, the connection, the heartbeat.
+    expect([...new Set(beads.map((b) => b.bead_type))]).toEqual(expect.arrayContaining(['HOST', 'LEASE', 'CONFIG', 'IBKR_SESSION', 'HEARTBEAT']));
+    expect(beads.filter((b) => b.mode !== 'PAPER').map((b) => [b.bead_type, b.mode])).toEqual([]);
+    expect(beads.flatMap((b) => (b.bead_type === 'IBKR_SESSION' ? [b.data.mode] : [])).every((m) => m === 'PAPER')).toBe(true);
+    // From start to stop, as the log has it.
+    expect(beads.flatMap((b) => (b.bead_type === 'HOST' ? [b.data.event] : []))).toEqual(['STARTED', 'STOPPING']);
+  }, 60_000);
 
   it('a gateway that does not manage IBKR_ACCOUNT: GUARD_FAILED with the reason, a CRITICAL alert, exit 3, and no order at the gateway', async () => {
     const placed = (await sim.state()).counts.placeOrder;
