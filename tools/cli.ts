@@ -1,5 +1,6 @@
 import { ConfigError } from '../actors/config/load.ts';
-import { DotenvError } from '../actors/config/dotenv.ts';
+import { resolve } from 'node:path';
+import { DotenvError, readDotenv } from '../actors/config/dotenv.ts';
 import { PHOENIX_VERSION } from '../actors/host/version.ts';
 import { LogUnavailableError } from '../store/errors.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeError, writeLine } from './command.ts';
@@ -17,6 +18,7 @@ import { replayCommand } from './commands/replay.ts';
 import { resumeCommand } from './commands/resume.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
+import { telegramSimCommand } from './commands/telegramSim.ts';
 import { telegramTestCommand } from './commands/telegramTest.ts';
 import { watchdogCommand } from './commands/watchdog.ts';
 
@@ -34,6 +36,7 @@ export const COMMANDS: Command[] = [
   closeCommand,
   configCommand,
   gatewaySimCommand,
+  telegramSimCommand,
   statusCommand,
   haltCommand,
   resumeCommand,
@@ -70,12 +73,24 @@ function processIo(): CommandIo {
       closed.abort(err.code);
     });
   }
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal, outputClosed: closed.signal };
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: processEnv(), cwd: process.cwd(), signal: controller.signal, outputClosed: closed.signal };
+}
+
+/** The process's environment over `.env` (or PHOENIX_ENV_FILE): the environment wins, as the README says. */
+function processEnv(): Record<string, string | undefined> {
+  return { ...readDotenv(resolve(process.cwd(), process.env.PHOENIX_ENV_FILE ?? '.env')), ...process.env };
 }
 
 /** `bin/phoenix.mjs`: runs one command as this process; a read-only command whose reader went away ends at once. */
 export async function runAsProcess(argv: string[]): Promise<number> {
-  const io = processIo();
+  let io: CommandIo;
+  try {
+    io = processIo();
+  } catch (err) {
+    if (!(err instanceof DotenvError)) throw err;
+    process.stderr.write(`phoenix: ${err.message}\n`);
+    return EXIT.usage;
+  }
   const code = await main(argv, io);
   if (io.outputClosed?.aborted) process.exit(code);
   return code;

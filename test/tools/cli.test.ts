@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../tools/cli.ts';
+import { cleanEnv, runPhoenix } from '../support/phoenixProcess.ts';
+import { makeTempDir } from '../support/tempDir.ts';
 import { runCli } from './commandIo.ts';
 
 describe('the phoenix CLI', () => {
@@ -27,5 +31,29 @@ describe('the phoenix CLI', () => {
     const bad = await runCli(['config', 'check'], { DASHBOARD_PORT: '99999' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/DASHBOARD_PORT: must be at most 65535/);
+  });
+});
+
+describe('the phoenix CLI as a process reads .env', () => {
+  it('takes settings from PHOENIX_ENV_FILE under the environment, and refuses a bad one naming the variable', async () => {
+    const temp = makeTempDir('phoenix-dotenv');
+    try {
+      const envFile = join(temp.dir, '.env');
+      writeFileSync(envFile, `# the desk's settings\nPHOENIX_HOME=${join(temp.dir, 'desk')}\nORDER_UNITS=30000\n`);
+      const read = await runPhoenix(['config', 'check', '--json'], cleanEnv({ PHOENIX_ENV_FILE: envFile, ORDER_UNITS: '25000' }));
+      expect(read.code, read.stderr).toBe(0);
+      const shown = JSON.stringify(JSON.parse(read.stdout));
+      expect(shown).toContain(join(temp.dir, 'desk'));
+      // The environment wins over the file.
+      expect(shown).toMatch(/"ORDER_UNITS":\{?[^}]*25000/);
+
+      writeFileSync(envFile, 'IBKR_MODE=bogus\n');
+      const bad = await runPhoenix(['config', 'check'], cleanEnv({ PHOENIX_ENV_FILE: envFile }));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/IBKR_MODE/);
+      expect(bad.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      temp.remove();
+    }
   });
 });
