@@ -136,6 +136,9 @@ export function foldWorkingOrders(view: WorkingOrders, bead: Bead): WorkingOrder
     view.delete(d.order_ref);
     return view;
   }
+  // An order enters the view by its write-ahead; a status that arrives after the order ended (IB does send a
+  // stale PreSubmitted after the fill that completed it) must not bring it back as working.
+  if (before === undefined && d.event !== 'SUBMIT_REQUESTED') return view;
   const orderId = d.order_id ?? before?.order_id;
   if (orderId === undefined) return view;
   const status = d.status ?? (d.event === 'SUBMIT_REQUESTED' ? 'SUBMIT_REQUESTED' : (before?.status ?? d.event));

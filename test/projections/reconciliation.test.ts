@@ -144,5 +144,8 @@ describe('the log’s working orders', () => {
     expect(localOrders(working)).toEqual([{ order_id: 101, order_ref: 'ph-101', status: 'Submitted' }]);
     foldWorkingOrders(working, fill('x-2', 10000));
     expect(localOrders(working)).toEqual([]);
+    // A stale status the broker sends after the fill that completed the order does not bring it back.
+    foldWorkingOrders(working, order({ order_ref: 'ph-101', order_id: 101, status: 'PreSubmitted' }));
+    expect(localOrders(working)).toEqual([]);
   });
 });
