@@ -63,6 +63,13 @@ export class IbConnector implements IBKRConnector {
   private reqId = FIRST_REQ_ID;
   private readonly placed = new Set<number>();
   private readonly subs = new Map<number, Pair>();
+  /**
+   * The link each subscription was last requested on. IB keeps a subscription
+   * for the life of the socket, so a resubscribe repeats only those asked on
+   * an earlier socket, or lost with IB's data (1101): a repeat on the same
+   * socket is answered with 322 "Duplicate ticker id".
+   */
+  private readonly requestedOn = new Map<number, IbLink>();
   /** The gateway told us (1100) that its own link to IB is down; orders would not get anywhere. */
   private upstreamLost = false;
   private closing = false;
@@ -81,6 +88,7 @@ export class IbConnector implements IBKRConnector {
     this.emitter.on('connectivity', ({ kind }) => {
       if (kind === 'UPSTREAM_LOST') this.upstreamLost = true;
       if (kind === 'RESTORED_DATA_KEPT' || kind === 'RESTORED_DATA_LOST') this.upstreamLost = false;
+      if (kind === 'RESTORED_DATA_LOST') this.requestedOn.clear();
     });
   }
 
@@ -221,12 +229,18 @@ export class IbConnector implements IBKRConnector {
     const id = this.nextReqId();
     this.subs.set(id, lookup.pair);
     this.inbound.marketData.set(id, lookup.pair);
-    await this.send('request', `market data for ${lookup.pair}`, (ib) => ib.reqMktData(id, lookup.contract, '', false, false));
+    await this.send('request', `market data for ${lookup.pair}`, (ib) => this.requestMarketData(ib, id, lookup.contract));
     return id;
+  }
+
+  private requestMarketData(ib: IBApi, id: number, contract: Parameters<IBApi['reqMktData']>[1]): void {
+    ib.reqMktData(id, contract, '', false, false);
+    if (this.link) this.requestedOn.set(id, this.link);
   }
 
   async unsubscribe(subscriptionId: number): Promise<void> {
     this.subs.delete(subscriptionId);
+    this.requestedOn.delete(subscriptionId);
     this.inbound.marketData.delete(subscriptionId);
     await this.send('request', 'cancel market data', (ib) => ib.cancelMktData(subscriptionId)).catch(() => undefined);
   }
@@ -234,9 +248,9 @@ export class IbConnector implements IBKRConnector {
   async resubscribe(): Promise<void> {
     for (const [id, pair] of this.subs) {
       const lookup = contractFor(pair);
-      if (!lookup.ok) continue;
-      // A subscription IB still holds (1102) answers a repeat with 322 "duplicate ticker id", which is harmless.
-      await this.send('request', `market data for ${pair}`, (ib) => ib.reqMktData(id, lookup.contract, '', false, false));
+      // Asked on this socket already (the first connect's resync subscribes before the machine's resubscribe step).
+      if (!lookup.ok || (this.link && this.requestedOn.get(id) === this.link)) continue;
+      await this.send('request', `market data for ${pair}`, (ib) => this.requestMarketData(ib, id, lookup.contract));
     }
   }
 
