@@ -5,8 +5,10 @@ import { type BeadData, type Pair, pipSize, type Side } from '../beads/index.ts'
  * writes it into POSITION and AUTOPSY beads, and projections/autopsy.ts
  * re-exports it for views. Money is in
  * the pair's quote currency (USD for EURUSD, JPY for USDJPY) and gross of
- * commission: Phoenix records fills' commissions in FILL beads but does not
- * convert currencies, so it does not net them here.
+ * commission: Phoenix records fills' commissions in FILL beads, in their own
+ * currency, and does not net them here. Beads keep the quote currency; views
+ * also show an amount in the account's currency with `convertMoney`, at a
+ * rate the caller passes in (the broker's current quote), and say which.
  */
 
 export type ExitReason = BeadData<'AUTOPSY'>['exit_reason'];
@@ -89,4 +91,40 @@ export function autopsyOf(trade: ClosedTrade): BeadData<'AUTOPSY'> {
     slippage_pips: slippagePips(trade.pair, trade.side, trade.plannedEntry, trade.entryPrice),
     exit_reason: trade.exitReason,
   };
+}
+
+/** An amount in another currency, and the quote it was converted at. */
+export interface Converted {
+  amount: number;
+  currency: string;
+  /** The pair whose mid was used, e.g. USDJPY for JPY → USD. */
+  pair: string;
+  rate: number;
+}
+
+/**
+ * `amount` of `from` in `to`, at the mid of a pair that joins the two:
+ * FROMTO multiplies (EUR → USD at EURUSD), TOFROM divides (JPY → USD at
+ * USDJPY). Undefined when no such quote is known: never a guess.
+ */
+export function convertMoney(amount: number, from: string, to: string, midOf: (pair: string) => number | undefined): Converted | undefined {
+  if (from === to) return { amount: roundMoney(amount), currency: to, pair: `${from}${to}`, rate: 1 };
+  const direct = midOf(`${from}${to}`);
+  if (direct !== undefined && direct > 0) return { amount: roundMoney(amount * direct), currency: to, pair: `${from}${to}`, rate: direct };
+  const inverse = midOf(`${to}${from}`);
+  if (inverse !== undefined && inverse > 0) return { amount: roundMoney(amount / inverse), currency: to, pair: `${to}${from}`, rate: inverse };
+  return undefined;
+}
+
+/** Money with its currency: "6000.00 JPY". */
+export function moneyText(amount: number, currency: string): string {
+  return `${amount.toFixed(2)} ${currency}`;
+}
+
+/** "6000.00 JPY (40.00 USD at USDJPY 150.00)": the quote currency first, then the account's, labelled with its rate. */
+export function moneyInBoth(amount: number, currency: string, converted: Converted | undefined, accountCurrency: string | null | undefined): string {
+  const own = moneyText(amount, currency);
+  if (!accountCurrency || accountCurrency === currency) return own;
+  if (!converted) return `${own} (no ${currency}/${accountCurrency} rate yet)`;
+  return `${own} (${moneyText(converted.amount, converted.currency)} at ${converted.pair} ${converted.rate})`;
 }

@@ -1,4 +1,5 @@
 import { describeAge } from '../../machines/approval.ts';
+import { convertMoney, moneyInBoth } from '../../machines/tradeArithmetic.ts';
 import type { ApprovalEvidence } from '../../machines/approval.ts';
 import { mdText, renderIntentTable, writeResponse } from '../intents/index.ts';
 import { evidenceWarnings } from './evidence.ts';
@@ -20,6 +21,14 @@ export interface EvidenceRecord {
 }
 
 const money = (x: number, ccy: string) => `${x.toFixed(2)} ${ccy}`;
+
+/** Risk money in the pair's quote currency and, converted at the bundle's own price, in the account's. */
+function riskMoney(e: ApprovalEvidence, amount: number): string {
+  const account = e.account.currency;
+  const mid = e.price?.mid;
+  const converted = account ? convertMoney(amount, e.risk.currency, account, (pair) => (pair === e.intent.pair ? mid : undefined)) : undefined;
+  return moneyInBoth(amount, e.risk.currency, converted, account);
+}
 
 function priceLine(e: ApprovalEvidence): string {
   if (e.price === null) return 'no current price';
@@ -53,7 +62,6 @@ function intentSection(e: ApprovalEvidence): EvidenceSection {
 }
 
 function bundleSections(e: ApprovalEvidence): EvidenceSection[] {
-  const ccy = e.risk.currency;
   const positions = e.account.open_positions.length === 0 ? 'none' : e.account.open_positions.map((p) => `${p.position_id} ${p.side} ${p.quantity} ${p.pair} ${p.state}`).join('; ');
   return [
     {
@@ -69,8 +77,8 @@ function bundleSections(e: ApprovalEvidence): EvidenceSection[] {
         ['side and units', `${e.risk.side} ${e.risk.units}`],
         ['pips to stop', stopLine(e)],
         ['pips to target', String(e.risk.pips_to_target)],
-        ['money at risk', money(e.risk.money_at_risk, ccy)],
-        ['money to target', money(e.risk.money_to_target, ccy)],
+        ['money at risk', riskMoney(e, e.risk.money_at_risk)],
+        ['money to target', riskMoney(e, e.risk.money_to_target)],
         ['reward : risk', e.risk.reward_to_risk.toFixed(2)],
       ],
     },
