@@ -73,3 +73,20 @@ export function ok(res: ServerResponse, result: unknown): void {
 export function apiError(res: ServerResponse, code: number, description: string, parameters?: Params): void {
   reply(res, code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
 }
+
+export function chatOf(chatId: number | string): { id: number; type: string } {
+  const id = Number(chatId);
+  return { id, type: id < 0 ? 'supergroup' : 'private' };
+}
+
+/** A refused call, with the description sent back (recorded on the call). */
+export type Outcome = 'ok' | { refused: string };
+
+export function fail(res: ServerResponse, why: string): Outcome {
+  return refuse(res, `Bad Request: ${why}`);
+}
+
+export function refuse(res: ServerResponse, description: string): Outcome {
+  apiError(res, 400, description);
+  return { refused: description };
+}
