@@ -22,6 +22,7 @@ import {
   LeaseData,
   PromotionData,
   SecurityData,
+  UxConfirmationData,
 } from './opsData.ts';
 import { ModeSchema } from './pairs.ts';
 
@@ -47,6 +48,7 @@ export const BEAD_DATA = {
   HOST: HostData,
   SECURITY: SecurityData,
   LEASE: LeaseData,
+  UX_CONFIRMATION: UxConfirmationData,
 } as const;
 
 export type BeadType = keyof typeof BEAD_DATA;

@@ -107,11 +107,48 @@ export const PromotionData = z.object({
   reason: z.string(),
 });
 
+/** What a bunny verdict rests on: bead ids (in the vector's scratch log), counts and timings. */
+export const BunnyEvidence = z.object({
+  beads: z.array(z.string()),
+  counts: z.record(z.string(), z.number()),
+  timings_ms: z.record(z.string(), z.number().min(0)),
+});
+
+/**
+ * One chaos vector's verdict (S10). The fields after `evidence` were added
+ * with `phoenix bunny` and are optional so that beads written before them
+ * still read; bunny writes them all (BunnyRecord).
+ */
 export const BunnyData = z.object({
   run_id: z.string(),
   vector_id: z.string(),
   result: z.enum(['PASS', 'FAIL']),
+  /** The verdict in one line: what was seen, or what was missing. */
   evidence: z.string(),
+  wave: z.number().int().min(1).optional(),
+  /** FULL: every vector of the suite in one run; PARTIAL: --vector or --wave; SWEEP: --sweep. Only a FULL run moves P1-8. */
+  run_scope: z.enum(['FULL', 'PARTIAL', 'SWEEP']).optional(),
+  expected: z.string().optional(),
+  observed: z.string().optional(),
+  details: BunnyEvidence.optional(),
+  duration_ms: z.number().min(0).optional(),
+  code_version: z.string().optional(),
+  config_hash: z.string().optional(),
+  /** Where the vector's scratch log was kept (a FAIL keeps it for inspection). */
+  scratch_home: z.string().optional(),
+});
+
+/** What `phoenix bunny` writes: every field present. */
+export const BunnyRecord = BunnyData.required({ wave: true, run_scope: true, expected: true, observed: true, details: true, duration_ms: true, code_version: true, config_hash: true });
+
+/** P1-7: the operator's own word that the approval flow works for them (`phoenix gates confirm-ux`). */
+export const UxConfirmationData = z.object({
+  who: z.string().min(1),
+  note: z.string().min(1).max(2000),
+  /** The paper approval flows timed in the log when the operator confirmed (intent file seen → entry order sent). */
+  flows: z.number().int().min(0),
+  median_ms: z.number().min(0).optional(),
+  slowest_ms: z.number().min(0).optional(),
 });
 
 export const DrillData = z.object({

@@ -14,6 +14,7 @@ export const streams = {
   halt: 'halt',
   config: 'config',
   bunny: 'bunny',
+  uxValidation: 'ux-validation',
   drill: 'drill',
   security: 'security',
   lease: 'host-lease',

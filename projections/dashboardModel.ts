@@ -72,7 +72,7 @@ export function initialDashboard(options: { heartbeatGapMs?: number } = {}): Das
     alerts: { recent: emptyRecent(ALERTS_KEPT), raised: { WARNING: 0, CRITICAL: 0 } },
     drift: { runs: 0, drifts: 0 },
     killFlag: { state: 'ARMED' },
-    gates: PHASE1_GATES.map((g) => ({ ...g, status: 'NOT_COMPUTED', detail: 'not yet computed' })),
+    gates: PHASE1_GATES.map((g) => ({ ...g, status: 'NOT_MET', detail: 'not yet computed' })),
     runbooks: [],
   };
 }

@@ -121,13 +121,16 @@ export interface KillFlagStatus {
 }
 
 /**
- * One S11 gate. The dashboard fold only seeds NOT_COMPUTED placeholders; a
- * gates projection fills the list through withGates, so nothing is self-declared here.
+ * One S11 gate, in the gates' one vocabulary (MET or NOT_MET). The dashboard
+ * fold only seeds NOT_MET placeholders; a gates projection fills the list
+ * through withGates, so nothing is self-declared here.
  */
 export interface GateStatus {
   id: string;
   name: string;
-  status: 'NOT_COMPUTED' | 'PASS' | 'FAIL' | 'PENDING';
+  status: 'MET' | 'NOT_MET';
+  /** NOT_MET because something recorded failed (a bunny vector), not merely because it has not happened yet. */
+  failing?: true;
   detail: string;
   /** Bead ids or short facts that prove the status. */
   evidence?: string[];

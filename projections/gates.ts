@@ -1,18 +1,24 @@
 import type { Bead, BeadType, BeadOf } from '../beads/index.ts';
 import type { GateStatus } from './dashboardTypes.ts';
+import { type BunnyRuns, bunnyVerdict, foldBunny } from './gatesBunny.ts';
+import { foldUxApproval, foldUxConfirmation, initialUx, type UxState, uxVerdict } from './gatesUx.ts';
 import { isoMillis } from './isoMillis.ts';
 import { ENDED_POSITION_STATES } from './positions.ts';
 
+export { BUNNY_VECTORS } from './gatesBunny.ts';
+
 /**
  * The S11 phase-1 gates, folded from the log. Nothing is self-declared: a
- * gate is MET only when beads prove it, and each names the beads. What the
- * log cannot prove yet is NOT_COMPUTED, with the reason.
+ * gate is MET only when beads prove it, and each names the beads; anything
+ * else is NOT_MET, with the reason. These two words are the one vocabulary
+ * of a gate everywhere: `phoenix gates`, `phoenix status`, the dashboard and
+ * Telegram.
  *
  * Paper means the bead's own `mode` is PAPER. A host session is one HOST
  * STARTED bead: every later bead from that host id belongs to it.
  */
 
-export type GateVerdict = 'MET' | 'NOT_MET' | 'NOT_COMPUTED';
+export type GateVerdict = 'MET' | 'NOT_MET';
 
 export interface GateResult {
   id: string;
@@ -34,7 +40,6 @@ export const HEARTBEAT_STREAK_NEEDED = 10;
 /** P1-3 (S11): this many paper positions CLOSED, across this many host sessions. */
 const PAPER_CLOSES_NEEDED = 3;
 const PAPER_SESSIONS_NEEDED = 2;
-export const BUNNY_VECTORS = Array.from({ length: 15 }, (_, i) => `CV_S33_${i + 1}`);
 const HEARTBEAT_WINDOW_MS = [25_000, 35_000] as const;
 
 interface PaperLife {
@@ -65,9 +70,8 @@ export interface GatesState {
   regularBeats?: { stream: string; from: string; count: number };
   testAlertSent?: string;
   rb004Drill?: string;
-  bunny: { run?: string; results: Map<string, { result: 'PASS' | 'FAIL'; bead: string }> };
-  evidenceShownAt: Map<string, number>;
-  fastestApproval?: { intentId: string; ms: number };
+  bunny: BunnyRuns;
+  ux: UxState;
 }
 
 export function initialGates(): GatesState {
@@ -79,8 +83,8 @@ export function initialGates(): GatesState {
     paperClosedCount: 0,
     paperClosedSessions: new Set(),
     beats: new Map(),
-    bunny: { results: new Map() },
-    evidenceShownAt: new Map(),
+    bunny: {},
+    ux: initialUx(),
   };
 }
 
@@ -150,19 +154,8 @@ function onHeartbeat(s: GatesState, bead: BeadOf<'HEARTBEAT'>): void {
   if (run.streak >= HEARTBEAT_STREAK_NEEDED && !s.regularBeats) s.regularBeats = { stream: bead.stream, from: run.first, count: run.streak };
 }
 
-function onApproval(s: GatesState, bead: BeadOf<'APPROVAL'>): void {
-  const d = bead.data;
-  if (d.event === 'EVIDENCE_SHOWN') s.evidenceShownAt.set(d.intent_id, isoMillis(bead.ts));
-  const shown = s.evidenceShownAt.get(d.intent_id);
-  if (d.event === 'CONSUMED' && shown !== undefined) {
-    const ms = isoMillis(bead.ts) - shown;
-    if (!s.fastestApproval || ms < s.fastestApproval.ms) s.fastestApproval = { intentId: d.intent_id, ms };
-    s.evidenceShownAt.delete(d.intent_id);
-  }
-}
-
 /** The bead types foldGates reads; any other bead leaves the state as it was. */
-export const GATES_READS = ['HOST', 'IBKR_SESSION', 'POSITION', 'HEARTBEAT', 'ALERT', 'DRILL', 'BUNNY', 'APPROVAL'] as const satisfies readonly BeadType[];
+export const GATES_READS = ['HOST', 'IBKR_SESSION', 'POSITION', 'HEARTBEAT', 'ALERT', 'DRILL', 'BUNNY', 'APPROVAL', 'UX_CONFIRMATION'] as const satisfies readonly BeadType[];
 
 /** Folds one bead in place and returns the state; the dashboard's GatesFold calls it per bead. */
 export function foldGates(s: GatesState, bead: Bead): GatesState {
@@ -186,11 +179,13 @@ export function foldGates(s: GatesState, bead: Bead): GatesState {
       if (bead.data.runbook_id === 'RB-004' && bead.data.event === 'FINISHED' && bead.data.outcome === 'PASS') s.rb004Drill ??= bead.bead_id;
       break;
     case 'BUNNY':
-      if (bead.data.run_id !== s.bunny.run) s.bunny = { run: bead.data.run_id, results: new Map() };
-      s.bunny.results.set(bead.data.vector_id, { result: bead.data.result, bead: bead.bead_id });
+      foldBunny(s.bunny, bead);
       break;
     case 'APPROVAL':
-      onApproval(s, bead);
+      foldUxApproval(s.ux, bead);
+      break;
+    case 'UX_CONFIRMATION':
+      foldUxConfirmation(s.ux, bead);
       break;
   }
   return s;
@@ -221,26 +216,25 @@ function monitoring(s: GatesState): GateResult {
 
 function runbooks(s: GatesState, inputs: GateInputs): GateResult {
   const drill = s.rb004Drill ? 'an RB-004 drill PASSED' : 'no RB-004 drill recorded (phoenix drill)';
-  if (!inputs.runbooks) return gate('P1-5', 'RUNBOOKS_COMPLETE', 'NOT_COMPUTED', `runbooks folder not read; ${drill}`, s.rb004Drill ? [s.rb004Drill] : []);
+  if (!inputs.runbooks) return gate('P1-5', 'RUNBOOKS_COMPLETE', 'NOT_MET', `runbooks folder not read, so not proven; ${drill}`, s.rb004Drill ? [s.rb004Drill] : []);
   const missing = inputs.runbooks.expected.filter((id) => !inputs.runbooks?.present.includes(id));
   const have = missing.length === 0 ? `all ${inputs.runbooks.expected.length} runbooks present` : `missing ${missing.join(', ')}`;
   return gate('P1-5', 'RUNBOOKS_COMPLETE', missing.length === 0 && s.rb004Drill ? 'MET' : 'NOT_MET', `${have}; ${drill}`, s.rb004Drill ? [s.rb004Drill] : []);
 }
 
 function bunny(s: GatesState): GateResult {
-  const { run, results } = s.bunny;
-  if (run === undefined) return gate('P1-8', 'BUNNY_PHASE1_PASSES', 'NOT_MET', 'no bunny run recorded (phoenix bunny)');
-  const failed = BUNNY_VECTORS.filter((v) => results.get(v)?.result === 'FAIL');
-  const missing = BUNNY_VECTORS.filter((v) => !results.has(v));
-  const passed = BUNNY_VECTORS.length - failed.length - missing.length;
-  const detail = `latest run ${run}: ${passed}/${BUNNY_VECTORS.length} PASS${failed.length ? `; FAIL ${failed.join(', ')}` : ''}${missing.length ? `; not run ${missing.join(', ')}` : ''}`;
-  const result = gate('P1-8', 'BUNNY_PHASE1_PASSES', passed === BUNNY_VECTORS.length ? 'MET' : 'NOT_MET', detail, [...results.values()].map((r) => r.bead));
-  return failed.length > 0 ? { ...result, failing: true } : result;
+  const v = bunnyVerdict(s.bunny);
+  const result = gate('P1-8', 'BUNNY_PHASE1_PASSES', v.met ? 'MET' : 'NOT_MET', v.detail, v.evidence);
+  return v.failing ? { ...result, failing: true } : result;
+}
+
+function uxValidated(s: GatesState): GateResult {
+  const v = uxVerdict(s.ux);
+  return gate('P1-7', 'UX_VALIDATED', v.met ? 'MET' : 'NOT_MET', v.detail, v.evidence);
 }
 
 export function gateResults(s: GatesState, inputs: GateInputs = {}): GateResult[] {
   const rt = s.roundTrip;
-  const fastest = s.fastestApproval ? `; fastest approval flow on record: ${(s.fastestApproval.ms / 1000).toFixed(1)} s (${s.fastestApproval.intentId})` : '';
   return [
     s.paperConnect
       ? gate('P1-1', 'IBKR_PAPER_CONNECTED', 'MET', 'IBKR_SESSION CONNECT in PAPER (the startup guards passed against the gateway’s accounts)', [s.paperConnect])
@@ -254,7 +248,7 @@ export function gateResults(s: GatesState, inputs: GateInputs = {}): GateResult[
     s.disconnectDrill
       ? gate('P1-6', 'DISCONNECT_DRILL', 'MET', 'IBKR_SESSION DISCONNECT → RECONNECT → CONNECT on paper', s.disconnectDrill)
       : gate('P1-6', 'DISCONNECT_DRILL', 'NOT_MET', 'no paper DISCONNECT → RECONNECT → CONNECT sequence yet'),
-    gate('P1-7', 'UX_VALIDATED', 'NOT_COMPUTED', `needs the operator's recorded confirmation (phoenix gates confirm-ux), which no bead type holds yet${fastest}`),
+    uxValidated(s),
     bunny(s),
   ];
 }
@@ -265,14 +259,15 @@ export function paperGatesHold(results: readonly GateResult[]): boolean {
   return needed.every((id) => results.find((r) => r.id === id)?.status === 'MET');
 }
 
-/** The dashboard's spelling of the same verdicts. */
+/** The gates as the dashboard, `phoenix status` and Telegram show them: the same words, MET or NOT_MET. */
 export function dashboardGateStatuses(results: readonly GateResult[]): GateStatus[] {
   return results.map((r) => ({
     id: r.id,
     name: r.name,
-    status: r.status === 'MET' ? 'PASS' : r.status === 'NOT_COMPUTED' ? 'NOT_COMPUTED' : r.failing ? 'FAIL' : 'PENDING',
+    status: r.status,
     detail: r.detail,
     evidence: r.evidence,
+    ...(r.failing ? { failing: true as const } : {}),
   }));
 }
 

@@ -84,5 +84,7 @@ export function summarizeBead(bead: Bead): string {
       const d = bead.data;
       return `${d.event} by ${d.holder} (pid ${d.pid} on ${d.hostname}) until ${d.expires_at}${d.previous_holder ? ` from ${d.previous_holder}` : ''}`;
     }
+    case 'UX_CONFIRMATION':
+      return `approval UX confirmed by ${bead.data.who} (${bead.data.flows} paper flows timed): ${bead.data.note}`;
   }
 }

@@ -94,11 +94,11 @@ describe('dashboard HTTP: gates', () => {
     const gates = {
       initial: 0,
       apply: (sessions: number, b: Bead) => sessions + (b.bead_type === 'IBKR_SESSION' && b.data.event === 'CONNECT' ? 1 : 0),
-      statuses: (sessions: number) => [{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: sessions > 0 ? ('PASS' as const) : ('PENDING' as const), detail: `${sessions} CONNECT bead(s)` }],
+      statuses: (sessions: number) => [{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: sessions > 0 ? ('MET' as const) : ('NOT_MET' as const), detail: `${sessions} CONNECT bead(s)` }],
     };
     const t = await start({ history: history(), gates });
     const view = await waitForView(t.dashboard, (v) => v.caught_up);
-    expect(view.gates).toEqual([{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'PASS', detail: '1 CONNECT bead(s)' }]);
+    expect(view.gates).toEqual([{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'MET', detail: '1 CONNECT bead(s)' }]);
   });
 });
 

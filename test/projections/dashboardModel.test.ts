@@ -74,7 +74,7 @@ describe('dashboard model: host, mode and health', () => {
     expect(view.mode).toBeNull();
     expect(view.kill_flag.state).toBe('ARMED');
     expect(view.gates.map((g) => g.id)).toEqual(['P1-1', 'P1-2', 'P1-3', 'P1-4', 'P1-5', 'P1-6', 'P1-7', 'P1-8']);
-    expect(view.gates.every((g) => g.status === 'NOT_COMPUTED' && g.detail === 'not yet computed')).toBe(true);
+    expect(view.gates.every((g) => g.status === 'NOT_MET' && g.detail === 'not yet computed')).toBe(true);
   });
 
   it('shows the host that started, its mode, and the last heartbeat as health now', () => {
@@ -272,12 +272,12 @@ describe('dashboard model: fold properties', () => {
 
   it('counts corrupt records, and takes gates and runbooks from outside', () => {
     let model = noteCorrupt(initialDashboard(), 7, 'corrupt JSON');
-    model = withGates(model, [{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'PASS', detail: 'CONNECT on paper' }]);
+    model = withGates(model, [{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'MET', detail: 'CONNECT on paper' }]);
     model = withRunbooks(model, [{ id: 'RB-001', title: 'Connection loss', file: 'RB-001_CONNECTION_LOSS.md', alert_types: ['CONNECTION_LOST'] }]);
     const view = viewAt(model, 0);
     expect(view.counts).toMatchObject({ corrupt: 1, last_corrupt: { position: 7, reason: 'corrupt JSON' } });
     expect(view.log_position).toBe(7);
-    expect(view.gates).toEqual([{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'PASS', detail: 'CONNECT on paper' }]);
+    expect(view.gates).toEqual([{ id: 'P1-1', name: 'IBKR_PAPER_CONNECTED', status: 'MET', detail: 'CONNECT on paper' }]);
     expect(view.runbooks[0]!.id).toBe('RB-001');
   });
 });

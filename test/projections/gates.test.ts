@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition } from 'xstate';
 import type { Bead, BeadDraft, Mode } from '../../beads/index.ts';
@@ -30,16 +31,16 @@ const session = (event: 'CONNECT' | 'DISCONNECT' | 'RECONNECT', mode: Mode = 'PA
 const byId = (beads: Bead[], inputs = {}) => Object.fromEntries(gateResults(foldAllGates(beads), inputs).map((g) => [g.id, g]));
 
 describe('phase-1 gates from the log (S11)', () => {
-  it('an empty log meets nothing and declares nothing; P1-7 and an unread runbooks folder are not computed', () => {
+  it('an empty log meets nothing and declares nothing; every gate is MET or NOT_MET, none "not computed"', () => {
     const gates = gateResults(initialGates());
     expect(gates.map((g) => [g.id, g.status])).toEqual([
       ['P1-1', 'NOT_MET'],
       ['P1-2', 'NOT_MET'],
       ['P1-3', 'NOT_MET'],
       ['P1-4', 'NOT_MET'],
-      ['P1-5', 'NOT_COMPUTED'],
+      ['P1-5', 'NOT_MET'],
       ['P1-6', 'NOT_MET'],
-      ['P1-7', 'NOT_COMPUTED'],
+      ['P1-7', 'NOT_MET'],
       ['P1-8', 'NOT_MET'],
     ]);
     expect(paperGatesHold(gates)).toBe(false);
@@ -120,20 +121,73 @@ describe('phase-1 gates from the log (S11)', () => {
     expect(byId([drill], { runbooks: { ...runbooks, present: ['RB-004'] } })['P1-5']).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/missing RB-001/) });
   });
 
-  it('P1-8 from the latest bunny run only: all 15 vectors PASS; a FAIL shows as FAIL on the dashboard', () => {
-    const run = (id: string, failing?: string) =>
-      BUNNY_VECTORS.map((v) => bead({ bead_type: 'BUNNY', stream: 'bunny', correlation_id: id, data: { run_id: id, vector_id: v, result: v === failing ? 'FAIL' : 'PASS', evidence: 'ok' } }));
-    expect(byId(run('r1'))['P1-8']?.status).toBe('MET');
-    const failed = gateResults(foldAllGates([...run('r1'), ...run('r2', 'CV_S33_9')]));
-    expect(failed.find((g) => g.id === 'P1-8')).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/FAIL CV_S33_9/) });
-    expect(dashboardGateStatuses(failed).find((g) => g.id === 'P1-8')?.status).toBe('FAIL');
+  const bunnyRun = (id: string, o: { scope?: 'FULL' | 'PARTIAL' | 'SWEEP'; failing?: string; vectors?: string[] } = {}) =>
+    (o.vectors ?? BUNNY_VECTORS).map((v) =>
+      bead({ bead_type: 'BUNNY', stream: 'bunny', correlation_id: id, data: { run_id: id, vector_id: v, result: v === o.failing ? 'FAIL' : 'PASS', evidence: 'ok', ...(o.scope ? { run_scope: o.scope } : {}) } }),
+    );
+
+  it('P1-8 from the latest FULL bunny run: all 15 seed vectors PASS; a FAIL there is NOT_MET and failing', () => {
+    expect(byId(bunnyRun('r1', { scope: 'FULL' }))['P1-8']).toMatchObject({ status: 'MET', detail: expect.stringMatching(/latest full run r1: 15\/15/) });
+    const failed = gateResults(foldAllGates([...bunnyRun('r1', { scope: 'FULL' }), ...bunnyRun('r2', { scope: 'FULL', failing: 'CV_S33_9' })]));
+    expect(failed.find((g) => g.id === 'P1-8')).toMatchObject({ status: 'NOT_MET', failing: true, detail: expect.stringMatching(/FAIL CV_S33_9/) });
+    expect(dashboardGateStatuses(failed).find((g) => g.id === 'P1-8')).toMatchObject({ status: 'NOT_MET', failing: true });
+    // An interrupted full run is still the latest full run: what it did not reach is named.
+    const cut = byId([...bunnyRun('r1', { scope: 'FULL' }), ...bunnyRun('r3', { scope: 'FULL', vectors: ['CV_S33_1'] })])['P1-8']!;
+    expect(cut).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/not run CV_S33_2, .*CV_S33_15/) });
   });
 
-  it('folds one bead at a time for the dashboard, which spells MET as PASS', () => {
+  it('P1-8: a partial run never makes it MET and never unmakes it', () => {
+    expect(byId(bunnyRun('p1', { scope: 'PARTIAL' }))['P1-8']).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/no full bunny run recorded \(only partial runs, latest p1\)/) });
+    expect(byId(bunnyRun('s1', { scope: 'SWEEP' }))['P1-8']?.status).toBe('NOT_MET');
+    const after = byId([...bunnyRun('r1', { scope: 'FULL' }), ...bunnyRun('p2', { scope: 'PARTIAL', failing: 'CV_S33_1', vectors: ['CV_S33_1'] })])['P1-8']!;
+    expect(after).toMatchObject({ status: 'MET', detail: expect.stringMatching(/latest full run r1.*a later partial run p2 does not count/) });
+  });
+
+  it('P1-8: BUNNY beads written before runs had a scope count as a full run when the run holds all 15 seed vectors', () => {
+    expect(byId(bunnyRun('old'))['P1-8']?.status).toBe('MET');
+    expect(byId(bunnyRun('old', { vectors: BUNNY_VECTORS.slice(0, 14) }))['P1-8']?.status).toBe('NOT_MET');
+  });
+
+  it('folds one bead at a time for the dashboard, in the same words: MET and NOT_MET', () => {
     const fold = gatesFold();
     let state = fold.initial;
     for (const b of roundTrip('p1')) state = fold.apply(state, b);
-    expect(fold.statuses(state).find((g) => g.id === 'P1-2')).toMatchObject({ status: 'PASS' });
-    expect(fold.statuses(foldGates(initialGates(), session('CONNECT'))).find((g) => g.id === 'P1-3')).toMatchObject({ status: 'PENDING' });
+    expect(fold.statuses(state).find((g) => g.id === 'P1-2')).toMatchObject({ status: 'MET' });
+    expect(fold.statuses(foldGates(initialGates(), session('CONNECT'))).find((g) => g.id === 'P1-3')).toMatchObject({ status: 'NOT_MET' });
+  });
+});
+
+describe('P1-7 UX_VALIDATED', () => {
+  const approval = (id: string, event: 'RECEIVED' | 'CONSUMED' | 'STATE_CONFLICT', at: number, mode: Mode = 'PAPER', reason?: string) =>
+    bead({ bead_type: 'APPROVAL', stream: `approval-${id}`, correlation_id: id, data: { intent_id: id, event, ...(reason === undefined ? {} : { reason }) } }, at, mode);
+  const flow = (id: string, ms: number, mode: Mode = 'PAPER', at = T0) => [approval(id, 'RECEIVED', at, mode), approval(id, 'CONSUMED', at + ms, mode, '')];
+  const confirm = (at = T0 + 600_000) => bead({ bead_type: 'UX_CONFIRMATION', stream: 'ux-validation', correlation_id: 'ux', data: { who: 'cli:alice', note: 'phone approval is quick', flows: 1 } }, at);
+
+  it('needs the operator’s confirmation and a paper flow timed from intent file seen to entry order sent', () => {
+    expect(byId(flow('a', 12_000))['P1-7']).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/^no operator confirmation yet.*1 paper approval flow: median 12\.0 s, slowest 12\.0 s \(a\), all under 30 s/) });
+    expect(byId([confirm()])['P1-7']).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/no paper approval flow timed yet/) });
+    const met = [...flow('a', 12_000), ...flow('b', 20_000, 'PAPER', T0 + 100_000), ...flow('c', 4_000, 'PAPER', T0 + 200_000), confirm()];
+    const g = byId(met)['P1-7']!;
+    expect(g).toMatchObject({ status: 'MET', detail: expect.stringMatching(/confirmed by cli:alice; 3 paper approval flows: median 12\.0 s, slowest 20\.0 s \(b\)/) });
+    expect(g.evidence).toEqual([met.at(-1)!.bead_id, met[3]!.bead_id]);
+  });
+
+  it('a flow at 30 s or more, human time included, keeps it NOT_MET; mock flows, refused sends and stale approvals are not flows', () => {
+    expect(byId([...flow('slow', 31_000), ...flow('fast', 5_000, 'PAPER', T0 + 100_000), confirm()])['P1-7']).toMatchObject({ status: 'NOT_MET', detail: expect.stringMatching(/1 at or over 30 s/) });
+    const noise = [...flow('m', 90_000, 'MOCK'), approval('r', 'RECEIVED', T0), approval('r', 'CONSUMED', T0 + 60_000, 'PAPER', 'WRITE_AHEAD: log full'), approval('s', 'RECEIVED', T0), approval('s', 'STATE_CONFLICT', T0 + 900_000)];
+    expect(byId([...noise, ...flow('ok', 8_000), confirm()])['P1-7']).toMatchObject({ status: 'MET', detail: expect.stringMatching(/1 paper approval flow: median 8\.0 s/) });
+  });
+
+  it('is MET exactly when confirmed and every paper flow took under 30 s (property)', () => {
+    const seed = Date.now() % 2 ** 31;
+    console.log(`fast-check seed ${seed}`);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 60_000 }), { maxLength: 12 }), fc.boolean(), (durations, confirmed) => {
+        const beads = durations.flatMap((ms, i) => flow(`f${i}`, ms, 'PAPER', T0 + i * 100_000));
+        const g = byId([...beads, ...(confirmed ? [confirm(T0 + 2_000_000)] : [])])['P1-7']!;
+        expect(g.status === 'MET').toBe(confirmed && durations.length > 0 && durations.every((ms) => ms < 30_000));
+      }),
+      { seed, numRuns: 60 },
+    );
   });
 });

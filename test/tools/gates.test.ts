@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,8 @@ describe('phoenix gates', () => {
     expect(out).toMatch(/^P1-2 {2}PAPER_ROUND_TRIP +MET +position a: SUBMITTED → FILLED → CLOSED on paper/m);
     expect(out).toMatch(/^P1-3 {2}PAPER_VOLUME +MET +3\/3 positions CLOSED on paper across 2\/2 host sessions/m);
     expect(out).toMatch(/^P1-5 {2}RUNBOOKS_COMPLETE +NOT_MET +.*; no RB-004 drill recorded/m);
-    expect(out).toMatch(/^P1-7 {2}UX_VALIDATED +NOT_COMPUTED/m);
+    expect(out).toMatch(/^P1-7 {2}UX_VALIDATED +NOT_MET +no operator confirmation yet/m);
+    expect(out).not.toMatch(/NOT_COMPUTED|PENDING|\bPASS\b/);
     expect(out).toMatch(/evidence: [0-9a-f]{8}-/);
     expect(out).toContain('Live may not start');
   });
@@ -46,7 +47,7 @@ describe('phoenix gates', () => {
       'P1-4 NOT_MET',
       'P1-5 NOT_MET',
       'P1-6 NOT_MET',
-      'P1-7 NOT_COMPUTED',
+      'P1-7 NOT_MET',
       'P1-8 NOT_MET',
     ]);
     expect(doc.gates.find((g) => g.id === 'P1-3')?.evidence).toHaveLength(3);
@@ -62,9 +63,36 @@ describe('phoenix gates', () => {
     expect(t.stdout).toMatch(/^P1-5 {2}RUNBOOKS_COMPLETE +NOT_MET +missing RB-001, RB-002, RB-003, RB-005/m);
   });
 
-  it('says confirm-ux is not there yet rather than pretending', async () => {
-    const t = await runCli(['gates', 'confirm-ux'], { PHOENIX_HOME: home });
-    expect(t.code).toBe(2);
+  it('confirm-ux refuses while no paper approval flow is in the log, and records nothing', async () => {
+    expect((await runCli(['gates', 'confirm-ux'], { PHOENIX_HOME: home })).stderr).toMatch(/--note "TEXT" is required/);
+    const t = await runCli(['gates', 'confirm-ux', '--note', 'looks fine', '--as', 'alice'], { PHOENIX_HOME: home });
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/no paper approval flow in the log to confirm/);
+    const log = new SqliteEventLog(defaultLogPath(home), { readonly: true });
+    const types: string[] = [];
+    for await (const e of log.readAll()) if (e.kind === 'bead') types.push(e.bead.bead_type);
+    await log.close();
+    expect(types).not.toContain('UX_CONFIRMATION');
+  });
+
+  it('confirm-ux records the confirmation with the timed flows, writes UX_VALIDATION_LOG.md, and P1-7 is MET', async () => {
+    const log = new SqliteEventLog(defaultLogPath(home));
+    const approval = (id: string, event: 'RECEIVED' | 'CONSUMED', at: number) =>
+      stampAt({ bead_type: 'APPROVAL', stream: `approval-${id}`, correlation_id: id, data: { intent_id: id, event, ...(event === 'CONSUMED' ? { reason: '' } : {}) } }, at);
+    for (const [id, ms] of [['ux-1', 9_000], ['ux-2', 14_500], ['ux-3', 6_000]] as const) {
+      await log.append(`approval-${id}`, [approval(id, 'RECEIVED', T0 + 1_000), approval(id, 'CONSUMED', T0 + 1_000 + ms)]);
+    }
+    await log.close();
+    const t = await runCli(['gates', 'confirm-ux', '--note', 'approved three from the phone; evidence readable', '--as', 'alice'], { PHOENIX_HOME: home });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/UX confirmation recorded by cli:alice/);
+    expect(t.stdout).toMatch(/P1-7 UX_VALIDATED MET: confirmed by cli:alice; 3 paper approval flows: median 9\.0 s, slowest 14\.5 s \(ux-2\)/);
+    const report = readFileSync(join(home, 'reports', 'UX_VALIDATION_LOG.md'), 'utf8');
+    expect(report).toContain('> approved three from the phone; evidence readable');
+    expect(report).toMatch(/\| 2 \| `ux-2` \| .* \| 14\.5 s \| yes \|/);
+    const gates = await runCli(['gates', '--json'], { PHOENIX_HOME: home });
+    const doc = JSON.parse(gates.stdout) as { gates: { id: string; status: string }[] };
+    expect(doc.gates.find((g) => g.id === 'P1-7')?.status).toBe('MET');
   });
 });
 

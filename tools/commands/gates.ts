@@ -3,12 +3,15 @@ import { computeGates, RUNBOOKS_DIR } from '../../actors/gates/computeGates.ts';
 import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
 import { openLogToRead } from '../readLog.ts';
+import { paintFor } from '../terminal.ts';
+import { confirmUx, UX_LOG_FILE } from './gatesConfirmUx.ts';
 
 const HELP = `Usage: phoenix gates [--json] [--runbooks DIR]
+       phoenix gates confirm-ux --note TEXT [--as NAME] [--json]
 
 Computes the S11 phase-1 gates from the log and prints each with its status
-(MET, NOT_MET or NOT_COMPUTED), what it is based on, and the beads that prove
-it. Nothing is self-declared: a gate is MET only when the log shows it.
+(MET or NOT_MET), what it is based on, and the beads that prove it. Nothing
+is self-declared: a gate is MET only when the log shows it.
 
   P1-1 IBKR_PAPER_CONNECTED  an IBKR_SESSION CONNECT in PAPER
   P1-2 PAPER_ROUND_TRIP      a paper position SUBMITTED → FILLED → CLOSED
@@ -16,18 +19,30 @@ it. Nothing is self-declared: a gate is MET only when the log shows it.
   P1-4 MONITORING_OPERATIONAL  10 heartbeats 30 ± 5 s apart, a test alert sent
   P1-5 RUNBOOKS_COMPLETE     every runbook present, an RB-004 drill PASSED
   P1-6 DISCONNECT_DRILL      DISCONNECT → RECONNECT → CONNECT in PAPER
-  P1-7 UX_VALIDATED          not computed yet: no bead records confirm-ux
-  P1-8 BUNNY_PHASE1_PASSES   all 15 vectors PASS in the latest bunny run
+  P1-7 UX_VALIDATED          the operator's confirm-ux, and every paper approval
+                             flow (intent file seen → entry order sent) under 30 s
+  P1-8 BUNNY_PHASE1_PASSES   all 15 seed vectors PASS in the latest full bunny run
+                             (phoenix bunny; a --vector, --wave or --sweep run does not count)
+
+confirm-ux records your confirmation that the approval flow works for you
+(a UX_CONFIRMATION bead, as NAME: --as, else PHOENIX_OPERATOR, else your OS
+user) with the paper flows the log has timed, and writes them with your note
+to PHOENIX_HOME/reports/${UX_LOG_FILE}. It refuses (exit 1) while no paper
+approval flow is in the log.
 
 Options:
   --json           one JSON document: the gates and whether live may start
   --runbooks DIR   the runbooks folder (default: the one shipped with Phoenix)
+  --note TEXT      confirm-ux: what you checked, in your words (required)
+  --as NAME        confirm-ux: who confirms
 
-Exit code 0 whatever the gates say; 2 for usage.`;
+Exit code 0 whatever the gates say; 1 when confirm-ux has nothing to confirm;
+2 for usage.`;
 
-function table(gates: readonly GateResult[]): string[] {
+function table(gates: readonly GateResult[], paint: ReturnType<typeof paintFor>): string[] {
   const lines = gates.flatMap((g) => {
-    const head = `${g.id}  ${g.name.padEnd(22)} ${g.status.padEnd(12)} ${g.detail}`;
+    const word = g.status.padEnd(8);
+    const head = `${g.id}  ${g.name.padEnd(22)} ${g.status === 'MET' ? paint.good(word) : g.failing ? paint.bad(word) : word} ${g.detail}`;
     return g.evidence.length === 0 ? [head] : [head, `${' '.repeat(40)}evidence: ${g.evidence.slice(0, 6).join(', ')}${g.evidence.length > 6 ? `, … (${g.evidence.length})` : ''}`];
   });
   return lines;
@@ -39,11 +54,16 @@ export const gatesCommand: Command = {
   help: HELP,
   readOnly: true,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, runbooks: { type: 'string' } }, true);
-    if (positionals.length > 0) {
-      throw new UsageError(positionals[0] === 'confirm-ux' ? 'confirm-ux is not available yet: no bead type records the confirmation' : `unknown argument ${JSON.stringify(positionals[0])}`);
-    }
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, runbooks: { type: 'string' }, note: { type: 'string' }, as: { type: 'string' } }, true);
+    const [sub, ...extra] = positionals;
+    if (sub !== undefined && sub !== 'confirm-ux') throw new UsageError(`unknown argument ${JSON.stringify(sub)}; the only subcommand is confirm-ux`);
+    if (extra.length > 0) throw new UsageError(`unexpected ${JSON.stringify(extra.join(' '))}; put the note in --note "TEXT"`);
     const config = loadConfig(io.env, io.cwd);
+    if (sub === 'confirm-ux') {
+      if (values.runbooks !== undefined) throw new UsageError('--runbooks goes with phoenix gates, not confirm-ux');
+      return confirmUx(values, config, io);
+    }
+    if (values.note !== undefined || values.as !== undefined) throw new UsageError('--note and --as go with phoenix gates confirm-ux');
     const log = await openLogToRead(config);
     let result: Awaited<ReturnType<typeof computeGates>>;
     try {
@@ -57,7 +77,7 @@ export const gatesCommand: Command = {
       writeLine(io.stdout, JSON.stringify({ gates, live_may_start: liveMayStart, unreadable_records: unreadable }));
       return EXIT.ok;
     }
-    for (const line of table(gates)) writeLine(io.stdout, line);
+    for (const line of table(gates, paintFor(io.stdout, io.env))) writeLine(io.stdout, line);
     writeLine(io.stdout);
     writeLine(io.stdout, liveMayStart ? 'Live may start: P1-1…P1-6 and P1-8 are MET on paper.' : 'Live may not start: P1-1…P1-6 and P1-8 must all be MET on paper (INV-IBKR-PAPER-FIRST-1).');
     if (unreadable > 0) writeLine(io.stderr, `phoenix gates: ${unreadable} unreadable records were skipped (see phoenix replay)`);

@@ -230,7 +230,7 @@ function renderDrift(v) {
 }
 
 function renderGates(v) {
-  fill('gates', table(['gate', 'name', 'status', 'detail'], v.gates.map((g) => [g.id, g.name, tag(g.status === 'NOT_COMPUTED' ? 'not computed' : g.status), g.detail])));
+  fill('gates', table(['gate', 'name', 'status', 'detail'], v.gates.map((g) => [g.id, g.name, g.failing ? h('span', { class: 'tag FAIL', title: 'a recorded failure' }, g.status) : tag(g.status), g.detail])));
 }
 
 function renderRunbooks(v) {
