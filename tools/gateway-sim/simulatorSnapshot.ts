@@ -2,12 +2,22 @@
  * The simulator's state as the control channel's GET /state returns it:
  * everything a test or an operator needs to check what the "broker" saw.
  */
-import type { Rejection } from './broker/broker.ts';
+import type { Broker, Rejection } from './broker/broker.ts';
 import type { Execution, Position, SimOrder } from './broker/brokerTypes.ts';
 import type { PairName } from './market/fxPairs.ts';
-import type { Quote } from './market/priceBook.ts';
-import type { TrafficStats } from './server/gatewayServer.ts';
-import type { GatewaySimulator } from './simulator.ts';
+import type { PriceBook, Quote } from './market/priceBook.ts';
+import type { GatewayServer, TrafficStats } from './server/gatewayServer.ts';
+
+/** What a snapshot is taken of: the simulator's parts, named here so this file does not import the simulator back. */
+export interface SnapshotSource {
+  readonly server: GatewayServer;
+  readonly broker: Broker;
+  readonly prices: PriceBook;
+  readonly account: string;
+  readonly heldClientIds: ReadonlyMap<number, number | undefined>;
+  readonly restarting: boolean;
+  readonly lastRestartError: string | undefined;
+}
 
 export interface ClientSnapshot {
   sessionId: number;
@@ -48,7 +58,7 @@ export interface SimSnapshot {
   counts: TrafficStats & { placeOrder: number };
 }
 
-export function snapshotOf(sim: GatewaySimulator): SimSnapshot {
+export function snapshotOf(sim: SnapshotSource): SimSnapshot {
   const { server, broker } = sim;
   const stats = server.stats;
   return {

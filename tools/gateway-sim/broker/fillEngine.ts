@@ -6,7 +6,7 @@
  */
 import type { PairName } from '../market/fxPairs.ts';
 import type { PriceBook } from '../market/priceBook.ts';
-import type { BrokerListener, ChaosFlags } from './broker.ts';
+import type { BrokerListener, ChaosFlags } from './brokerEvents.ts';
 import { type BrokerState, isCancellable, type SimOrder } from './brokerTypes.ts';
 import { type CancelCause, stampCompleted } from './completion.ts';
 import { fillPrice, fillQuantity, isMarketable } from './fillRules.ts';
