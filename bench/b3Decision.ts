@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { systemClock } from '../actors/clock.ts';
-import { loadConfig } from '../actors/config/load.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { loadConfig } from '../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../actors/host/host.ts';
 import { intentFolders, responsePath, writeFileAtomic } from '../actors/intents/index.ts';
-import { silentLogger } from '../actors/logger.ts';
-import { BeadWriter } from '../actors/host/beadWriter.ts';
+import { silentLogger } from '../runtime/logger.ts';
+import { BeadWriter } from '../runtime/beadWriter.ts';
 import { type Intent, streams } from '../beads/index.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { defaultLogPath, SqliteEventLog } from '../store/sqlite.ts';

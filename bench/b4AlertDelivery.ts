@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { Api } from 'node-telegram-bot-api';
-import { silentLogger } from '../actors/logger.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import { AlertNotifier } from '../actors/notify/notifier.ts';
 import { type AlertSource, raiseAlert } from '../actors/notify/outbox.ts';
 import { createTelegramApi } from '../actors/notify/telegramApi.ts';
 import { TelegramChatClient, TelegramTransport } from '../actors/notify/telegramChat.ts';
-import { systemTimers } from '../actors/timers.ts';
-import { systemClock } from '../actors/clock.ts';
+import { systemTimers } from '../runtime/timers.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { SqliteEventLog } from '../store/sqlite.ts';
 import { FakeBotApi } from '../test/fakes/botApi.ts';

@@ -1,9 +1,9 @@
 import { EventName, IBApi } from '@stoqey/ib';
 import { type RunningBroker, startBroker } from '../actors/broker/brokerActor.ts';
-import { systemClock } from '../actors/clock.ts';
-import { loadConfig } from '../actors/config/load.ts';
-import { BeadWriter } from '../actors/host/beadWriter.ts';
-import { silentLogger } from '../actors/logger.ts';
+import { systemClock } from '../runtime/clock.ts';
+import { loadConfig } from '../runtime/config/load.ts';
+import { BeadWriter } from '../runtime/beadWriter.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import type { Bead } from '../beads/index.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { MemoryEventLog } from '../store/memory.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { type Bead, type BeadDraft, stamp, streams } from '../beads/index.ts';
-import { BeadWriter } from '../actors/host/beadWriter.ts';
+import { BeadWriter } from '../runtime/beadWriter.ts';
 import { ActorRegistry } from '../actors/monitor/actorRegistry.ts';
 import { sampleProbes } from '../actors/monitor/heartbeatActor.ts';
 import { SemanticMonitor } from '../actors/monitor/semanticMonitor.ts';

@@ -1,6 +1,6 @@
-import { ConfigError } from '../actors/config/load.ts';
+import { ConfigError } from '../runtime/config/load.ts';
 import { resolve } from 'node:path';
-import { DotenvError, readDotenv } from '../actors/config/dotenv.ts';
+import { DotenvError, readDotenv } from '../runtime/config/dotenv.ts';
 import { PHOENIX_VERSION } from '../actors/host/version.ts';
 import { LogUnavailableError } from '../store/errors.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeError, writeLine } from './command.ts';

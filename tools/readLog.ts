@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Config } from '../actors/config/load.ts';
+import type { Config } from '../runtime/config/load.ts';
 import { LogUnavailableError } from '../store/errors.ts';
 import { openEventLog } from '../store/open.ts';
 import type { EventLog } from '../store/port.ts';

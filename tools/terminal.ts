@@ -1,5 +1,5 @@
-import type { Config } from '../actors/config/load.ts';
-import { createLogger, type Logger } from '../actors/logger.ts';
+import type { Config } from '../runtime/config/load.ts';
+import { createLogger, type Logger } from '../runtime/logger.ts';
 
 type Env = Record<string, string | undefined>;
 type Stream = { isTTY?: boolean };

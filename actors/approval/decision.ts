@@ -4,7 +4,7 @@ import { type ApprovalRecord, approvalRecord, foldAllApprovals, isStaleAt, stale
 import { foldAllIntents, intentRecord } from '../../projections/intents.ts';
 import { isWrongExpectedRevision } from '../../store/errors.ts';
 import type { EventLog, LogEntry } from '../../store/port.ts';
-import { isoAt } from '../clock.ts';
+import { isoAt } from '../../runtime/clock.ts';
 
 /**
  * A person's APPROVE or REJECT, written to the log: the one way a decision

@@ -1,8 +1,8 @@
 import type { Bead, BeadDraft } from '../../beads/index.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { raiseAlert } from '../notify/outbox.ts';
 import { readBrokerLogFacts } from './brokerLogFacts.ts';
 import { type AlertSink, type BrokerHooks, ConnectionActor } from './connectionActor.ts';

@@ -1,7 +1,7 @@
 import { ATTEMPT_TIMEOUT_MS } from '../../machines/connection.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import type { Logger } from '../logger.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { IBKRConnector } from './connector.ts';
 import { IbConnector } from './ibConnector.ts';
 import { scaledProbe } from './livenessProbe.ts';

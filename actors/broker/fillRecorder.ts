@@ -1,6 +1,6 @@
 import { type Bead, type BeadDraft, streams } from '../../beads/index.ts';
-import type { Logger } from '../logger.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { ExecutionReport } from './connector.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { IBApi } from '@stoqey/ib';
 import type { Pair } from '../../beads/index.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { bracketProblem, bracketSequence } from './bracket.ts';
 import {
   type AccountSummary,

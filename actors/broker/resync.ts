@@ -1,5 +1,5 @@
 import type { Bead } from '../../beads/index.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { BrokerPosition, CompletedOrderView, ExecutionReport, IBKRConnector, OpenOrderView } from './connector.ts';
 import type { FillRecorder } from './fillRecorder.ts';
 

@@ -1,5 +1,5 @@
 import type { Mode } from '../../beads/index.ts';
-import type { Config } from '../config/load.ts';
+import type { Config } from '../../runtime/config/load.ts';
 
 /**
  * Startup validation (S4.1). Pure: the configuration plus the facts the host

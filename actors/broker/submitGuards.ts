@@ -2,7 +2,7 @@ import { type Bead, type BeadDraft, type Clock, PAIRS, type Pair, streams } from
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { AlertRequest } from '../../machines/types.ts';
 import { isLogUnavailable } from '../../store/errors.ts';
-import type { Config } from '../config/load.ts';
+import type { Config } from '../../runtime/config/load.ts';
 import { accountPrefixProblem, portProblem } from './startupGuards.ts';
 import type { ApprovalTokens } from './tokens.ts';
 

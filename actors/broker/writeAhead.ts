@@ -1,5 +1,5 @@
 import type { Bead, BeadDraft } from '../../beads/index.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { IBKRConnector } from './connector.ts';
 
 /**

@@ -5,7 +5,7 @@ import { type ApprovalSnapshot, approvalStateOf, decisionEventOf, describeApprov
 import type { PositionInput } from '../../machines/position.ts';
 import type { OrderTicket } from '../broker/submitGuards.ts';
 import { type ApprovalTokens, recordedHumanDecision } from '../broker/tokens.ts';
-import { isoAt } from '../clock.ts';
+import { isoAt } from '../../runtime/clock.ts';
 import { writeResponse } from '../intents/index.ts';
 import { entryBracket, positionIdOf, unitsFor } from './entryBracket.ts';
 import { renderEvidenceMarkdown } from '../approval/render.ts';
@@ -15,7 +15,7 @@ import type { BrokerReadiness } from './brokerReadiness.ts';
 import { appendDraft, type FlowDeps, scaled } from './flowDeps.ts';
 import type { FlowViews } from './flowViews.ts';
 import type { PriceBook } from './priceBook.ts';
-import { SerialQueue } from './serialQueue.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import type { Submitter } from './submitter.ts';
 
 /**
@@ -46,7 +46,7 @@ const QUOTE_WAIT_MS = 2_000;
 export class ApprovalActor {
   readonly intentId: string;
   private readonly actor: Actor<typeof approvalMachine>;
-  private readonly queue: SerialQueue;
+  private readonly queue: Mailbox;
   private readonly decisions = new Map<string, Bead>();
   private readonly secrets = new Map<string, string>();
   /** TOKEN_ISSUED, stamped and held for the submit that follows it: it rides in the write-ahead's append. */
@@ -86,7 +86,7 @@ export class ApprovalActor {
       this.firstBead = true;
     }
     this.intentId = this.actor.getSnapshot().context.intentId;
-    this.queue = new SerialQueue(deps.logger.child({ approval: this.intentId }), `approval ${this.intentId}`);
+    this.queue = new Mailbox(deps.logger.child({ approval: this.intentId }), `approval ${this.intentId}`);
     this.actor.on('*', (emitted: ApprovalEmitted) => void this.queue.run(() => this.perform(emitted)));
     // An approval may end on its own timer (the anchor going stale, the token expiring), not only on an event.
     let told = this.actor.getSnapshot().status === 'done';

@@ -1,5 +1,5 @@
 import type { OrderTicket } from '../broker/submitGuards.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { BrokerReadiness } from './brokerReadiness.ts';
 import { orderRefOf } from './entryBracket.ts';
 import type { FlowDeps } from './flowDeps.ts';

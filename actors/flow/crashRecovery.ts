@@ -1,6 +1,6 @@
 import type { ResyncResult } from '../broker/resync.ts';
 import type { OrderTicket } from '../broker/submitGuards.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { OrderBook, OrderRecord } from './orderBook.ts';
 import type { OrderRouter } from './orderRouter.ts';
 

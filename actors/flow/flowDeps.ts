@@ -3,10 +3,10 @@ import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { ExpectedRevision } from '../../store/port.ts';
 import type { RunningBroker } from '../broker/brokerActor.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
 
 /**
  * What the trade-flow actors share: the configuration, the bead writer, the

@@ -5,7 +5,7 @@ import { replayPosition } from '../../machines/positionReplay.ts';
 import { approvalRecord } from '../../projections/approvals.ts';
 import { openPositions } from '../../projections/positions.ts';
 import type { EventLog } from '../../store/port.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { ApprovalActor } from './approvalActor.ts';
 import type { FlowViews } from './flowViews.ts';
 import type { OrderBook } from './orderBook.ts';

@@ -1,10 +1,10 @@
 import { type Bead, type BeadData, streams } from '../../beads/index.ts';
 import type { IBKRConnector, OrderRejection, OrderStatusUpdate } from '../broker/connector.ts';
 import type { FillRecorder } from '../broker/fillRecorder.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { OrderBook, OrderRecord } from './orderBook.ts';
-import { SerialQueue } from './serialQueue.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 
 /**
  * Broker news about Phoenix's own orders, recorded and routed. Each status
@@ -17,7 +17,7 @@ import { SerialQueue } from './serialQueue.ts';
 type OrderEventData = BeadData<'ORDER'>;
 
 export class OrderRouter {
-  private readonly queue: SerialQueue;
+  private readonly queue: Mailbox;
   private readonly offs: (() => void)[] = [];
 
   constructor(
@@ -27,7 +27,7 @@ export class OrderRouter {
     /** A position's facts changed. */
     private readonly notify: (positionId: string) => void,
   ) {
-    this.queue = new SerialQueue(logger, 'order router');
+    this.queue = new Mailbox(logger, 'order router');
   }
 
   listen(connector: IBKRConnector, fills: FillRecorder): void {

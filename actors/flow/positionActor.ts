@@ -11,12 +11,12 @@ import {
 import type { PositionSnapshot } from '../../machines/positionReplay.ts';
 import { positionStateOf } from '../../machines/positionReplay.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { appendDraft } from './flowDeps.ts';
 import type { OrderBook } from './orderBook.ts';
 import { factsOf, nextEvent } from './positionFacts.ts';
-import { SerialQueue } from './serialQueue.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 
 /**
  * One position's actor: drives the S3.3 machine with the broker's facts
@@ -66,7 +66,7 @@ export class PositionActor {
   readonly positionId: string;
   readonly intentId: string;
   private readonly actor: Actor<typeof positionMachine>;
-  private readonly queue: SerialQueue;
+  private readonly queue: Mailbox;
   private firstBead = true;
   /** Restored from the log and not yet resumed: no clock until the broker is back. */
   private awaitingResume: boolean;
@@ -88,7 +88,7 @@ export class PositionActor {
     this.intentId = context.intentId;
     this.firstBead = !restored;
     this.awaitingResume = restored;
-    this.queue = new SerialQueue(deps.logger.child({ position: this.positionId }), `position ${this.positionId}`);
+    this.queue = new Mailbox(deps.logger.child({ position: this.positionId }), `position ${this.positionId}`);
     this.actor.on('*', (emitted: PositionEmitted) => void this.queue.run(() => this.perform(emitted)));
   }
 

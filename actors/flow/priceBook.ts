@@ -1,6 +1,6 @@
 import type { Pair } from '../../beads/index.ts';
 import type { IBKRConnector, Tick } from '../broker/connector.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 
 /**
  * The latest quote per pair, from the broker's market data: the evidence

@@ -5,7 +5,7 @@ import type { ReconcileTrigger } from '../broker/connectionActor.ts';
 import type { ResyncResult } from '../broker/resync.ts';
 import type { FlowDeps } from './flowDeps.ts';
 import type { FlowViews } from './flowViews.ts';
-import { SerialQueue } from './serialQueue.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 
 /**
  * Reconciliation (S5.4): the broker's positions and open orders against the
@@ -30,11 +30,11 @@ export interface ReconciliationDeps extends FlowDeps {
 }
 
 export class ReconciliationActor {
-  private readonly queue: SerialQueue;
+  private readonly queue: Mailbox;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: ReconciliationDeps) {
-    this.queue = new SerialQueue(d.logger.child({ actor: 'reconciliation' }), 'reconciliation');
+    this.queue = new Mailbox(d.logger.child({ actor: 'reconciliation' }), 'reconciliation');
   }
 
   /** The periodic run: every RECONCILE_INTERVAL_S (time-scaled); S5.4 asks for at least every 5 minutes. */

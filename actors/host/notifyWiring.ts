@@ -1,12 +1,12 @@
 import { uuidV7Ids } from '../../store/ids.ts';
 import type { EventLog } from '../../store/port.ts';
-import type { Config } from '../config/load.ts';
-import type { Logger } from '../logger.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { AlertNotifier } from '../notify/notifier.ts';
 import type { AlertSource } from '../notify/outbox.ts';
 import { telegramSettingsFrom } from '../notify/telegramApi.ts';
 import { alertTransportFor, TelegramBot } from '../notify/telegramBot.ts';
-import { scaledTime, type Timers } from '../timers.ts';
+import { scaledTime, type Timers } from '../../runtime/timers.ts';
 
 export interface RunningNotify {
   /** Present when a bot token and chat are configured; the host registers commands on its router. */

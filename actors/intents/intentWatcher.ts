@@ -3,9 +3,9 @@ import { readdir } from 'node:fs/promises';
 import type { Clock, IdSource } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import type { EventLog } from '../../store/port.ts';
-import { systemClock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import { type Logger, silentLogger } from '../logger.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import { type Logger, silentLogger } from '../../runtime/logger.ts';
 import { classifyIncoming } from './fileNames.ts';
 import { ensureIntentFolders, type IntentFolders, intentFolders } from './folders.ts';
 import {

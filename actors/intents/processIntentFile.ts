@@ -14,8 +14,8 @@ import {
 } from '../../beads/index.ts';
 import { foldAllIntents, intentRecord } from '../../projections/intents.ts';
 import type { EventLog, LogEntry } from '../../store/port.ts';
-import { isoAt } from '../clock.ts';
-import type { Logger } from '../logger.ts';
+import { isoAt } from '../../runtime/clock.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { claimName, nameProblem } from './fileNames.ts';
 import { freeName, type IntentFolders, placeFile } from './folders.ts';
 import { type IntentJudgement, judgeIntentBytes } from './judgeIntent.ts';

@@ -1,9 +1,9 @@
 import { streams } from '../../beads/index.ts';
 import type { EventLog, LogPosition, Subscription } from '../../store/port.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { executeHalt, type HaltBroker, type HaltOutcome, type HaltPorts, haltStepDraft } from './haltExecutor.ts';
 import { type HaltRequest, haltRequestOf, haltRequester } from './haltRequest.ts';
 import { unfinishedHalts } from './unfinishedHalts.ts';

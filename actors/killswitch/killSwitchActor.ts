@@ -3,9 +3,9 @@ import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { HumanActor } from '../../machines/types.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
 import type { SubmitResult } from '../broker/submitGuards.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
-import type { Timers } from '../timers.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { Timers } from '../../runtime/timers.ts';
 import { type KillFlag, KillSwitchLedger, type LedgerOutcome } from './killSwitchLedger.ts';
 
 /**

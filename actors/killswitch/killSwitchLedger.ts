@@ -4,8 +4,8 @@ import { type KillSwitchEmitted, type KillSwitchEvent, killSwitchMachine } from 
 import { describeKillSwitch, killFlagOf, type KillSwitchSnapshot, replayKillSwitch } from '../../machines/killswitchReplay.ts';
 import { type AlertRequest, emittedBy } from '../../machines/types.ts';
 import { isWrongExpectedRevision } from '../../store/errors.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
 
 /**
  * The kill switch as a decider over the `killswitch` stream (S3.5). Several

@@ -12,14 +12,14 @@ import {
   heartbeatMachine,
   PROCESS_CHECK,
 } from '../../machines/heartbeat.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import { type Logger, silentLogger } from '../logger.ts';
-import type { Random } from '../random.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import { type Logger, silentLogger } from '../../runtime/logger.ts';
+import type { Random } from '../../runtime/random.ts';
 import type { ActorLiveness } from './actorRegistry.ts';
 import { startBeatScheduler } from './scheduler.ts';
-import { systemTimers, type Timers, xstateClock } from '../timers.ts';
+import { systemTimers, type Timers, xstateClock } from '../../runtime/timers.ts';
 
 /**
  * The heartbeat actor (S3.4, S6.1): on every beat it samples the host's

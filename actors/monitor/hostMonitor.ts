@@ -1,15 +1,15 @@
 import type { Bead } from '../../beads/index.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
-import type { Logger } from '../logger.ts';
-import { mathRandom, type Random } from '../random.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { mathRandom, type Random } from '../../runtime/random.ts';
 import { ActorRegistry } from './actorRegistry.ts';
 import { type RunningHeartbeat, startHeartbeat } from './heartbeatActor.ts';
 import { notifyAlertSink } from './notifyAlertSink.ts';
 import { SemanticMonitor } from './semanticMonitor.ts';
 import { TickTracker } from './tickTracker.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../runtime/timers.ts';
 
 /**
  * Everything the host needs for S3.4 / S6.1 in one call: the actor registry

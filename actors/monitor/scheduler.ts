@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.ts';
-import type { Random } from '../random.ts';
-import type { Timers } from '../timers.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Random } from '../../runtime/random.ts';
+import type { Timers } from '../../runtime/timers.ts';
 
 /**
  * The heartbeat's metronome (S3.4, INV-OPS-HEARTBEAT-30S-1): a beat every

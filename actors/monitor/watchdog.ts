@@ -3,12 +3,12 @@ import { type Bead, type IdSource, type Mode, streams } from '../../beads/index.
 import { uuidV7Ids } from '../../store/ids.ts';
 import { isPidAlive as processIsAlive } from '../../store/lease.ts';
 import type { EventLog, LogEntry, LogPosition, Subscription } from '../../store/port.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import { BeadWriter } from '../host/beadWriter.ts';
-import { type Logger, silentLogger } from '../logger.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
+import { type Logger, silentLogger } from '../../runtime/logger.ts';
 import { type AlertSource, type RaiseAlertInput, raiseAlert, resolveAlert } from '../notify/outbox.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../runtime/timers.ts';
 import { type WatchdogAction, WatchdogCore, type WatchdogTimings } from './watchdogCore.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Bead } from '../../beads/index.ts';
 import { streams } from '../../beads/index.ts';
 import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { alertsOf, type Notification, type QueuedAlert } from './alertModel.ts';
 import { renderNotification } from './alertMessages.ts';
 import { ChannelWatch } from './channelWatch.ts';
@@ -10,7 +10,7 @@ import { DispatchPolicy, type DispatchRules } from './dispatchPolicy.ts';
 import { type AlertSource, isAlertBead, queuedAlertOf, type RaiseAlertInput, raiseAlert, resolveAlert } from './outbox.ts';
 import { type Ownership, restorePolicy } from './outboxRestore.ts';
 import { channelBackInput, channelDownInput, escalationOf, offLogAlert } from './sideAlerts.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../runtime/timers.ts';
 import { DeliveryError, type Transport } from './transport.ts';
 
 export interface NotifierOptions {

@@ -1,7 +1,7 @@
 import { type Bead, type BeadOf, type IdSource, type Mode, stamp, streams } from '../../beads/index.ts';
 import type { EventLog, LogPosition } from '../../store/port.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
-import { type Clock, isoAt } from '../clock.ts';
+import { type Clock, isoAt } from '../../runtime/clock.ts';
 import type { QueuedAlert } from './alertModel.ts';
 import { ALERT_TYPES, type AlertClass, type AlertType, classify, type Severity } from './alertTypes.ts';
 

@@ -1,5 +1,5 @@
 import { Api, TelegramApiError } from 'node-telegram-bot-api';
-import type { Config } from '../config/load.ts';
+import type { Config } from '../../runtime/config/load.ts';
 import { DeliveryError } from './transport.ts';
 
 /** What the Telegram actors need from configuration (S7.2). */

@@ -1,8 +1,8 @@
 import { stamp, streams } from '../../beads/index.ts';
 import type { EventLog } from '../../store/port.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
-import { isoAt } from '../clock.ts';
-import type { Logger } from '../logger.ts';
+import { isoAt } from '../../runtime/clock.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { AlertSource } from './outbox.ts';
 import { SECURITY_BEADS_PER_MINUTE, SecurityThrottle } from './securityThrottle.ts';
 import { createTelegramApi, type TelegramSettings } from './telegramApi.ts';
@@ -10,7 +10,7 @@ import { type TelegramChat, TelegramChatClient, TelegramTransport } from './tele
 import { TelegramPoller } from './telegramPoller.ts';
 import { TelegramRouter } from './telegramRouter.ts';
 import type { SecurityRecorder } from './telegramRouterTypes.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../runtime/timers.ts';
 import { LogTransport, type Transport } from './transport.ts';
 
 export interface TelegramBotOptions {

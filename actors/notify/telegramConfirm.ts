@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import type { CallbackContext, CallbackOutcome, CommandContext, Who } from './telegramRouterTypes.ts';
 
 /** The callback action every confirm / cancel button carries. */

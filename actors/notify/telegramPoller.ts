@@ -1,9 +1,9 @@
 import type { Api } from 'node-telegram-bot-api';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { describeTelegramFailure } from './telegramApi.ts';
 import { describeUpdateProblems, type TelegramUpdate, UpdateSchema, updateIdOf } from './telegramUpdates.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../runtime/timers.ts';
 
 export interface PollerOptions {
   api: Api;

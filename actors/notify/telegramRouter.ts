@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { ConfirmationBook, CONFIRM_ACTION, type ConfirmSpec } from './telegramConfirm.ts';
 import type { TelegramChat } from './telegramChat.ts';
 import type {

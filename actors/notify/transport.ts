@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 
 /** Where notifications go: Telegram, or the log when no bot is configured (S7.2). */
 export interface Transport {

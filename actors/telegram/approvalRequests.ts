@@ -3,10 +3,10 @@ import type { BeadOf } from '../../beads/index.ts';
 import type { ApprovalEvidence } from '../../machines/approval.ts';
 import { staleAtOf } from '../../projections/approvals.ts';
 import type { EventLog, LogPosition, Subscription } from '../../store/port.ts';
-import { type Clock, isoAt } from '../clock.ts';
-import type { Logger } from '../logger.ts';
+import { type Clock, isoAt } from '../../runtime/clock.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { TelegramChat } from '../notify/telegramChat.ts';
-import type { Timers } from '../timers.ts';
+import type { Timers } from '../../runtime/timers.ts';
 import { type ApprovalButtonKeys, fitMessage } from './approvalButtons.ts';
 
 export interface ApprovalRequestDeps {

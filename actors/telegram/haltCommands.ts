@@ -1,6 +1,6 @@
 import { whoOf } from '../../machines/types.ts';
 import type { EventLog } from '../../store/port.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import { describeHaltStep, followHalt, haltRequestDraft } from '../killswitch/haltRequest.ts';
 import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
 import type { LedgerOutcome } from '../killswitch/killSwitchLedger.ts';

@@ -5,7 +5,7 @@ import { dashboardGateStatuses, foldGates, gateResults, initialGates } from '../
 import { ConnectionGapFold, HeartbeatGapFold } from '../../projections/gaps.ts';
 import { connectionGapsText, heartbeatGapsText } from '../../projections/healthReport.ts';
 import type { EventLog } from '../../store/port.ts';
-import type { Config } from '../config/load.ts';
+import type { Config } from '../../runtime/config/load.ts';
 import { readRunbooks } from '../dashboard/runbooks.ts';
 import { RUNBOOKS } from '../notify/alertTypes.ts';
 

@@ -1,8 +1,8 @@
 import type { DecisionDeps } from '../approval/index.ts';
 import type { TelegramBot } from '../notify/telegramBot.ts';
 import type { LogPosition } from '../../store/port.ts';
-import type { Logger } from '../logger.ts';
-import type { Timers } from '../timers.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { Timers } from '../../runtime/timers.ts';
 import { ApprovalButtonKeys } from './approvalButtons.ts';
 import { registerApprovalCallbacks } from './approvalCallbacks.ts';
 import { type ApprovalRequests, followApprovalRequests } from './approvalRequests.ts';

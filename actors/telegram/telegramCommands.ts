@@ -1,8 +1,8 @@
 import { briefStatusLines, healthLines, killFlagLines, positionLines } from '../../projections/dashboardText.ts';
 import type { EventLog } from '../../store/port.ts';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/load.ts';
-import type { BeadWriter } from '../host/beadWriter.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
 import type { TelegramRouter } from '../notify/telegramRouter.ts';
 import { registerHaltCommands } from './haltCommands.ts';

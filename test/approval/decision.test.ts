@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendDecision, type DecisionDeps } from '../../actors/approval/decision.ts';
-import { ManualClock } from '../../actors/clock.ts';
+import { ManualClock } from '../../runtime/clock.ts';
 import type { Bead } from '../../beads/index.ts';
 import { decisionEventOf } from '../../machines/approvalReplay.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

@@ -1,7 +1,7 @@
 import { type Actor, createActor, SimulatedClock } from 'xstate';
 import { type OrderTicket, type SubmitResult, submitGuarded } from '../../actors/broker/submitGuards.ts';
 import { createApprovalTokens, recordedHumanDecision } from '../../actors/broker/tokens.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import type { Bead } from '../../beads/index.ts';
 import { type ApprovalEmitted, type ApprovalEvent, type ApprovalInput, approvalMachine } from '../../machines/approval.ts';
 import { decisionEventOf } from '../../machines/approvalReplay.ts';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FOLDERS = ['beads', 'machines', 'projections', 'store', 'actors', 'tools', 'bin'];
+const FOLDERS = ['beads', 'machines', 'projections', 'store', 'runtime', 'actors', 'tools', 'bin'];
 let copy: string;
 
 function check(dir: string): Promise<{ code: number; out: string }> {
@@ -52,8 +52,8 @@ describe('the layer rules are checked', () => {
   it('fails on each planted violation, naming its rule and its file', async () => {
     const planted: [string, string, string][] = [
       ['machines/planted.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'pure-floors-no-io'],
-      ['projections/planted.ts', "import { BeadWriter } from '../actors/host/beadWriter.ts';\nexport const x = BeadWriter;\n", 'projections-import-beads-and-machines'],
-      ['store/planted.ts', "import { loadConfig } from '../actors/config/load.ts';\nexport const x = loadConfig;\n", 'store-below-the-actors'],
+      ['projections/planted.ts', "import { BeadWriter } from '../runtime/beadWriter.ts';\nexport const x = BeadWriter;\n", 'projections-import-beads-and-machines'],
+      ['store/planted.ts', "import { loadConfig } from '../runtime/config/load.ts';\nexport const x = loadConfig;\n", 'store-below-the-actors'],
       ['actors/plantedTools.ts', "import { main } from '../tools/cli.ts';\nexport const x = main;\n", 'nothing-imports-tools'],
       ['actors/plantedHost.ts', "import { startHost } from './host/host.ts';\nexport const x = startHost;\n", 'nothing-imports-the-host'],
       ['beads/planted.ts', "import { y } from './plantedToo.ts';\nexport const x = () => y;\n", 'no-circular'],

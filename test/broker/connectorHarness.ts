@@ -6,9 +6,9 @@
 import { createConnector } from '../../actors/broker/createConnector.ts';
 import type { ConnectorEvents, IBKRConnector } from '../../actors/broker/connector.ts';
 import type { MockConnector } from '../../actors/broker/mockConnector.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Pair } from '../../beads/index.ts';
 import { waitUntil } from '../support/gatewaySimClient.ts';
 import type { GatewaySimHandle } from '../support/gatewaySimProcess.ts';

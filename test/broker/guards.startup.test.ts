@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkStartupGuards, type StartupVerdict } from '../../actors/broker/startupGuards.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 
 const PAPER = { IBKR_MODE: 'paper', IBKR_ACCOUNT: 'DU1234567' };
 const LIVE = { IBKR_MODE: 'live', IBKR_ACCOUNT: 'U7654321', IBKR_ALLOW_LIVE: 'true' };

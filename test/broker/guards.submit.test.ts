@@ -11,8 +11,8 @@ import {
   submitGuarded,
 } from '../../actors/broker/submitGuards.ts';
 import { createApprovalTokens, recordedHumanDecision } from '../../actors/broker/tokens.ts';
-import { ManualClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { ManualClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import type { Bead, BeadDraft } from '../../beads/index.ts';
 import { killSwitchMachine } from '../../machines/killswitch.ts';
 import { LogUnavailableError } from '../../store/errors.ts';

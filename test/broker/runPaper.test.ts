@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../actors/config/load.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import type { Bead } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';

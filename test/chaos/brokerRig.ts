@@ -10,10 +10,10 @@ import type { ConnectionStateName } from '../../actors/broker/connectionActor.ts
 import type { MessagePacer } from '../../actors/broker/pacer.ts';
 import type { OrderTicket, SubmitPorts, SubmitRequest } from '../../actors/broker/submitGuards.ts';
 import { createApprovalTokens } from '../../actors/broker/tokens.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
-import { type Logger, silentLogger } from '../../actors/logger.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
+import { type Logger, silentLogger } from '../../runtime/logger.ts';
 import type { Bead, BeadOf, BeadType } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

@@ -6,11 +6,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { scaledProbe } from '../../actors/broker/livenessProbe.ts';
 import { submitGuarded } from '../../actors/broker/submitGuards.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
 import { NO_TOKENS } from '../../actors/killswitch/haltBroker.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import { PROBE_TIMEOUT_REASON } from '../../machines/connection.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

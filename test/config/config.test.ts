@@ -1,10 +1,10 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APPROVAL_SECRET_FILE, ensureApprovalSecret } from '../../actors/config/approvalSecret.ts';
-import { parseDotenv } from '../../actors/config/dotenv.ts';
-import { ConfigError, describeConfig, loadConfig } from '../../actors/config/load.ts';
-import { ENV_KEYS } from '../../actors/config/schema.ts';
+import { APPROVAL_SECRET_FILE, ensureApprovalSecret } from '../../runtime/config/approvalSecret.ts';
+import { parseDotenv } from '../../runtime/config/dotenv.ts';
+import { ConfigError, describeConfig, loadConfig } from '../../runtime/config/load.ts';
+import { ENV_KEYS } from '../../runtime/config/schema.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const SECRET = 'x'.repeat(40);

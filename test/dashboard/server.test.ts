@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DashboardPortError, startDashboard } from '../../actors/dashboard/index.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { makeTempDir } from '../support/tempDir.ts';

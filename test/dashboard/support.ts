@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import { ManualClock } from '../../actors/clock.ts';
+import { ManualClock } from '../../runtime/clock.ts';
 import { type DashboardOptions, type RunningDashboard, startDashboard } from '../../actors/dashboard/index.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import type { DashboardView } from '../../projections/dashboardView.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

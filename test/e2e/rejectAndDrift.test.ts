@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead, BeadOf } from '../../beads/index.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';

@@ -1,11 +1,11 @@
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../actors/clock.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import { FlowViews } from '../../actors/flow/flowViews.ts';
 import { computeGates } from '../../actors/gates/computeGates.ts';
 import { RUNBOOKS_DIR } from '../../actors/gates/runbookInputs.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { EvidenceGate } from '../../machines/approval.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

@@ -6,14 +6,14 @@
  * close` do, and read back what a person would see: beads and states.
  */
 import { outboxAlerts, type RunningBroker, startBroker } from '../../actors/broker/brokerActor.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { type Config, loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { closeRequestDraft } from '../../beads/closeRequest.ts';
 import type { KillSwitchPort } from '../../actors/flow/flowDeps.ts';
 import { flowBrokerHooks } from '../../actors/flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../../actors/flow/tradeFlow.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
-import { type Logger, silentLogger } from '../../actors/logger.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
+import { type Logger, silentLogger } from '../../runtime/logger.ts';
 import { type Bead, type BeadOf, type BeadType, type Intent, streams } from '../../beads/index.ts';
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

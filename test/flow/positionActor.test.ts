@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../actors/clock.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import type { RaiseAlertInput } from '../../actors/notify/outbox.ts';
 import { OrderBook } from '../../actors/flow/orderBook.ts';
 import { PositionActor } from '../../actors/flow/positionActor.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead, BeadData, BeadOf } from '../../beads/index.ts';
 import { replayPosition } from '../../machines/positionReplay.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

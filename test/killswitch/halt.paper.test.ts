@@ -8,11 +8,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnector } from '../../actors/broker/createConnector.ts';
 import { type OrderTicket, type SubmitRequest, submitGuarded } from '../../actors/broker/submitGuards.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
 import { NO_TOKENS } from '../../actors/killswitch/haltBroker.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import { openEventLog } from '../../store/open.ts';
 import type { EventLog } from '../../store/port.ts';

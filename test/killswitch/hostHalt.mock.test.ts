@@ -7,14 +7,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OrderTicket, type SubmitRequest, submitGuarded } from '../../actors/broker/submitGuards.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
 import { NO_TOKENS } from '../../actors/killswitch/haltBroker.ts';
 import { followHalt, haltRequestDraft } from '../../actors/killswitch/haltRequest.ts';
 import { KillSwitchLedger } from '../../actors/killswitch/killSwitchLedger.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

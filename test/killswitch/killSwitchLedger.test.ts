@@ -5,13 +5,13 @@
  * closed when the log cannot be written.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../actors/clock.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { ManualClock } from '../../runtime/clock.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { startKillSwitch } from '../../actors/killswitch/killSwitchActor.ts';
 import { KillSwitchLedger } from '../../actors/killswitch/killSwitchLedger.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { RaiseAlertInput } from '../../actors/notify/outbox.ts';
-import { systemTimers } from '../../actors/timers.ts';
+import { systemTimers } from '../../runtime/timers.ts';
 import type { Bead, Mode } from '../../beads/index.ts';
 import { replayKillSwitch } from '../../machines/killswitchReplay.ts';
 import type { AlertRequest, HumanActor } from '../../machines/types.ts';

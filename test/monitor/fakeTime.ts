@@ -1,5 +1,5 @@
-import type { Clock } from '../../actors/clock.ts';
-import type { Timers } from '../../actors/timers.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Timers } from '../../runtime/timers.ts';
 
 /**
  * A clock and timers that move only when the test says so. `advance` fires

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Bead, type BeadDraft, type BeadOf, stamp, streams } from '../../beads/index.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { ActorRegistry } from '../../actors/monitor/actorRegistry.ts';
 import { type HeartbeatConfig, type RunningHeartbeat, startHeartbeat } from '../../actors/monitor/heartbeatActor.ts';
 import { SemanticMonitor } from '../../actors/monitor/semanticMonitor.ts';
 import { TickTracker } from '../../actors/monitor/tickTracker.ts';
-import { seededRandom } from '../../actors/random.ts';
+import { seededRandom } from '../../runtime/random.ts';
 import type { HeartbeatAlertRequest } from '../../machines/heartbeat.ts';
 import { replayHeartbeat } from '../../machines/heartbeatReplay.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

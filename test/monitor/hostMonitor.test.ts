@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type BeadOf, stamp, streams } from '../../beads/index.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { startHostMonitor } from '../../actors/monitor/hostMonitor.ts';
-import { seededRandom } from '../../actors/random.ts';
+import { seededRandom } from '../../runtime/random.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { FakeTime } from './fakeTime.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { streams } from '../../beads/index.ts';
-import { ManualClock } from '../../actors/clock.ts';
+import { ManualClock } from '../../runtime/clock.ts';
 import { notifyAlertSink } from '../../actors/monitor/notifyAlertSink.ts';
 import { ALERT_TYPES, isAlertType } from '../../actors/notify/alertTypes.ts';
 import { ESCALATED_SUFFIX as NOTIFIER_ESCALATED_SUFFIX } from '../../actors/notify/dispatchPolicy.ts';

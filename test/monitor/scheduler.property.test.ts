@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../actors/random.ts';
+import { seededRandom } from '../../runtime/random.ts';
 import { startBeatScheduler } from '../../actors/monitor/scheduler.ts';
 import { FakeTime } from './fakeTime.ts';
 

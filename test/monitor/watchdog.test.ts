@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BeadDraft, type BeadOf, stamp, streams } from '../../beads/index.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { type RunningWatchdog, startWatchdog, watchdogIdOf } from '../../actors/monitor/watchdog.ts';
 import { AlertNotifier } from '../../actors/notify/notifier.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

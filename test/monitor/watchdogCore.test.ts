@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Bead, type BeadDraft, stamp, streams } from '../../beads/index.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { startWatchdog, watchdogTimings } from '../../actors/monitor/watchdog.ts';
 import { MISSES_FOR_CRITICAL, type WatchdogAction, WatchdogCore } from '../../actors/monitor/watchdogCore.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeadOf } from '../../beads/index.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { AlertNotifier } from '../../actors/notify/notifier.ts';
 import { type AlertSource, raiseAlert, resolveAlert } from '../../actors/notify/outbox.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../actors/clock.ts';
+import { ManualClock } from '../../runtime/clock.ts';
 import { SECURITY_BEADS_PER_MINUTE } from '../../actors/notify/securityThrottle.ts';
 import { securityRecorder } from '../../actors/notify/telegramBot.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

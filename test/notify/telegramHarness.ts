@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Bead } from '../../beads/index.ts';
-import { createLogger, type Logger } from '../../actors/logger.ts';
+import { createLogger, type Logger } from '../../runtime/logger.ts';
 import type { AlertSource } from '../../actors/notify/outbox.ts';
 import type { TelegramSettings } from '../../actors/notify/telegramApi.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

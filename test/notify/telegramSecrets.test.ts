@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../actors/logger.ts';
+import { createLogger } from '../../runtime/logger.ts';
 import { AlertNotifier } from '../../actors/notify/notifier.ts';
 import { buildAlertBead, raiseAlert, recordDelivered } from '../../actors/notify/outbox.ts';
 import { createTelegramApi, describeTelegramFailure, redactToken } from '../../actors/notify/telegramApi.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BeadOf, streams } from '../../beads/index.ts';
-import { ManualClock } from '../../actors/clock.ts';
+import { ManualClock } from '../../runtime/clock.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { HostLease, type HostLeaseOptions, LeaseHeldError, LeaseLostError, LeaseUnreadableError } from '../../store/lease.ts';
 import { MemoryEventLog } from '../../store/memory.ts';

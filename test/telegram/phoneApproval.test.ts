@@ -7,10 +7,10 @@
  * the same bracket goes to the broker. Stale presses and strangers change nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { type Bead, type BeadOf, type Intent, streams } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { FakeBotApi, type SentMessage } from '../fakes/botApi.ts';

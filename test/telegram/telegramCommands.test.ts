@@ -7,11 +7,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { submitGuarded } from '../../actors/broker/submitGuards.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
 import { NO_TOKENS } from '../../actors/killswitch/haltBroker.ts';
-import { silentLogger } from '../../actors/logger.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { FakeBotApi, type SentMessage } from '../fakes/botApi.ts';

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, type LoggerOptions } from '../../actors/logger.ts';
+import { createLogger, type LoggerOptions } from '../../runtime/logger.ts';
 import { cleanEnv, startPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 

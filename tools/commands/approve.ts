@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { appendDecision, approvalFor, type DecisionOutcome, type DecisionRefused, renderEvidenceText } from '../../actors/approval/index.ts';
-import { isoAt, systemClock } from '../../actors/clock.ts';
-import { type Config, loadConfig } from '../../actors/config/load.ts';
+import { isoAt, systemClock } from '../../runtime/clock.ts';
+import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { staleAtOf } from '../../projections/approvals.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { openEventLog } from '../../store/open.ts';

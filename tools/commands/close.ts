@@ -1,7 +1,7 @@
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { closeRequestDraft } from '../../beads/closeRequest.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
 import { ENDED_POSITION_STATES, foldPositions, emptyPositionsView, holdsUnits, POSITIONS_READS } from '../../projections/positions.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

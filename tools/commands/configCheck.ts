@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { APPROVAL_SECRET_FILE } from '../../actors/config/approvalSecret.ts';
-import { describeConfig, loadConfig } from '../../actors/config/load.ts';
+import { APPROVAL_SECRET_FILE } from '../../runtime/config/approvalSecret.ts';
+import { describeConfig, loadConfig } from '../../runtime/config/load.ts';
 import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
 
 export const configCommand: Command = {

@@ -1,6 +1,6 @@
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { openEventLog } from '../../store/open.ts';

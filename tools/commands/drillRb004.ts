@@ -1,11 +1,11 @@
-import { systemClock } from '../../actors/clock.ts';
-import { type Config, loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import type { IBKRConnector } from '../../actors/broker/connector.ts';
 import { createConnector } from '../../actors/broker/createConnector.ts';
 import type { OrderTicket } from '../../actors/broker/submitGuards.ts';
 import { DIRECT_HALT_CLIENT_ID_OFFSET, directHalt } from '../../actors/killswitch/directHalt.ts';
 import { describeHaltStep } from '../../actors/killswitch/haltRequest.ts';
-import type { Logger } from '../../actors/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import type { DrillSimulator } from './drillSimulator.ts';
 

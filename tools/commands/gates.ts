@@ -1,4 +1,4 @@
-import { loadConfig } from '../../actors/config/load.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { computeGates, RUNBOOKS_DIR } from '../../actors/gates/computeGates.ts';
 import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock } from '../../actors/clock.ts';
-import type { Config } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { type BeadOf, streams } from '../../beads/index.ts';
 import { foldGates, type GateResult, gateResults, initialGates } from '../../projections/gates.ts';
 import { type ApprovalFlow, flowStats, UX_FLOW_LIMIT_MS } from '../../projections/gatesUx.ts';

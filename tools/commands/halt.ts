@@ -1,6 +1,6 @@
-import { systemClock } from '../../actors/clock.ts';
-import { type Config, loadConfig } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { type Config, loadConfig } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { DIRECT_HALT_CLIENT_ID_OFFSET, directHalt, directHaltClientId } from '../../actors/killswitch/directHalt.ts';
 import { describeHaltStep, followHalt, haltRequestDraft } from '../../actors/killswitch/haltRequest.ts';
 import { uuidV7Ids } from '../../store/ids.ts';

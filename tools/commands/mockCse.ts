@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { v7 } from 'uuid';
 import { stringify } from 'yaml';
 import { type Intent, PAIRS } from '../../beads/index.ts';
-import { ConfigError, loadConfig } from '../../actors/config/load.ts';
+import { ConfigError, loadConfig } from '../../runtime/config/load.ts';
 import { FileExistsError, intentFolders, judgeIntentValue, writeFileAtomic } from '../../actors/intents/index.ts';
 import { type Command, type CommandIo, EXIT, parseCommandArgs, UsageError, wantsHelp, writeLine } from '../command.ts';
 

@@ -1,5 +1,5 @@
-import type { Config } from '../../actors/config/load.ts';
-import { OPERATOR_NAME, OPERATOR_NAME_RULE } from '../../actors/config/schema.ts';
+import type { Config } from '../../runtime/config/load.ts';
+import { OPERATOR_NAME, OPERATOR_NAME_RULE } from '../../runtime/config/schema.ts';
 import { type HumanActor, whoOf } from '../../machines/types.ts';
 import { UsageError } from '../command.ts';
 

@@ -1,5 +1,5 @@
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import type { Bead } from '../../beads/index.ts';
 import { ConnectionGapFold, HeartbeatGapFold } from '../../projections/gaps.ts';
 import { AlertHistoryFold, DriftHistoryFold, PositionHistoryFold, ScarFold } from '../../projections/healthAudit.ts';

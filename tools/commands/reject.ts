@@ -1,6 +1,6 @@
 import { appendDecision } from '../../actors/approval/index.ts';
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { type Command, parseCommandArgs, UsageError } from '../command.ts';
 import { oneIntentId, report, withLog } from './approve.ts';

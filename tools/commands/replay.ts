@@ -1,4 +1,4 @@
-import { loadConfig } from '../../actors/config/load.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError } from '../command.ts';
 import { openLogToRead } from '../readLog.ts';
 import { replay } from '../replay/replay.ts';

@@ -1,6 +1,6 @@
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
-import { BeadWriter } from '../../actors/host/beadWriter.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { KillSwitchLedger } from '../../actors/killswitch/killSwitchLedger.ts';
 import { raiseAlert } from '../../actors/notify/outbox.ts';
 import { whoOf } from '../../machines/types.ts';

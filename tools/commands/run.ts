@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { systemClock } from '../../actors/clock.ts';
-import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, MAKE_A_SECRET } from '../../actors/config/approvalSecret.ts';
-import { type Config, loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, MAKE_A_SECRET } from '../../runtime/config/approvalSecret.ts';
+import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
 import { computeGates } from '../../actors/gates/computeGates.ts';
-import type { Logger } from '../../actors/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import { paperGatesHold } from '../../projections/gates.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';

@@ -1,5 +1,5 @@
-import { systemClock } from '../../actors/clock.ts';
-import { loadConfig } from '../../actors/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { heartbeatGapMs, readDashboardView } from '../../actors/telegram/logViews.ts';
 import { statusLines } from '../../projections/dashboardText.ts';
 import { type LeaseLiveness, leaseLiveness } from '../../store/lease.ts';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { loadConfig } from '../../actors/config/load.ts';
-import { systemClock } from '../../actors/clock.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import { renderNotification } from '../../actors/notify/alertMessages.ts';
 import { type AlertSource, buildAlertBead, queuedAlertOf, recordDelivered } from '../../actors/notify/outbox.ts';
 import { createTelegramApi, describeTelegramFailure, telegramSettingsFrom } from '../../actors/notify/telegramApi.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from './logger.ts';
 
 /**
  * One task at a time, in the order asked: an actor's mailbox. A bead a
@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
  * write-ahead rule), and a broker fact is recorded before the next one is
  * looked at. A failing task is logged and does not stop the ones behind it.
  */
-export class SerialQueue {
+export class Mailbox {
   private tail: Promise<void> = Promise.resolve();
 
   constructor(

@@ -1,6 +1,6 @@
-import { type Bead, type BeadDraft, type Clock, type IdSource, type Mode, stamp } from '../../beads/index.ts';
-import type { AppendResult, EventLog, ExpectedRevision } from '../../store/port.ts';
-import { isoAt } from '../clock.ts';
+import { type Bead, type BeadDraft, type Clock, type IdSource, type Mode, stamp } from '../beads/index.ts';
+import type { AppendResult, EventLog, ExpectedRevision } from '../store/port.ts';
+import { isoAt } from './clock.ts';
 
 export interface BeadWriterOptions {
   log: EventLog;
