@@ -10,6 +10,7 @@ import {
   ACTIVITY_KEPT,
   ALERTS_KEPT,
   CLOSED_POSITIONS_KEPT,
+  CLOSES_KEPT,
   GAPS_KEPT,
   HEARTBEATS_KEPT,
   onAlert,
@@ -22,7 +23,7 @@ import {
   SETTLED_APPROVALS_KEPT,
 } from './dashboardSections.ts';
 import type { DashboardModel, GateStatus, RunbookInfo } from './dashboardTypes.ts';
-import { emptyRecent, pushRecent } from './recentList.ts';
+import { emptyRecent, pushRecent, recentItems } from './recentList.ts';
 
 export type * from './dashboardTypes.ts';
 export {
@@ -67,7 +68,7 @@ export function initialDashboard(options: { heartbeatGapMs?: number } = {}): Das
       gapsTotal: 0,
     },
     connection: { status: { state: 'UNKNOWN', attempt: 0 }, sessions: emptyRecent(SESSIONS_KEPT), disconnectedSince: undefined, gaps: emptyRecent(GAPS_KEPT) },
-    positions: { open: new Map(), openDropped: 0, closed: emptyRecent(CLOSED_POSITIONS_KEPT), realisedTotal: 0 },
+    positions: { open: new Map(), openDropped: 0, closed: emptyRecent(CLOSED_POSITIONS_KEPT), realisedByCurrency: {}, closes: emptyRecent(CLOSES_KEPT) },
     approvals: { pending: new Map(), pendingDropped: 0, settled: emptyRecent(SETTLED_APPROVALS_KEPT) },
     alerts: { recent: emptyRecent(ALERTS_KEPT), raised: { WARNING: 0, CRITICAL: 0 } },
     drift: { runs: 0, drifts: 0 },
@@ -137,11 +138,25 @@ export function withRunbooks(model: DashboardModel, runbooks: readonly RunbookIn
   return { ...model, runbooks: [...runbooks] };
 }
 
+/** The newest live heartbeat or session bead before `before`: when a run that ended without a word was last heard. */
+function lastSignOfLife(model: DashboardModel, before: string): string | undefined {
+  const beat = model.heartbeat.lastLive;
+  const session = recentItems(model.connection.sessions).at(-1)?.ts;
+  const last = [beat, session].filter((t): t is string => t !== undefined && t <= before).sort().at(-1);
+  return last;
+}
+
 function onHost(model: DashboardModel, bead: BeadOf<'HOST'>): void {
   const d = bead.data;
   const link = model.connection;
   // A new run has no broker link until its own CONNECT; a stop ends the link, and the gap counts from there.
-  link.disconnectedSince ??= link.status.state === 'CONNECTED' ? bead.ts : undefined;
+  // A STARTED while the link still looks CONNECTED means the last run died without a word (SIGKILL, power):
+  // its link went with it, so the gap counts from its last sign of life, not from this start.
+  if (link.status.state === 'CONNECTED' && link.disconnectedSince === undefined) {
+    const crashed = d.event === 'STARTED' ? lastSignOfLife(model, bead.ts) : undefined;
+    link.disconnectedSince = crashed ?? bead.ts;
+    link.gapWhy = crashed ? `host ${model.host?.host_id ?? bead.host_id} ended without a stop; the gap counts from its last heartbeat or session bead` : undefined;
+  }
   link.status = { state: 'UNKNOWN', attempt: 0 };
   const same = { host_id: bead.host_id, mode: bead.mode, pid: d.pid, version: d.version, config_hash: d.config_hash, hostname: d.hostname };
   if (d.event === 'STARTED') {

@@ -8,6 +8,7 @@ import type {
   ConnectionState,
   ConnectionStatus,
   DriftStatus,
+  Gap,
   HeartbeatPoint,
   HeartbeatSection,
   PositionRow,
@@ -15,6 +16,7 @@ import type {
   ReconciliationRow,
   SessionEvent,
 } from './dashboardTypes.ts';
+import { quoteCurrency, roundMoney } from '../machines/tradeArithmetic.ts';
 import { isoMillis } from './isoMillis.ts';
 import { pushRecent, upsertRecent } from './recentList.ts';
 
@@ -31,6 +33,8 @@ export const CLOSED_POSITIONS_KEPT = 20;
 export const SETTLED_APPROVALS_KEPT = 20;
 export const ALERTS_KEPT = 50;
 export const ACTIVITY_KEPT = 100;
+/** Closed trades kept for the equity curve. */
+export const CLOSES_KEPT = 500;
 /** Far above a human desk's load; past it the oldest entries leave the view, and the count says so. */
 export const OPEN_POSITIONS_KEPT = 200;
 export const PENDING_APPROVALS_KEPT = 100;
@@ -73,9 +77,14 @@ export function onSession(section: ConnectionSection, bead: BeadOf<'IBKR_SESSION
   pushRecent(section.sessions, session);
   if (d.event === 'CONNECT') {
     const gapFrom = section.disconnectedSince;
-    if (gapFrom) pushRecent(section.gaps, { from: gapFrom, to: bead.ts, seconds: secondsBetween(isoMillis(gapFrom), isoMillis(bead.ts)) });
+    if (gapFrom) {
+      const gap: Gap = { from: gapFrom, to: bead.ts, seconds: secondsBetween(isoMillis(gapFrom), isoMillis(bead.ts)) };
+      if (section.gapWhy) gap.why = section.gapWhy;
+      pushRecent(section.gaps, gap);
+    }
     section.status = linkStatus(d, 'CONNECTED', bead.ts, 0);
     section.disconnectedSince = undefined;
+    section.gapWhy = undefined;
     return;
   }
   // RECONNECT is an attempt (S3.1); only a CONNECT says the link is back.
@@ -122,7 +131,11 @@ export function onPosition(section: PositionsSection, bead: BeadOf<'POSITION'>):
   if (TERMINAL_POSITION.has(d.state)) {
     section.open.delete(d.position_id);
     pushRecent(section.closed, row);
-    if (d.state === 'CLOSED') section.realisedTotal += d.realised_pnl ?? 0;
+    if (d.state === 'CLOSED' && d.realised_pnl !== undefined) {
+      const currency = quoteCurrency(d.pair);
+      section.realisedByCurrency[currency] = roundMoney((section.realisedByCurrency[currency] ?? 0) + d.realised_pnl);
+      pushRecent(section.closes, { ts: bead.ts, position_id: d.position_id, pnl: d.realised_pnl, currency });
+    }
     return;
   }
   section.open.set(d.position_id, row);
@@ -167,7 +180,9 @@ export function onAlert(section: AlertsSection, bead: BeadOf<'ALERT'>): void {
       alert_id: d.alert_id,
       alert_type: d.alert_type,
       severity: d.severity,
-      message: d.message,
+      // A delivery bead carries the delivery's words ("sent at once"); the alert's own text is the RAISED one.
+      message: d.event === 'RAISED' || !known ? d.message : known.message,
+      delivery: d.event === 'RAISED' ? known?.delivery : d.message,
       runbook_id: d.runbook_id ?? known?.runbook_id,
       dedupe_key: d.dedupe_key,
       error: d.error ?? (d.event === 'SENT' ? undefined : known?.error),
@@ -186,8 +201,9 @@ export function onReconciliation(drift: DriftStatus, bead: BeadOf<'RECONCILIATIO
     result: d.result,
     trigger: d.trigger,
     drift: d.drift,
-    broker_positions: d.broker.positions.length,
-    local_positions: d.local.positions.length,
+    // IB keeps a closed position as a row of quantity 0: it holds nothing, and is not counted.
+    broker_positions: d.broker.positions.filter((p) => p.quantity !== 0).length,
+    local_positions: d.local.positions.filter((p) => p.quantity !== 0).length,
     broker_open_orders: d.broker.open_orders.length,
     local_open_orders: d.local.open_orders.length,
   };

@@ -1,4 +1,4 @@
-import type { DashboardView } from './dashboardView.ts';
+import type { DashboardView, MoneyTotal, PositionView } from './dashboardView.ts';
 
 /**
  * The dashboard in plain text: `phoenix status` prints it, and the Telegram
@@ -7,6 +7,34 @@ import type { DashboardView } from './dashboardView.ts';
  */
 
 const money = (n: number | undefined) => (n === undefined ? '—' : `${n >= 0 ? '+' : ''}${n.toFixed(2)}`);
+const signed = (n: number, ccy: string) => `${money(n)} ${ccy}`;
+
+/** "+12.50 USD, -3000.00 JPY (= -7.49 USD at current rates: USDJPY 150.1)": per currency, then the account's total, never a sum across currencies. */
+export function moneyTotalText(total: MoneyTotal): string {
+  const parts = Object.entries(total.by_currency).map(([ccy, n]) => signed(n, ccy));
+  if (parts.length === 0) return total.account ? signed(0, total.account.currency) : '0.00';
+  const a = total.account;
+  const single = parts.length === 1 && a !== null && total.by_currency[a.currency] !== undefined;
+  if (!a || single) return parts.join(', ');
+  const rates = a.rates.length ? `: ${a.rates.join(', ')}` : '';
+  const missing = a.missing.length ? `; ${a.missing.join(', ')} left out: no rate yet` : '';
+  return `${parts.join(', ')} (= ${signed(a.amount, a.currency)} at current rates${rates}${missing})`;
+}
+
+/** One amount in its quote currency, and in the account's when converted. */
+function amountText(n: number | undefined, row: PositionView, converted: PositionView['unrealised_account']): string {
+  if (n === undefined) return '—';
+  const own = signed(n, row.currency);
+  return converted && converted.currency !== row.currency ? `${own} (${signed(converted.amount, converted.currency)} at ${converted.pair} ${converted.rate})` : own;
+}
+
+function positionLine(row: PositionView, view: DashboardView): string {
+  const price = row.avg_price === undefined ? '' : ` @ ${row.avg_price}`;
+  const head = `  ${row.position_id} ${row.pair} ${row.side} ${row.quantity}${price} ${row.state}`;
+  const m = row.mark;
+  if (!m) return `${head}, stop ${row.stop} target ${row.target}, unrealised ${amountText(row.unrealised_pnl, row, row.unrealised_account)} (as of its last bead)`;
+  return `${head}: now ${m.price} (${when(m.at, view)}), unrealised ${amountText(row.unrealised_pnl, row, row.unrealised_account)}, ${m.pips_to_stop} pips to stop ${row.stop}, ${m.pips_to_target} pips to target ${row.target}`;
+}
 
 /** "09:01:02Z" for today's events, the date too for older ones, relative to the view's time. */
 function when(ts: string | undefined, view: DashboardView): string {
@@ -41,11 +69,9 @@ export function killFlagLines(view: DashboardView): string[] {
 
 export function positionLines(view: DashboardView): string[] {
   const p = view.positions;
-  const lines = [`Positions: ${p.open.length} open, unrealised ${money(p.unrealised_total)}, realised ${money(p.realised_total)}`];
-  for (const row of p.open) {
-    const price = row.avg_price === undefined ? '' : ` @ ${row.avg_price}`;
-    lines.push(`  ${row.position_id} ${row.pair} ${row.side} ${row.quantity}${price} ${row.state}, stop ${row.stop} target ${row.target}, unrealised ${money(row.unrealised_pnl)}`);
-  }
+  const lines = [`Positions: ${p.open.length} open, unrealised ${moneyTotalText(p.unrealised)}, realised ${moneyTotalText(p.realised)}`];
+  if (p.open.length > 0) lines.push(p.marks_at ? `  live marks from the host's prices, newest ${when(p.marks_at, view)}` : '  no live prices in this view: P&L as of each position\'s last bead');
+  for (const row of p.open) lines.push(positionLine(row, view));
   if (p.not_shown > 0) lines.push(`  (${p.not_shown} older open positions not shown)`);
   return lines;
 }
@@ -131,7 +157,7 @@ export function briefStatusLines(view: DashboardView): string[] {
     hostLine(view, undefined),
     connectionLine(view),
     ...killFlagLines(view).slice(0, 1),
-    `Positions: ${view.positions.open.length} open, unrealised ${money(view.positions.unrealised_total)}`,
+    `Positions: ${view.positions.open.length} open, unrealised ${moneyTotalText(view.positions.unrealised)}`,
     `Pending approvals: ${view.approvals.pending.length}`,
     driftLine(view),
   ];

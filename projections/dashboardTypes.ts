@@ -42,6 +42,8 @@ export interface HeartbeatPoint {
   interval_s?: number;
   /** A MISSED beat, or a live one that came later than the gap threshold. */
   gap: boolean;
+  /** How long the check took, from its start to its bead stored: measured by the host that ran it, so known only for its own beats. */
+  check_ms?: number;
 }
 
 /** A stretch with no sign of life: heartbeats, or the broker connection. */
@@ -49,6 +51,8 @@ export interface Gap {
   from: string;
   to: string;
   seconds: number;
+  /** How the stretch began, when the log says more than its ends: a host that died without a stop. */
+  why?: string;
 }
 
 export type ConnectionState = 'UNKNOWN' | 'CONNECTED' | 'DISCONNECTED' | 'RECONNECTING' | 'ESCALATED';
@@ -89,6 +93,8 @@ export type ApprovalRow = Pick<
 export type AlertRow = Pick<AlertData, 'alert_id' | 'alert_type' | 'severity' | 'message' | 'runbook_id' | 'dedupe_key' | 'error'> & {
   /** The latest event: RAISED, then its delivery (QUEUED, SENT, …) or RESOLVED. */
   status: AlertData['event'];
+  /** What the latest delivery bead said ("sent at once", "grouped with 2 others"); `message` stays the alert's own text. */
+  delivery?: string;
   raised_at: string;
   updated_at: string;
   resolved: boolean;
@@ -182,7 +188,17 @@ export interface ConnectionSection {
   status: ConnectionStatus;
   readonly sessions: RecentList<SessionEvent>;
   disconnectedSince: string | undefined;
+  /** Said with the gap that disconnectedSince opens, when its start is inferred. */
+  gapWhy?: string | undefined;
   readonly gaps: RecentList<Gap>;
+}
+
+/** One closed trade's realised P&L, in its quote currency: a step of the equity curve. */
+export interface ClosedPnl {
+  ts: string;
+  position_id: string;
+  pnl: number;
+  currency: string;
 }
 
 export interface PositionsSection {
@@ -190,7 +206,9 @@ export interface PositionsSection {
   readonly open: Map<string, PositionRow>;
   openDropped: number;
   readonly closed: RecentList<PositionRow>;
-  realisedTotal: number;
+  /** Realised P&L of every CLOSED position, per quote currency: two currencies are never added. */
+  readonly realisedByCurrency: Record<string, number>;
+  readonly closes: RecentList<ClosedPnl>;
 }
 
 export interface ApprovalsSection {

@@ -2,6 +2,7 @@ import { BEAD_TYPES, type BeadOf, type BeadType, type Mode } from '../beads/inde
 import type {
   AlertRow,
   ApprovalRow,
+  ClosedPnl,
   ConnectionStatus,
   DashboardModel,
   DriftStatus,
@@ -15,6 +16,7 @@ import type {
   RunbookInfo,
   SessionEvent,
 } from './dashboardTypes.ts';
+import { type Converted, quoteCurrency, roundMoney } from '../machines/tradeArithmetic.ts';
 import { recentItems } from './recentList.ts';
 import { summarizeBead } from './timeline.ts';
 
@@ -40,8 +42,8 @@ export interface DashboardView {
   health: (HealthNow & { age_s: number }) | null;
   heartbeats: { points: HeartbeatPoint[]; gaps: Gap[]; gaps_total: number; gap_threshold_s: number; last_live_age_s: number | null };
   connection: ConnectionStatus & { sessions: SessionEvent[]; gaps: Gap[] };
-  positions: { open: PositionRow[]; closed: PositionRow[]; unrealised_total: number; realised_total: number; not_shown: number };
-  approvals: { pending: ApprovalRow[]; settled: ApprovalRow[]; not_shown: number };
+  positions: PositionsView;
+  approvals: { pending: PendingApproval[]; settled: ApprovalRow[]; not_shown: number };
   alerts: { recent: AlertRow[]; raised: { WARNING: number; CRITICAL: number } };
   drift: DriftStatus;
   kill_flag: KillFlagStatus;
@@ -50,6 +52,48 @@ export interface DashboardView {
   activity: { position: number; ts: string; bead_type: BeadType; stream: string; summary: string }[];
   counts: { beads_total: number; by_type: Partial<Record<BeadType, number>>; corrupt: number; last_corrupt: { position: number; reason: string } | null };
 }
+
+/** A position row as views show it: with its quote currency, and its live mark once the host's prices are joined in (dashboardLive.ts). */
+export type PositionView = PositionRow & {
+  currency: string;
+  mark?: PositionMark;
+  /** unrealised_pnl in the account's currency, at the current rate. */
+  unrealised_account?: Converted;
+  realised_account?: Converted;
+};
+
+/** Where a position stands at the latest tick: never a bead (S5.3 step 11). */
+export interface PositionMark {
+  price: number;
+  bid?: number;
+  ask?: number;
+  at: string;
+  pips_to_stop: number;
+  pips_to_target: number;
+}
+
+/** Money that may be in several currencies: one sum per currency, and one in the account's currency at current rates when every rate is known. */
+export interface MoneyTotal {
+  by_currency: Record<string, number>;
+  account: { currency: string; amount: number; rates: string[]; missing: string[] } | null;
+}
+
+export interface PositionsView {
+  open: PositionView[];
+  closed: PositionView[];
+  unrealised: MoneyTotal;
+  realised: MoneyTotal;
+  not_shown: number;
+  /** Every close kept, oldest first: the equity curve's steps, each in its quote currency. */
+  closes: ClosedPnl[];
+  /** The account's currency, once the broker said it (live views only). */
+  account_currency: string | null;
+  /** When the newest price joined in was seen; null: no live prices in this view. */
+  marks_at: string | null;
+}
+
+/** A pending approval, with when its anchor turns stale (S3.2) so a page can count down to it. */
+export type PendingApproval = ApprovalRow & { stale_at?: string };
 
 const RANK: Record<BannerLevel, number> = { UNKNOWN: 0, HEALTHY: 1, DEGRADED: 2, CRITICAL: 3 };
 
@@ -111,6 +155,30 @@ function countsByType(counts: readonly number[]): Partial<Record<BeadType, numbe
   return out;
 }
 
+const withCurrency = (row: PositionRow): PositionView => ({ ...row, currency: quoteCurrency(row.pair) });
+
+/** Sums per quote currency: the one way money of several pairs is ever totalled. */
+export function sumByCurrency(rows: readonly PositionRow[], amount: (row: PositionRow) => number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const row of rows) {
+    const value = amount(row);
+    if (value === undefined) continue;
+    const ccy = quoteCurrency(row.pair);
+    out[ccy] = roundMoney((out[ccy] ?? 0) + value);
+  }
+  return out;
+}
+
+/** The anchor's stale moment, from the evidence the approval's beads recorded (EVIDENCE_SHOWN's anchor, else RECEIVED's intent and gate). */
+function withStaleAt(row: ApprovalRow): PendingApproval {
+  const e = row.evidence as { anchor?: { created_at?: unknown; stale_after_s?: unknown }; intent?: { created_at?: unknown }; stale_gate_ms?: unknown } | undefined;
+  const created = e?.anchor?.created_at ?? e?.intent?.created_at;
+  const gateMs = typeof e?.anchor?.stale_after_s === 'number' ? e.anchor.stale_after_s * 1000 : e?.stale_gate_ms;
+  const at = typeof created === 'string' ? Date.parse(created) : Number.NaN;
+  if (!Number.isFinite(at) || typeof gateMs !== 'number' || !Number.isFinite(gateMs)) return row;
+  return { ...row, stale_at: new Date(at + gateMs).toISOString() };
+}
+
 export function dashboardView(model: DashboardModel, nowMs: number, caughtUp = true): DashboardView {
   const { log, heartbeat, connection, positions, approvals, alerts } = model;
   const open = [...positions.open.values()].reverse();
@@ -132,13 +200,16 @@ export function dashboardView(model: DashboardModel, nowMs: number, caughtUp = t
     },
     connection: { ...connection.status, sessions: recentItems(connection.sessions).reverse(), gaps: recentItems(connection.gaps).reverse() },
     positions: {
-      open,
-      closed: recentItems(positions.closed).reverse(),
-      unrealised_total: open.reduce((sum, p) => sum + (p.unrealised_pnl ?? 0), 0),
-      realised_total: positions.realisedTotal,
+      open: open.map(withCurrency),
+      closed: recentItems(positions.closed).reverse().map(withCurrency),
+      unrealised: { by_currency: sumByCurrency(open, (p) => p.unrealised_pnl), account: null },
+      realised: { by_currency: { ...positions.realisedByCurrency }, account: null },
       not_shown: positions.openDropped,
+      closes: recentItems(positions.closes),
+      account_currency: null,
+      marks_at: null,
     },
-    approvals: { pending: [...approvals.pending.values()].reverse(), settled: recentItems(approvals.settled).reverse(), not_shown: approvals.pendingDropped },
+    approvals: { pending: [...approvals.pending.values()].reverse().map(withStaleAt), settled: recentItems(approvals.settled).reverse(), not_shown: approvals.pendingDropped },
     alerts: { recent: recentItems(alerts.recent).reverse(), raised: { ...alerts.raised } },
     drift: { ...model.drift },
     kill_flag: model.killFlag,

@@ -64,14 +64,14 @@ export function readableEvidence(recorded: Record<string, unknown>): ReadableEvi
 
 export type ApprovalWithEvidence = DashboardView['approvals']['pending'][number] & { evidence_readable?: ReadableEvidence };
 
-/** The view the page receives: each pending approval's evidence also as readable rows. */
-export type PageView = Omit<DashboardView, 'approvals'> & { approvals: Omit<DashboardView['approvals'], 'pending'> & { pending: ApprovalWithEvidence[] } };
+/** The view with each pending approval's evidence also as readable rows. */
+export type ReadableView = Omit<DashboardView, 'approvals'> & { approvals: Omit<DashboardView['approvals'], 'pending'> & { pending: ApprovalWithEvidence[] } };
 
 /**
  * Every SSE frame rebuilds the view, but a pending approval keeps the same
  * evidence record until a new bead replaces it: parse each record once.
  */
-export function withReadableEvidence(): (view: DashboardView) => PageView {
+export function withReadableEvidence(): (view: DashboardView) => ReadableView {
   const seen = new WeakMap<object, ReadableEvidence>();
   const readable = (recorded: Record<string, unknown>) => {
     let shown = seen.get(recorded);

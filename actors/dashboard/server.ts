@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Bead } from '../../beads/index.ts';
-import { applyBead, type GateStatus, initialDashboard, noteCorrupt, withGates, withRunbooks } from '../../projections/dashboardModel.ts';
-import { dashboardView } from '../../projections/dashboardView.ts';
+import { applyBead, type GateStatus, initialDashboard, noteCorrupt, withRunbooks } from '../../projections/dashboardModel.ts';
 import type { EventLog } from '../../store/port.ts';
+import type { IBKRConnector } from '../broker/connector.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
-import { buildDashboardPage } from './page.ts';
-import { withReadableEvidence } from './readableEvidence.ts';
+import { HostTelemetry } from './hostTelemetry.ts';
+import { COMMON_HEADERS, DashboardPortError, hostHeaderAllowed, isLoopback, listen, send, urlOf } from './http.ts';
+import { viewComposer } from './liveView.ts';
+import { followMarket, type MarketView, NO_MARKET } from './market.ts';
+import { DashboardMetrics } from './metrics.ts';
+import { buildDashboardPage, dashboardAssets } from './page.ts';
 import { readRunbooks, type RunbookFile } from './runbooks.ts';
 import { DEFAULT_SSE_OPTIONS, type SseOptions, SseHub } from './sse.ts';
+
+export { DashboardPortError };
 
 /**
  * A pure fold that fills the dashboard's gates (S11). The gates projection
@@ -38,57 +42,18 @@ export interface DashboardOptions<S = unknown> {
   heartbeatGapMs?: number;
   gates?: GatesFold<S>;
   sse?: Partial<SseOptions>;
+  /** The host's own timings and process metrics; a dashboard alone makes its own. */
+  telemetry?: HostTelemetry;
+  /** Prices for the live marks; the host hands its broker over once it has one (followMarket). */
+  market?: MarketView;
 }
 
 export interface RunningDashboard {
   url: string;
   port: number;
+  /** From now on, open positions are marked to this broker's ticks (the host calls it once its broker runs). */
+  followMarket(connector: IBKRConnector): void;
   stop(): Promise<void>;
-}
-
-export class DashboardPortError extends Error {
-  override readonly name = 'DashboardPortError';
-}
-
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
-}
-
-/**
- * On loopback, only a loopback Host header is served: a web page that
- * rebinds its own DNS name to 127.0.0.1 must not read the desk's positions.
- */
-function hostHeaderAllowed(boundHost: string, header: string | undefined): boolean {
-  if (!isLoopback(boundHost)) return true;
-  if (!header) return false;
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : (header.split(':')[0] ?? '');
-  return isLoopback(name.toLowerCase());
-}
-
-function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE') reject(new DashboardPortError(`dashboard: ${where} is already in use; stop what holds it or set DASHBOARD_PORT to a free port`));
-      else if (err.code === 'EACCES') reject(new DashboardPortError(`dashboard: not allowed to listen on ${where}; choose a port above 1023`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new DashboardPortError(`dashboard: ${host} is not an address of this machine; check DASHBOARD_HOST`));
-      else reject(err);
-    };
-    server.once('error', onError);
-    server.listen({ host, port }, () => {
-      server.off('error', onError);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-const COMMON_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
-
-function send(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
-  res.end(body);
 }
 
 async function loadRunbooks(dir: string | undefined, logger: Logger): Promise<RunbookFile[]> {
@@ -102,30 +67,41 @@ async function loadRunbooks(dir: string | undefined, logger: Logger): Promise<Ru
   }
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** Starts the read-only dashboard (S9): the page, its JSON, live updates, /metrics. */
 export async function startDashboard<S = unknown>(options: DashboardOptions<S>): Promise<RunningDashboard> {
   const { log, host, port, clock } = options;
   const logger = options.logger.child({ actor: 'dashboard' });
   const page = buildDashboardPage();
+  const assets = dashboardAssets();
   const runbookFiles = await loadRunbooks(options.runbooksDir, logger);
+  const telemetry = options.telemetry ?? new HostTelemetry();
 
   let model = withRunbooks(initialDashboard({ heartbeatGapMs: options.heartbeatGapMs }), runbookFiles.map((f) => f.info));
   const gates = options.gates;
   let gatesState = gates?.initial as S;
   let caughtUp = false;
+  let market: MarketView = options.market ?? NO_MARKET;
 
-  const readable = withReadableEvidence();
-  const view = () => {
-    const current = gates ? withGates(model, gates.statuses(gatesState)) : model;
-    return readable(dashboardView(current, clock.now(), caughtUp));
-  };
-  const hub = new SseHub(() => JSON.stringify(view()), { ...DEFAULT_SSE_OPTIONS, ...options.sse });
+  const composer = viewComposer({
+    model: () => model,
+    gates: () => (gates ? gates.statuses(gatesState) : undefined),
+    caughtUp: () => caughtUp,
+    now: () => clock.now(),
+    market: () => market,
+    telemetry,
+  });
+  const hub = new SseHub(() => JSON.stringify(composer.view()), { ...DEFAULT_SSE_OPTIONS, ...options.sse });
+  const metrics = new DashboardMetrics(telemetry.registry, () => composer.view(), () => hub.size);
+  let offMarket = market.onChange(() => hub.changed());
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
-    '/': (_req, res) => send(res, 200, 'text/html; charset=utf-8', page.html, { 'Content-Security-Policy': page.contentSecurityPolicy }),
-    '/api/dashboard': (_req, res) => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(view())),
-    '/metrics': (_req, res) => send(res, 200, METRICS_CONTENT_TYPE, renderMetrics(view(), { sseClients: hub.size })),
-    '/healthz': (_req, res) => send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ status: 'ok', caught_up: caughtUp, log_position: model.log.lastPosition ?? null })),
+    '/': (_req, res) => send(res, 200, 'text/html; charset=utf-8', page.render(composer.view()), { 'Content-Security-Policy': page.contentSecurityPolicy }),
+    '/api/dashboard': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify(composer.view())),
+    '/api/marks': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify(composer.marks())),
+    '/metrics': async (_req, res) => send(res, 200, metrics.contentType, await metrics.render()),
+    '/healthz': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify({ status: 'ok', caught_up: caughtUp, log_position: model.log.lastPosition ?? null })),
     // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
     '/favicon.ico': (_req, res) => {
       res.writeHead(204, COMMON_HEADERS).end();
@@ -139,7 +115,7 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
       return send(res, 405, 'text/plain; charset=utf-8', 'the dashboard is read-only: GET only\n', { Allow: 'GET, HEAD' });
     }
     const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
-    const route = Object.hasOwn(routes, path) ? routes[path] : path.startsWith('/runbooks/') ? serveRunbook(path.slice('/runbooks/'.length)) : undefined;
+    const route = Object.hasOwn(routes, path) ? routes[path] : path.startsWith('/runbooks/') ? serveRunbook(path.slice('/runbooks/'.length)) : serveAsset(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no such page: ${path}\n`);
     Promise.resolve(route(req, res)).catch((err: Error) => {
       logger.error({ err: err.message, path }, 'dashboard request failed');
@@ -155,14 +131,24 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
     return async (_req: IncomingMessage, res: ServerResponse) => send(res, 200, 'text/markdown; charset=utf-8', await readFile(file.path, 'utf8'));
   }
 
+  function serveAsset(path: string) {
+    const name = path.startsWith('/assets/') ? path.slice('/assets/'.length) : '';
+    const asset = Object.hasOwn(assets, name) ? assets[name] : undefined;
+    if (!asset) return undefined;
+    // The same bytes for the life of the process: a browser may keep them.
+    return (_req: IncomingMessage, res: ServerResponse) => send(res, 200, asset.type, asset.body, { 'Cache-Control': 'max-age=3600' });
+  }
+
   const address = await listen(server, host, port);
 
   const subscription = log.subscribe(
     (entry) => {
       if (entry.kind === 'corrupt') {
         model = noteCorrupt(model, entry.position, entry.reason);
+        metrics.noteCorrupt();
       } else {
         model = applyBead(model, entry.bead, entry.position);
+        metrics.apply(entry.bead);
         if (gates) gatesState = gates.apply(gatesState, entry.bead, entry.position);
       }
       if (caughtUp) hub.changed();
@@ -178,8 +164,7 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
     },
   );
 
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}/`;
+  const url = urlOf(address);
   logger.info({ url }, 'dashboard listening');
   if (!isLoopback(host)) logger.warn({ host }, 'the dashboard is bound beyond loopback: anyone who can reach this address can read the desk (S14)');
 
@@ -187,9 +172,15 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
   return {
     url,
     port: address.port,
+    followMarket(connector) {
+      offMarket();
+      market = followMarket(connector, logger, () => clock.now());
+      offMarket = market.onChange(() => hub.changed());
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
+      offMarket();
       hub.close();
       await subscription.stop();
       await new Promise<void>((resolve) => {

@@ -16,6 +16,7 @@ import { startTelegramApprovals } from '../telegram/telegramApprovals.ts';
 import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
 import { systemTimers } from '../../runtime/timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
+import { HostTelemetry } from '../dashboard/hostTelemetry.ts';
 import { RUNBOOKS_DIR, runbookInputs } from '../gates/runbookInputs.ts';
 import { gatesFold } from '../../projections/gates.ts';
 import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
@@ -66,7 +67,9 @@ export interface RunningHost {
  * the broker and the heartbeat that keeps the lease renewed; on stop it records
  * that it is stopping and lets the lease go.
  */
-export async function startHost({ config, log, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
+export async function startHost({ config, log: untimedLog, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
+  const telemetry = new HostTelemetry();
+  const log = telemetry.timedLog(untimedLog);
   const hostId = config.PHOENIX_HOST_ID;
   const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
   const ttlMs = config.LEASE_TTL_S * 1000;
@@ -91,7 +94,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
     correlation_id: correlation,
     data: { config_hash: config.configHash, params: publicParams(config) },
   });
-  const dashboard = await startHostDashboard(config, log, clock, logger);
+  const dashboard = await startHostDashboard(config, log, clock, logger, telemetry);
   logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
   let reportFatal: (err: Error) => void = () => undefined;
@@ -119,6 +122,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
 
   const flowHooks = flowBrokerHooks(brokerHooks);
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks });
+  dashboard?.followMarket(broker.connector);
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
   const submitPorts = (): HostSubmitPorts => ({ ...broker.submitPorts(), killFlag: () => killSwitch.killFlag() });
   const halts = await followHostHalts({
@@ -160,7 +164,8 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
     clock,
     logger,
     ibkrConnected: () => broker.connection.connected,
-    onBeat: async () => {
+    onBeat: async ({ bead }) => {
+      telemetry.heartbeatStored(bead, clock.now());
       try {
         await lease.renew();
       } catch (err) {
@@ -209,7 +214,7 @@ export async function startHost({ config, log, clock, logger, brokerHooks }: Hos
  * The dashboard is a window, not a control: if its port is taken the host
  * still runs (trading must not depend on a view) and says so loudly.
  */
-async function startHostDashboard(config: Config, log: EventLog, clock: Clock, logger: Logger): Promise<RunningDashboard | undefined> {
+async function startHostDashboard(config: Config, log: EventLog, clock: Clock, logger: Logger, telemetry: HostTelemetry): Promise<RunningDashboard | undefined> {
   try {
     return await startDashboard({
       log,
@@ -221,6 +226,7 @@ async function startHostDashboard(config: Config, log: EventLog, clock: Clock, l
       // The same gates `phoenix gates` computes, runbooks included, folded as the log grows.
       gates: gatesFold({ runbooks: runbookInputs() }),
       heartbeatGapMs: (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE,
+      telemetry,
     });
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'dashboard not started');

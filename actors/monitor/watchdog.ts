@@ -10,6 +10,7 @@ import { type Logger, silentLogger } from '../../runtime/logger.ts';
 import { type AlertSource, type RaiseAlertInput, raiseAlert, resolveAlert } from '../notify/outbox.ts';
 import type { Timers } from '../../runtime/timers.ts';
 import { type WatchdogAction, WatchdogCore, type WatchdogTimings } from './watchdogCore.ts';
+import { serveWatchdogMetrics } from './watchdogMetrics.ts';
 
 /**
  * `phoenix watchdog`'s actor (S6.3): a separate process that follows the log,
@@ -50,12 +51,16 @@ export interface WatchdogOptions {
   alertWithoutLog?: (input: RaiseAlertInput) => void;
   /** Told of every action once it is recorded: the CLI prints them. */
   onAction?: (action: WatchdogAction) => void;
+  /** WATCHDOG_METRICS_PORT: serve /metrics on 127.0.0.1 at this port (0: any free one); undefined: none. */
+  metricsPort?: number;
 }
 
 export interface RunningWatchdog {
   readonly core: WatchdogCore;
   /** Resolves once the watchdog has read the log up to now. */
   readonly caughtUp: Promise<void>;
+  /** Where /metrics is served, when it is. */
+  readonly metricsUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -79,6 +84,14 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
   const tickMs = options.tickMs ?? Math.min(1000, timings.intervalMs / 10);
   const correlationId = `watchdog-${hostId}`;
 
+  // The metrics are a window onto the watchdog: a port that cannot be had must not keep it from watching.
+  const metrics =
+    options.metricsPort === undefined
+      ? undefined
+      : await serveWatchdogMetrics({ core, port: options.metricsPort, clock, logger }).catch((err: Error) => {
+          logger.error({ err: err.message }, 'watchdog metrics not served');
+          return undefined;
+        });
   let queue: Promise<void> = Promise.resolve();
   const perform = (actions: WatchdogAction[]) => {
     for (const action of actions) {
@@ -122,6 +135,7 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
       logger.info(action.message);
       await resolveAlert(log, source, { type: 'HOST_DOWN', message: action.message, dedupeKey: action.dedupeKey, correlationId });
     }
+    metrics?.note(action);
     options.onAction?.(action);
   };
 
@@ -164,11 +178,13 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
   return {
     core,
     caughtUp,
+    metricsUrl: metrics?.url,
     async stop() {
       stopped = true;
       cancelTick?.();
       await subscription.stop();
       await queue;
+      await metrics?.stop();
     },
   };
 }

@@ -61,6 +61,11 @@ export class WatchdogCore {
     return this.misses;
   }
 
+  /** Epoch ms of the host's last sign of life (its last heartbeat, or its start), for /metrics. */
+  get lastBeatTime(): number | undefined {
+    return this.lastBeatAt;
+  }
+
   get state(): WatchedHostState {
     if (!this.incarnation) return 'waiting';
     if (this.incarnation.stopped) return 'stopped';

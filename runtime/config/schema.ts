@@ -76,6 +76,8 @@ export const ENV_SCHEMA = z.object({
 
   DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   DASHBOARD_PORT: port.default(7070),
+  /** `phoenix watchdog`'s own /metrics on 127.0.0.1; unset: not served. */
+  WATCHDOG_METRICS_PORT: port.optional(),
 
   /** TEST ONLY: the crash test's window between the write-ahead ORDER beads and the send (0 = none). */
   PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: int(0, 600_000).default(0),

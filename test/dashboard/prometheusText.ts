@@ -22,9 +22,10 @@ const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"\s*(,|$)/y;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
 function parseValue(text: string, line: number): number {
-  if (text === 'NaN') return Number.NaN;
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  // As Prometheus reads a value (Go's ParseFloat): NaN and Inf in any case; prom-client writes "Nan".
+  if (/^nan$/i.test(text)) return Number.NaN;
+  if (/^\+?inf(inity)?$/i.test(text)) return Number.POSITIVE_INFINITY;
+  if (/^-inf(inity)?$/i.test(text)) return Number.NEGATIVE_INFINITY;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`line ${line}: bad value ${text}`);
   return Number(text);
 }
@@ -40,6 +41,15 @@ function parseLabels(text: string, line: number): Record<string, string> {
     labels[name] = m[2]!.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
   }
   return labels;
+}
+
+const PARTS = /_(bucket|sum|count)$/;
+
+/** A histogram's or summary's `_bucket`, `_sum` and `_count` samples belong to the family its TYPE line named. */
+function familyOf(families: Map<string, MetricFamily>, sample: string): string {
+  const base = sample.replace(PARTS, '');
+  const typed = base === sample ? undefined : families.get(base)?.type;
+  return typed === 'histogram' || typed === 'summary' ? base : sample;
 }
 
 export function parsePrometheusText(text: string): Map<string, MetricFamily> {
@@ -79,14 +89,15 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     if (raw.startsWith('#') || raw.trim() === '') return;
     const m = SAMPLE.exec(raw);
     if (!m) throw new Error(`line ${n}: not a sample: ${raw}`);
-    family(m[1]!).samples.push({ name: m[1]!, labels: parseLabels(m[2] ?? '', n), value: parseValue(m[3]!, n) });
+    family(familyOf(families, m[1]!)).samples.push({ name: m[1]!, labels: parseLabels(m[2] ?? '', n), value: parseValue(m[3]!, n) });
   });
   return families;
 }
 
 /** The value of the one sample of `name` whose labels include `labels`. */
 export function sampleValue(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number | undefined {
-  const matches = families.get(name)?.samples.filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v)) ?? [];
+  const family = families.get(name) ?? families.get(familyOf(families, name));
+  const matches = family?.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)) ?? [];
   if (matches.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${matches.length} samples`);
   return matches[0]?.value;
 }

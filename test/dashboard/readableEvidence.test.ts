@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { evidenceSections } from '../../actors/approval/render.ts';
-import { type PageView, readableEvidence } from '../../actors/dashboard/readableEvidence.ts';
+import { type ReadableView, readableEvidence } from '../../actors/dashboard/readableEvidence.ts';
 import { evidence, intent } from '../approval/fixtures.ts';
 import { beads } from './beads.ts';
 import { startTestDashboard, type TestDashboard, waitForView } from './support.ts';
@@ -48,7 +48,7 @@ describe('the dashboard view carries it', () => {
     t = await startTestDashboard({
       history: [beads.approval('cse-1', 'EVIDENCE_SHOWN', { evidence: bundle() }, { t: 1 }), beads.approval('cse-2', 'RECEIVED', {}, { t: 2 })],
     });
-    const view = (await waitForView(t.dashboard, (v) => v.approvals.pending.length === 2)) as PageView;
+    const view = (await waitForView(t.dashboard, (v) => v.approvals.pending.length === 2)) as unknown as ReadableView;
     const [second, first] = view.approvals.pending;
     expect(first?.evidence).toEqual(bundle());
     expect(first?.evidence_readable).toEqual({ warnings: [], sections: evidenceSections(evidence()) });

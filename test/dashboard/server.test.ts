@@ -58,13 +58,19 @@ describe('dashboard HTTP: read-only routes', () => {
     expect(t.writesByDashboard()).toBe(0);
   });
 
-  it('serves the page with a policy that allows only its own inline script and style', async () => {
+  it('serves the page with a policy that allows only its own scripts and style, and its assets from the dashboard itself', async () => {
     const t = await start();
     const page = await http(t.dashboard.url);
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/);
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'; style-src 'self' 'sha256-[^']+'; connect-src 'self'/);
     expect(page.body).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+    for (const asset of ['uPlot.iife.min.js', 'uPlot.min.css', 'client.js', 'charts.js']) {
+      const served = await http(`${t.dashboard.url}assets/${asset}`);
+      expect([asset, served.status]).toEqual([asset, 200]);
+      expect(served.body).not.toMatch(/https?:\/\/(?!www\.w3\.org|github\.com\/leeoniya)/);
+    }
+    expect((await http(`${t.dashboard.url}assets/..%2Fserver.ts`)).status).toBe(404);
   });
 
   it('refuses a non-loopback Host header, so a DNS-rebinding page cannot read the desk', async () => {

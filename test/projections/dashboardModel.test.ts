@@ -171,8 +171,9 @@ describe('dashboard model: positions, approvals, alerts, drift, kill flag', () =
     const { positions } = viewAt(model, 10);
     expect(positions.open).toEqual([expect.objectContaining({ position_id: 'pos-1', state: 'MANAGED', unrealised_pnl: 12.5, opened_at: at(0), updated_at: at(5) })]);
     expect(positions.closed).toEqual([expect.objectContaining({ position_id: 'pos-2', state: 'CLOSED', realised_pnl: -4.25 })]);
-    expect(positions.unrealised_total).toBe(12.5);
-    expect(positions.realised_total).toBe(-4.25);
+    // Per quote currency: a total never adds two currencies (issue 18).
+    expect(positions.unrealised.by_currency).toEqual({ USD: 12.5 });
+    expect(positions.realised.by_currency).toEqual({ USD: -4.25 });
   });
 
   it('lists an approval as pending with its evidence until a terminal event settles it', () => {

@@ -61,7 +61,10 @@ host id <PHOENIX_HOST_ID>-watchdog, and delivers those alerts itself (Telegram
 when TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are set, else its log output),
 because the host may be the thing that is down. TIME_SCALE scales the beat.
 
-It prints one line per finding. Runbook: RB-010_HOST_DOWN.
+It prints one line per finding. With WATCHDOG_METRICS_PORT set it also
+serves Prometheus metrics at http://127.0.0.1:<port>/metrics: whether the
+host is up, the age of its last heartbeat, and the misses.
+Runbook: RB-010_HOST_DOWN.
 
 Example:
   phoenix watchdog                      # beside 'phoenix run', on the same PHOENIX_HOME`,
@@ -92,10 +95,12 @@ Example:
         logger,
         alertWithoutLog: (input) => notifier.raiseWithoutLog(input),
         onAction: (action) => writeLine(io.stdout, describe(action)),
+        ...(config.WATCHDOG_METRICS_PORT === undefined ? {} : { metricsPort: config.WATCHDOG_METRICS_PORT }),
       });
       await watchdog.caughtUp;
       const pid = watchdog.core.pid;
       writeLine(io.stdout, `phoenix watchdog watching host ${config.PHOENIX_HOST_ID} (${pid === undefined ? 'not started yet' : `pid ${pid}, ${watchdog.core.state}`}) on the ${log.name} log (pid ${process.pid})`);
+      if (watchdog.metricsUrl) writeLine(io.stdout, `watchdog metrics: ${watchdog.metricsUrl}`);
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) resolve();
         io.signal.addEventListener('abort', () => resolve(), { once: true });
