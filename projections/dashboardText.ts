@@ -9,9 +9,15 @@ import type { DashboardView, MoneyTotal, PositionView } from './dashboardView.ts
 const money = (n: number | undefined) => (n === undefined ? '—' : `${n >= 0 ? '+' : ''}${n.toFixed(2)}`);
 const signed = (n: number, ccy: string) => `${money(n)} ${ccy}`;
 
+/** The account's currency first, then the others alphabetically: the same order wherever a total is shown. */
+export function currencyOrder(total: MoneyTotal): [string, number][] {
+  const first = total.account?.currency;
+  return Object.entries(total.by_currency).sort(([a], [b]) => (a === first ? -1 : b === first ? 1 : a.localeCompare(b)));
+}
+
 /** "+12.50 USD, -3000.00 JPY (= -7.49 USD at current rates: USDJPY 150.1)": per currency, then the account's total, never a sum across currencies. */
 export function moneyTotalText(total: MoneyTotal): string {
-  const parts = Object.entries(total.by_currency).map(([ccy, n]) => signed(n, ccy));
+  const parts = currencyOrder(total).map(([ccy, n]) => signed(n, ccy));
   if (parts.length === 0) return total.account ? signed(0, total.account.currency) : '0.00';
   const a = total.account;
   const single = parts.length === 1 && a !== null && total.by_currency[a.currency] !== undefined;

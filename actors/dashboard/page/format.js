@@ -69,8 +69,10 @@ export function moneyBoth(value, currency, converted) {
 
 /** A money total: one amount per currency, then the account's total at current rates, never one sum of two currencies. */
 export function moneyTotal(total) {
-  const parts = Object.entries(total.by_currency).map(([ccy, n]) => money(n, ccy));
   const a = total.account;
+  // The account's currency first, then the others alphabetically, as the terminal orders them.
+  const order = ([x], [y]) => (x === a?.currency ? -1 : y === a?.currency ? 1 : x.localeCompare(y));
+  const parts = Object.entries(total.by_currency).sort(order).map(([ccy, n]) => money(n, ccy));
   const out = parts.length ? parts.flatMap((p, i) => (i ? [', ', p] : [p])) : [a ? money(0, a.currency) : '0.00'];
   if (a && !(parts.length === 1 && total.by_currency[a.currency] !== undefined) && parts.length) {
     const rates = a.rates.length ? ` (${a.rates.join(', ')})` : '';
