@@ -1,3 +1,4 @@
+import { pipSize } from '../beads/index.ts';
 import { type Converted, convertMoney, pipsInFavour, pnlAt, roundMoney } from '../machines/tradeArithmetic.ts';
 import type { DashboardView, MoneyTotal, PositionView, PositionsView } from './dashboardView.ts';
 
@@ -37,7 +38,8 @@ export interface MarksDocument {
 }
 
 function markOf(row: PositionView, quote: LiveQuote): PositionView {
-  const price = quote.mid;
+  // The mid of two quotes carries float noise (1.0870000000000002); a hundredth of a pip is plenty.
+  const price = Number(quote.mid.toFixed(pipSize(row.pair) === 0.01 ? 4 : 6));
   const mark: NonNullable<PositionView['mark']> = {
     price,
     at: new Date(quote.at).toISOString(),
