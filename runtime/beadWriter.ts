@@ -1,20 +1,46 @@
 import { type Bead, type BeadDraft, type Clock, type IdSource, type Mode, stamp } from '../beads/index.ts';
+import { uuidV7Ids } from '../store/ids.ts';
 import type { AppendResult, EventLog, ExpectedRevision } from '../store/port.ts';
 import { isoAt } from './clock.ts';
 
-export interface BeadWriterOptions {
-  log: EventLog;
+/** Who writes, and with what time and ids: every bead a process writes carries the same host id and mode. */
+export interface BeadIdentity {
   clock: Clock;
-  ids: IdSource;
+  /** Defaults to UUIDv7. */
+  ids?: IdSource;
   hostId: string;
   mode: Mode;
 }
 
+export interface BeadWriterOptions extends BeadIdentity {
+  log: EventLog;
+}
+
+export interface StampOptions {
+  /** A machine's own event time (replay reads time from `ts`); default now. */
+  at?: number;
+  /** An id the caller chose (an alert's id is its RAISED bead's); default a fresh one. */
+  beadId?: string;
+}
+
+export interface AppendOptions extends StampOptions {
+  expected?: ExpectedRevision;
+}
+
 /**
- * The one place drafts become beads: identity and time are stamped from the
- * host's ports, then the beads are appended. Every actor writes through it,
- * so every bead carries the same host id and mode.
+ * THE place drafts become beads: identity and time are stamped here and
+ * nowhere else. Builders that prepare beads to append later (the alert
+ * outbox's delivery records, a token bead that rides with its write-ahead)
+ * stamp through `stampBead` with the same identity; everything reaches the
+ * log through a BeadWriter. The lease's own beads are the one exception:
+ * they stay in store/lease.ts, below the runtime, because the single-writer
+ * fence is the log's business.
  */
+export function stampBead(identity: BeadIdentity, draft: BeadDraft, o: StampOptions = {}): Bead {
+  const ids = identity.ids ?? uuidV7Ids;
+  return stamp(draft, { bead_id: o.beadId ?? ids.next(), ts: isoAt(o.at ?? identity.clock.now()), host_id: identity.hostId, mode: identity.mode });
+}
+
 export class BeadWriter {
   constructor(private readonly options: BeadWriterOptions) {}
 
@@ -22,10 +48,27 @@ export class BeadWriter {
     return this.options.log;
   }
 
+  get identity(): BeadIdentity {
+    return this.options;
+  }
+
   /** `at` is for a machine's own event time; the default is now. */
-  stamp(draft: BeadDraft, at?: number): Bead {
-    const { clock, ids, hostId, mode } = this.options;
-    return stamp(draft, { bead_id: ids.next(), ts: isoAt(at ?? clock.now()), host_id: hostId, mode });
+  stamp(draft: BeadDraft, at?: number, beadId?: string): Bead {
+    return stampBead(this.options, draft, { ...(at === undefined ? {} : { at }), ...(beadId === undefined ? {} : { beadId }) });
+  }
+
+  /** One draft, stamped and appended; answers with the bead as stored. */
+  async append(draft: BeadDraft, o: AppendOptions = {}): Promise<Bead> {
+    const bead = stampBead(this.options, draft, o);
+    await this.options.log.append(bead.stream, [bead], o.expected ?? 'any');
+    return bead;
+  }
+
+  /** Beads stamped earlier (stampBead), all of one stream, as one atomic append. */
+  async appendStamped(beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
+    const stream = beads[0]?.stream;
+    if (stream === undefined || beads.some((b) => b.stream !== stream)) throw new Error('BeadWriter.appendStamped takes beads of one stream');
+    return this.options.log.append(stream, [...beads], expected);
   }
 
   /** Appends drafts that share one stream, in order, as one atomic append. */

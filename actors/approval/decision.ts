@@ -1,4 +1,5 @@
-import { type BeadOf, type Clock, type IdSource, type Mode, stamp, streams, validateBead } from '../../beads/index.ts';
+import { type BeadOf, type Clock, type IdSource, type Mode, streams, validateBead } from '../../beads/index.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { DecisionChannel } from '../../machines/approval.ts';
 import { type ApprovalRecord, approvalRecord, foldAllApprovals, isStaleAt, staleAtOf } from '../../projections/approvals.ts';
 import { foldAllIntents, intentRecord } from '../../projections/intents.ts';
@@ -108,8 +109,9 @@ export async function appendDecision(deps: DecisionDeps, request: DecisionReques
     if (!found.ok) return found;
     const { record, revision } = found;
     const reason = request.reason?.trim();
+    const writer = new BeadWriter(deps);
     const bead = validateBead(
-      stamp(
+      writer.stamp(
         {
           bead_type: 'APPROVAL',
           stream,
@@ -125,11 +127,11 @@ export async function appendDecision(deps: DecisionDeps, request: DecisionReques
           },
           ...(record.evidence_bead_id === undefined ? {} : { causation_id: record.evidence_bead_id }),
         },
-        { bead_id: deps.ids.next(), ts: isoAt(now), host_id: deps.hostId, mode: deps.mode },
+        now,
       ),
     ) as BeadOf<'APPROVAL'>;
     try {
-      await deps.log.append(stream, [bead], revision);
+      await writer.appendStamped([bead], revision);
       return { ok: true, bead, record };
     } catch (err) {
       if (!isWrongExpectedRevision(err)) throw err;

@@ -1,5 +1,4 @@
 import { createActor } from 'xstate';
-import type { Bead } from '../../beads/index.ts';
 import { type ConnectionCommand, type ConnectionEmitted, type ConnectionEvent, connectionMachine } from '../../machines/connection.ts';
 import type { AlertRequest } from '../../machines/types.ts';
 import { type Clock, isoAt } from '../../runtime/clock.ts';
@@ -163,13 +162,11 @@ export class ConnectionActor {
   }
 
   private async append(draft: Parameters<BeadWriter['stamp']>[0], at?: number): Promise<void> {
-    const bead = this.o.writer.stamp(draft);
-    const stamped = (at === undefined ? bead : { ...bead, ts: isoAt(at) }) as Bead;
     try {
-      await this.o.writer.log.append(stamped.stream, [stamped]);
+      await this.o.writer.append(draft, at === undefined ? {} : { at });
     } catch (err) {
       // The connection's state still matters for safety; orders fail closed on their own write-ahead.
-      this.logger.error({ err: (err as Error).message, event: 'data' in stamped ? stamped.data : undefined }, 'could not append an IBKR_SESSION bead');
+      this.logger.error({ err: (err as Error).message, event: draft.data }, 'could not append an IBKR_SESSION bead');
     }
   }
 

@@ -12,7 +12,7 @@ import { renderEvidenceMarkdown } from '../approval/render.ts';
 import { evidenceFromFlow } from './evidence.ts';
 import { renderApprovalEnd } from './evidenceMarkdown.ts';
 import type { BrokerReadiness } from './brokerReadiness.ts';
-import { appendDraft, type FlowDeps, scaled } from './flowDeps.ts';
+import { type FlowDeps, scaled } from './flowDeps.ts';
 import type { FlowViews } from './flowViews.ts';
 import type { PriceBook } from './priceBook.ts';
 import { Mailbox } from '../../runtime/mailbox.ts';
@@ -178,7 +178,7 @@ export class ApprovalActor {
     if (e.type === 'bead') {
       const expected = this.firstBead ? 'no_stream' : 'any';
       this.firstBead = false;
-      await appendDraft(this.deps.writer, e.draft, e.at, expected);
+      await this.deps.writer.append(e.draft, { ...(e.at === undefined ? {} : { at: e.at }), expected });
       if (e.draft.bead_type === 'APPROVAL' && e.draft.data.event === 'EVIDENCE_SHOWN') await this.showEvidence();
       return;
     }

@@ -1,6 +1,4 @@
-import type { Bead, BeadDraft } from '../../beads/index.ts';
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
-import type { ExpectedRevision } from '../../store/port.ts';
 import type { RunningBroker } from '../broker/brokerActor.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -34,14 +32,4 @@ export interface FlowDeps {
 /** A duration from the spec, scaled by TIME_SCALE like every named delay. */
 export function scaled(config: Pick<Config, 'TIME_SCALE'>, ms: number): number {
   return Math.max(1, Math.round(ms * config.TIME_SCALE));
-}
-
-/**
- * Appends a machine's draft with the fact's own time when it gave one (replay
- * reads time from `ts`), and returns the bead as stored.
- */
-export async function appendDraft(writer: BeadWriter, draft: BeadDraft, at?: number, expected: ExpectedRevision = 'any'): Promise<Bead> {
-  const bead = writer.stamp(draft, at);
-  await writer.log.append(bead.stream, [bead], expected);
-  return bead;
 }

@@ -13,7 +13,6 @@ import { positionStateOf } from '../../machines/positionReplay.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { appendDraft } from './flowDeps.ts';
 import type { OrderBook } from './orderBook.ts';
 import { factsOf, nextEvent } from './positionFacts.ts';
 import { Mailbox } from '../../runtime/mailbox.ts';
@@ -188,7 +187,7 @@ export class PositionActor {
     // The first bead of a new position claims its stream: a second start for the same position cannot write a second story.
     const expected = this.firstBead ? 'no_stream' : 'any';
     this.firstBead = false;
-    await appendDraft(this.deps.writer, emitted.draft, emitted.at, expected);
+    await this.deps.writer.append(emitted.draft, { ...(emitted.at === undefined ? {} : { at: emitted.at }), expected });
   }
 
   private async alert(a: PositionAlertRequest): Promise<void> {

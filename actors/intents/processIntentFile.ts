@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -9,12 +10,10 @@ import {
   type Intent,
   type Mode,
   type Pair,
-  stamp,
   streams,
 } from '../../beads/index.ts';
 import { foldAllIntents, intentRecord } from '../../projections/intents.ts';
 import type { EventLog, LogEntry } from '../../store/port.ts';
-import { isoAt } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { claimName, nameProblem } from './fileNames.ts';
 import { freeName, type IntentFolders, placeFile } from './folders.ts';
@@ -104,11 +103,12 @@ export async function processClaimed(deps: IntentSeamDeps, claimed: string, bead
     }
   }
   const draft = intentDraft(judgement, stream, original, contentHash, intentId ?? deps.ids.next());
-  const bead = stamp(draft, { bead_id: beadId, ts: isoAt(deps.clock.now()), host_id: deps.hostId, mode: deps.mode }) as BeadOf<'INTENT'>;
+  const writer = new BeadWriter(deps);
+  const bead = writer.stamp(draft, undefined, beadId) as BeadOf<'INTENT'>;
   const last = entries[entries.length - 1];
   try {
     // The expected revision makes the duplicate check and the append one step.
-    await deps.log.append(stream, [bead], last === undefined ? 'no_stream' : last.revision);
+    await writer.appendStamped([bead], last === undefined ? 'no_stream' : last.revision);
   } catch (err) {
     return { kind: 'retry', why: `cannot record the INTENT bead: ${(err as Error).message}` };
   }

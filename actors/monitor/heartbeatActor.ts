@@ -122,8 +122,7 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
 
   const append = async (request: HeartbeatBeadRequest) => {
     // Stamped at the check's own time, so replay recovers exactly when each check happened.
-    const bead = writer.stamp(request.draft, request.at);
-    await writer.log.append(bead.stream, [bead]);
+    const bead = await writer.append(request.draft, { at: request.at });
     const status = bead.bead_type === 'HEARTBEAT' ? bead.data.status : undefined;
     if (status && status !== 'MISSED' && options.onBeat) await options.onBeat({ status, bead });
   };

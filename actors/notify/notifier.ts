@@ -1,4 +1,5 @@
 import type { Bead } from '../../beads/index.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
 import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -256,7 +257,7 @@ export class AlertNotifier {
   private async append(beads: Bead[]): Promise<void> {
     if (beads.length === 0) return;
     try {
-      await this.options.log.append(streams.alerts, beads);
+      await new BeadWriter({ ...this.options.source, log: this.options.log }).appendStamped(beads);
     } catch (err) {
       this.logger.error({ error: (err as Error).message, beads: beads.length }, 'could not record alert delivery in the log');
     }

@@ -1,7 +1,7 @@
-import { type Bead, type BeadOf, type IdSource, type Mode, stamp, streams } from '../../beads/index.ts';
+import { type Bead, type BeadOf, streams } from '../../beads/index.ts';
 import type { EventLog, LogPosition } from '../../store/port.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
-import { type Clock, isoAt } from '../../runtime/clock.ts';
+import { type BeadIdentity, BeadWriter, stampBead } from '../../runtime/beadWriter.ts';
 import type { QueuedAlert } from './alertModel.ts';
 import { ALERT_TYPES, type AlertClass, type AlertType, classify, type Severity } from './alertTypes.ts';
 
@@ -13,12 +13,7 @@ import { ALERT_TYPES, type AlertClass, type AlertType, classify, type Severity }
  */
 
 /** Who writes the bead and when: the identity every bead carries. */
-export interface AlertSource {
-  hostId: string;
-  mode: Mode;
-  clock: Clock;
-  ids?: IdSource;
-}
+export type AlertSource = BeadIdentity;
 
 export interface RaiseAlertInput {
   type: AlertType;
@@ -68,7 +63,7 @@ async function appendAlert(
   severity: Severity,
 ): Promise<{ alertId: string; position: LogPosition }> {
   const bead = alertBead(source, input, event, severity);
-  const result = await log.append(streams.alerts, [bead]);
+  const result = await new BeadWriter({ ...source, log }).appendStamped([bead]);
   return { alertId: bead.data.alert_id, position: result.position };
 }
 
@@ -91,7 +86,7 @@ function alertBead(source: AlertSource, input: RaiseAlertInput, event: 'RAISED' 
       dedupe_key: input.dedupeKey,
     },
   };
-  return stamp(draft, { bead_id: beadId, ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode }) as AlertBead;
+  return stampBead(source, draft, { beadId }) as AlertBead;
 }
 
 /** The RAISED (or RESOLVED) bead `raiseAlert` would append, without appending it. */
@@ -112,7 +107,7 @@ export async function recordDelivered(
   delivery: { deliveredAs: string; message: string },
 ): Promise<void> {
   const sent = deliveryBead(source, queuedAlertOf(raised), 'SENT', { message: delivery.message, attempt: 1, deliveredAs: delivery.deliveredAs });
-  await log.append(streams.alerts, [raised, sent]);
+  await new BeadWriter({ ...source, log }).appendStamped([raised, sent]);
 }
 
 /** Reads a RAISED / RESOLVED bead back as the policy's view of it. */
@@ -155,15 +150,7 @@ export function deliveryBead(
     ...(fields.error !== undefined ? { error: fields.error } : {}),
     ...(fields.deliveredAs !== undefined ? { delivered_as: fields.deliveredAs } : {}),
   };
-  return stamp(
-    { bead_type: 'ALERT', stream: streams.alerts, correlation_id: alert.correlationId, causation_id: alert.beadId, data },
-    {
-      bead_id: (source.ids ?? uuidV7Ids).next(),
-      ts: isoAt(source.clock.now()),
-      host_id: source.hostId,
-      mode: source.mode,
-    },
-  );
+  return stampBead(source, { bead_type: 'ALERT', stream: streams.alerts, correlation_id: alert.correlationId, causation_id: alert.beadId, data });
 }
 
 export function isAlertBead(bead: Bead): bead is AlertBead {

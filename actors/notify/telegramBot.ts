@@ -1,7 +1,6 @@
-import { stamp, streams } from '../../beads/index.ts';
+import { streams } from '../../beads/index.ts';
+import { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { EventLog } from '../../store/port.ts';
-import { uuidV7Ids } from '../../store/ids.ts';
-import { isoAt } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { AlertSource } from './outbox.ts';
 import { SECURITY_BEADS_PER_MINUTE, SecurityThrottle } from './securityThrottle.ts';
@@ -78,22 +77,19 @@ export class TelegramBot {
  */
 export function securityRecorder(log: EventLog, source: AlertSource): SecurityRecorder {
   const throttle = new SecurityThrottle(source.clock);
+  const writer = new BeadWriter({ ...source, log });
   return async (refusal) => {
     const admitted = throttle.admit();
     if (!admitted.record) return;
     const skipped = admitted.notRecordedBefore;
     const note = skipped > 0 ? `${skipped} earlier refusals were counted, not recorded one by one (more than ${SECURITY_BEADS_PER_MINUTE} a minute)` : undefined;
     const detail = [refusal.detail, note].filter((x) => x !== undefined).join('; ');
-    const bead = stamp(
-      {
-        bead_type: 'SECURITY',
-        stream: streams.security,
-        correlation_id: `telegram-update-${refusal.updateId}`,
-        data: { who: refusal.who, channel: 'TELEGRAM', why: refusal.why, ...(detail ? { detail } : {}) },
-      },
-      { bead_id: (source.ids ?? uuidV7Ids).next(), ts: isoAt(source.clock.now()), host_id: source.hostId, mode: source.mode },
-    );
-    await log.append(streams.security, [bead]);
+    await writer.append({
+      bead_type: 'SECURITY',
+      stream: streams.security,
+      correlation_id: `telegram-update-${refusal.updateId}`,
+      data: { who: refusal.who, channel: 'TELEGRAM', why: refusal.why, ...(detail ? { detail } : {}) },
+    });
   };
 }
 
