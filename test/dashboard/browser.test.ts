@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
@@ -7,6 +5,7 @@ import { evidence, intent } from '../approval/fixtures.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { at, beads, T0 } from './beads.ts';
 import { HAVE_CHROMIUM, type HeadlessBrowser, launchChromium, NO_CHROMIUM_MESSAGE } from './browser.ts';
+import { screenshot } from './screenshots.ts';
 import { startTestDashboard, type TestDashboard } from './support.ts';
 
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
@@ -162,12 +161,8 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in headless Chromium', () => {
   });
 
   it('renders a readable screenshot', async () => {
-    const dir = process.env.PHOENIX_SCREENSHOT_DIR ?? tmp.dir;
-    const file = join(dir, 'dashboard.png');
-    await page.screenshot({ path: file, fullPage: true });
-    const png = readFileSync(file);
-    expect(png.subarray(1, 4).toString()).toBe('PNG');
-    expect(png.length).toBeGreaterThan(20_000);
+    const shot = await screenshot(page, 'dashboard');
+    expect(shot.bytes).toBeGreaterThan(20_000);
   });
 
   // Last: it takes the server away from the tab.
