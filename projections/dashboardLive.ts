@@ -110,7 +110,12 @@ export function livePositions(positions: PositionsView, live: LiveInputs): Posit
 export function withLive<V extends DashboardView>(view: V, live: LiveInputs): V {
   const checkMs = live.checkMs;
   const points = checkMs?.size ? view.heartbeats.points.map((p) => (checkMs.has(p.ts) ? { ...p, check_ms: checkMs.get(p.ts) } : p)) : view.heartbeats.points;
-  return { ...view, positions: livePositions(view.positions, live), heartbeats: { ...view.heartbeats, points } };
+  const midOf = (pair: string) => live.quotes[pair]?.mid;
+  const activity = view.activity.map((row) => {
+    const converted = row.pnl && live.accountCurrency && row.pnl.currency !== live.accountCurrency ? convertMoney(row.pnl.amount, row.pnl.currency, live.accountCurrency, midOf) : undefined;
+    return converted ? { ...row, pnl_account: converted } : row;
+  });
+  return { ...view, positions: livePositions(view.positions, live), heartbeats: { ...view.heartbeats, points }, activity };
 }
 
 /**

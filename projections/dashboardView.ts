@@ -1,4 +1,4 @@
-import { BEAD_TYPES, type BeadOf, type BeadType, type Mode } from '../beads/index.ts';
+import { BEAD_TYPES, type Bead, type BeadOf, type BeadType, type Mode } from '../beads/index.ts';
 import type {
   AlertRow,
   ApprovalRow,
@@ -49,7 +49,7 @@ export interface DashboardView {
   kill_flag: KillFlagStatus;
   gates: GateStatus[];
   runbooks: RunbookInfo[];
-  activity: { position: number; ts: string; bead_type: BeadType; stream: string; summary: string }[];
+  activity: ActivityRow[];
   counts: { beads_total: number; by_type: Partial<Record<BeadType, number>>; corrupt: number; last_corrupt: { position: number; reason: string } | null };
 }
 
@@ -90,6 +90,25 @@ export interface PositionsView {
   account_currency: string | null;
   /** When the newest price joined in was seen; null: no live prices in this view. */
   marks_at: string | null;
+}
+
+/** One line of the feed; a trade's P&L also as data, so a live view can say it in the account's currency too. */
+export interface ActivityRow {
+  position: number;
+  ts: string;
+  bead_type: BeadType;
+  stream: string;
+  summary: string;
+  pnl?: { amount: number; currency: string };
+  pnl_account?: Converted;
+}
+
+/** The P&L a POSITION or AUTOPSY bead records, in its quote currency. */
+function pnlOf(bead: Bead): ActivityRow['pnl'] {
+  if (bead.bead_type === 'AUTOPSY') return { amount: bead.data.pnl, currency: quoteCurrency(bead.data.pair) };
+  if (bead.bead_type !== 'POSITION') return undefined;
+  const amount = bead.data.realised_pnl ?? bead.data.unrealised_pnl;
+  return amount === undefined ? undefined : { amount, currency: quoteCurrency(bead.data.pair) };
 }
 
 /** A pending approval, with when its anchor turns stale (S3.2) so a page can count down to it. */
@@ -217,7 +236,12 @@ export function dashboardView(model: DashboardModel, nowMs: number, caughtUp = t
     runbooks: [...model.runbooks],
     activity: recentItems(log.activity)
       .reverse()
-      .map(({ position, bead }) => ({ position, ts: bead.ts, bead_type: bead.bead_type, stream: bead.stream, summary: summarizeBead(bead) })),
+      .map(({ position, bead }) => {
+        const row: ActivityRow = { position, ts: bead.ts, bead_type: bead.bead_type, stream: bead.stream, summary: summarizeBead(bead) };
+        const pnl = pnlOf(bead);
+        if (pnl) row.pnl = pnl;
+        return row;
+      }),
     counts: { beads_total: log.beadsTotal, by_type: countsByType(log.beadsByType), corrupt: log.corrupt.count, last_corrupt: log.corrupt.last ?? null },
   };
 }

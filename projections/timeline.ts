@@ -1,4 +1,5 @@
 import type { Bead } from '../beads/index.ts';
+import { quoteCurrency } from '../machines/tradeArithmetic.ts';
 
 /**
  * One line of an incident timeline: the key fields of a bead, in words an
@@ -42,11 +43,11 @@ export function summarizeBead(bead: Bead): string {
     case 'POSITION': {
       const d = bead.data;
       const pnl = d.realised_pnl ?? d.unrealised_pnl;
-      return `${d.position_id} ${d.previous_state ? `${d.previous_state} → ` : ''}${d.state} ${d.side} ${d.quantity} ${d.pair}${pnl !== undefined ? ` P&L ${pnl.toFixed(2)}` : ''}`;
+      return `${d.position_id} ${d.previous_state ? `${d.previous_state} → ` : ''}${d.state} ${d.side} ${d.quantity} ${d.pair}${pnl !== undefined ? ` P&L ${pnl.toFixed(2)} ${quoteCurrency(d.pair)}` : ''}`;
     }
     case 'AUTOPSY': {
       const d = bead.data;
-      return `${d.position_id} ${d.exit_reason} P&L ${d.pnl.toFixed(2)} R ${d.r_multiple.toFixed(2)} in ${d.duration_s}s slippage ${d.slippage_pips} pips`;
+      return `${d.position_id} ${d.exit_reason} P&L ${d.pnl.toFixed(2)} ${quoteCurrency(d.pair)} R ${d.r_multiple.toFixed(2)} in ${d.duration_s}s slippage ${d.slippage_pips} pips`;
     }
     case 'RECONCILIATION': {
       const d = bead.data;

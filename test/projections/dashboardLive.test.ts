@@ -78,6 +78,25 @@ describe('live marks: the positions at the broker’s current prices', () => {
     });
   });
 
+  it('says an autopsy’s P&L in its quote currency, and in the account’s at the current rate', () => {
+    const autopsy = bead('AUTOPSY', {
+      position_id: 'jpy',
+      pair: 'USDJPY',
+      side: 'LONG',
+      quantity: 20000,
+      entry_price: 150,
+      exit_price: 150.6,
+      pnl: 12000,
+      r_multiple: 2,
+      duration_s: 60,
+      slippage_pips: 0,
+      exit_reason: 'TARGET',
+    });
+    const [row] = withLive(viewAt(given([autopsy]), 1), { quotes: QUOTES, accountCurrency: 'USD' }).activity;
+    expect(row?.summary).toBe('jpy TARGET P&L 12000.00 JPY R 2.00 in 60s slippage 0 pips');
+    expect(row?.pnl_account).toEqual({ amount: 79.84, currency: 'USD', pair: 'USDJPY', rate: 150.3 });
+  });
+
   it('joins the check time the host measured to its own beats', () => {
     const model = given([beads.heartbeat({ t: 30 }), beads.heartbeat({ t: 60 })]);
     const live = withLive(viewAt(model, 61), { quotes: {}, accountCurrency: null, checkMs: new Map([[at(60), 3.4]]) });

@@ -112,7 +112,7 @@ describe('phoenix replay --stream position-<id>', () => {
     const lines = t.stdout.trim().split('\n');
     const story = [/POSITION\s+position-a\s+a SUBMITTED LONG/, /a SUBMITTED → FILLED/, /a FILLED → MANAGED/, /a MANAGED → CLOSED LONG 20000 EURUSD P&L 118\.00/];
     for (const [i, step] of story.entries()) expect(lines[i]).toMatch(step);
-    expect(lines).toContainEqual(expect.stringMatching(/AUTOPSY\s+position-a\s+a TARGET P&L 118\.00 R 1\.90/));
+    expect(lines).toContainEqual(expect.stringMatching(/AUTOPSY\s+position-a\s+a TARGET P&L 118\.00 USD R 1\.90/));
     expect(lines).toContainEqual('== position position-a: CLOSED by TARGET: LONG EURUSD 20000 @ 1.0851 → 1.091, P&L 118.00 USD');
   });
 });

@@ -20,6 +20,12 @@ function go(to) {
   redraw();
 }
 
+/** A trade's P&L in the account's currency too, at the current rate, labelled as such. */
+function inAccount(a) {
+  const c = a.pnl_account;
+  return c ? h('span', { class: 'muted' }, ` (≈ ${c.amount.toFixed(2)} ${c.currency} at the current ${c.pair} ${c.rate})`) : '';
+}
+
 export function renderActivity(v) {
   const list = v.activity;
   const pages = Math.max(1, Math.ceil(list.length / ACTIVITY_PAGE));
@@ -33,7 +39,7 @@ export function renderActivity(v) {
       ? []
       : list.length
         ? [
-            h('table', { class: 'activity' }, h('tbody', {}, shown.map((a) => h('tr', {}, h('td', { class: 'mono' }, hhmmss(a.ts)), h('td', {}, tag(a.bead_type)), h('td', { class: 'mono' }, a.summary))))),
+            h('table', { class: 'activity' }, h('tbody', {}, shown.map((a) => h('tr', {}, h('td', { class: 'mono' }, hhmmss(a.ts)), h('td', {}, tag(a.bead_type)), h('td', { class: 'mono' }, a.summary, inAccount(a)))))),
             h(
               'div',
               { class: 'pages' },
