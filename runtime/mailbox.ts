@@ -23,6 +23,16 @@ export class Mailbox {
     return next;
   }
 
+  /** Runs `task` in turn and answers with its result; its failure is the caller's, and does not stop the tasks behind it. */
+  ask<T>(task: () => Promise<T> | T): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Resolves once everything asked for so far has run. */
   settled(): Promise<void> {
     return this.tail;

@@ -1,4 +1,5 @@
 import { createActor } from 'xstate';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import { type ConnectionCommand, type ConnectionEmitted, type ConnectionEvent, connectionMachine } from '../../machines/connection.ts';
 import type { AlertRequest } from '../../machines/types.ts';
 import { type Clock, isoAt } from '../../runtime/clock.ts';
@@ -52,7 +53,7 @@ export type ConnectionStateName = 'DISCONNECTED' | 'CONNECTING' | 'VALIDATING' |
 
 export class ConnectionActor {
   private readonly actor;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly mailbox: Mailbox;
   private session: SessionInfo | undefined;
   private lastResync: ResyncResult | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -61,6 +62,7 @@ export class ConnectionActor {
 
   constructor(private readonly o: ConnectionActorOptions) {
     this.logger = o.logger.child({ actor: 'broker-connection' });
+    this.mailbox = new Mailbox(this.logger, 'connection actor');
     const { config } = o;
     this.actor = createActor(connectionMachine, {
       input: {
@@ -111,7 +113,7 @@ export class ConnectionActor {
 
   /** Resolves once every bead and command asked for so far has been carried out. */
   settled(): Promise<void> {
-    return this.queue;
+    return this.mailbox.settled();
   }
 
   /** Calls `listener` on every change of top-level state; returns the unsubscribe. */
@@ -143,7 +145,7 @@ export class ConnectionActor {
     this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     this.actor.stop();
-    await this.queue;
+    await this.mailbox.settled();
     await this.o.connector.disconnect('host stopping');
   }
 
@@ -152,7 +154,7 @@ export class ConnectionActor {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((err: Error) => this.logger.error({ err: err.message }, 'connection actor step failed'));
+    void this.mailbox.run(task);
   }
 
   private async perform(emitted: ConnectionEmitted): Promise<void> {

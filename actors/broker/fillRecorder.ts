@@ -1,4 +1,5 @@
 import { type Bead, type BeadDraft, streams } from '../../beads/index.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { ExecutionReport } from './connector.ts';
@@ -17,7 +18,8 @@ export interface RecordedFill {
 }
 
 export class FillRecorder {
-  private chain: Promise<unknown> = Promise.resolve();
+  /** One at a time: a live execution and its resync twin arriving together must not both pass the check. */
+  private readonly mailbox: Mailbox;
   private readonly listeners: ((fill: RecordedFill) => void)[] = [];
 
   constructor(
@@ -25,7 +27,9 @@ export class FillRecorder {
     /** Execution ids already in the log (see brokerLogFacts.ts); kept current here. */
     private readonly recorded: Set<string>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.mailbox = new Mailbox(logger, 'fill recorder');
+  }
 
   /** Called for each fill after its bead is appended; the trade flow follows positions from here. */
   onFill(listener: (fill: RecordedFill) => void): void {
@@ -38,10 +42,7 @@ export class FillRecorder {
 
   /** Records one execution unless it already is; resolves with the bead, or undefined for a repeat. */
   record(execution: ExecutionReport): Promise<Bead | undefined> {
-    // One at a time: a live execution and its resync twin arriving together must not both pass the check.
-    const next = this.chain.then(() => this.recordNow(execution));
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.mailbox.ask(() => this.recordNow(execution));
   }
 
   private async recordNow(e: ExecutionReport): Promise<Bead | undefined> {

@@ -1,4 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import { readdir } from 'node:fs/promises';
 import type { Clock, IdSource } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
@@ -74,20 +75,18 @@ export async function startIntentWatcher(options: IntentWatcherOptions): Promise
   const retries = new Map<string, number>();
   let stopped = false;
   let fsWatcher: FSWatcher | undefined;
-  let chain: Promise<void> = Promise.resolve();
+  const mailbox = new Mailbox(logger, 'intent watcher');
   let queued: Promise<void> | undefined;
 
   const scanNow = (): Promise<void> => {
-    if (stopped) return chain;
+    if (stopped) return mailbox.settled();
     // A pass that has not started yet will see every file present now: join it.
     if (queued) return queued;
-    const next = chain.then(() => {
+    queued = mailbox.run(() => {
       queued = undefined;
       return stopped ? undefined : pass();
     });
-    queued = next;
-    chain = next;
-    return next;
+    return queued;
   };
 
   const armWatch = (): void => {
@@ -160,7 +159,7 @@ export async function startIntentWatcher(options: IntentWatcherOptions): Promise
       clearInterval(timer);
       fsWatcher?.close();
       fsWatcher = undefined;
-      await chain;
+      await mailbox.settled();
     },
   };
 }

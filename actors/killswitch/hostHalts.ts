@@ -1,4 +1,5 @@
 import { streams } from '../../beads/index.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import type { EventLog, LogPosition, Subscription } from '../../store/port.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { AlertSink } from '../broker/connectionActor.ts';
@@ -47,9 +48,9 @@ export async function followHostHalts(deps: HostHaltDeps): Promise<HostHalts> {
     raiseAlert: (input) => deps.alerts.raise(input),
     ...(deps.settleTimeoutMs === undefined ? {} : { settleTimeoutMs: deps.settleTimeoutMs }),
   };
-  let queue: Promise<void> = Promise.resolve();
+  const mailbox = new Mailbox(logger, 'halts');
   const run = (request: HaltRequest) => {
-    queue = queue.then(async () => {
+    void mailbox.run(async () => {
       logger.warn({ haltId: request.haltId, who: request.who, flatten: request.flatten, reason: request.reason }, 'HALT requested: executing RB-004');
       const outcome = await executeHalt(request, ports);
       logger[outcome.ok ? 'warn' : 'error']({ haltId: request.haltId, elapsedMs: outcome.elapsedMs, cancelled: outcome.cancelled, flattened: outcome.flattened, detail: outcome.detail }, `HALT ${outcome.ok ? 'COMPLETED' : 'FAILED'}`);
@@ -90,7 +91,7 @@ export async function followHostHalts(deps: HostHaltDeps): Promise<HostHalts> {
     },
     async stop() {
       await subscription.stop();
-      await queue;
+      await mailbox.settled();
     },
   };
 }

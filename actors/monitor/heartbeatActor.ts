@@ -1,4 +1,5 @@
 import { createActor } from 'xstate';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import type { Bead } from '../../beads/index.ts';
 import {
   CONNECTION_CHECK,
@@ -115,10 +116,8 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
   });
 
   // Beads and alerts leave in the order the machine asked for them, one at a time.
-  let queue: Promise<void> = Promise.resolve();
-  const enqueue = (task: () => Promise<void>) => {
-    queue = queue.then(task).catch((err: Error) => logger.error({ err: err.message }, 'heartbeat output failed'));
-  };
+  const mailbox = new Mailbox(logger, 'heartbeat output');
+  const enqueue = (task: () => Promise<void>) => void mailbox.run(task);
 
   const append = async (request: HeartbeatBeadRequest) => {
     // Stamped at the check's own time, so replay recovers exactly when each check happened.
@@ -145,7 +144,7 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
     beat: async (startedAt) => {
       actor.send(sampleProbes(probes, startedAt));
       // The beat lasts until its bead is stored: the next never starts before.
-      await queue;
+      await mailbox.settled();
     },
     onError: (err) => logger.error({ err: (err as Error).message }, 'heartbeat check failed'),
   });
@@ -159,7 +158,7 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
     async stop() {
       await scheduler.stop();
       actor.stop();
-      await queue;
+      await mailbox.settled();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { hostname as osHostname } from 'node:os';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import { type Bead, type IdSource, type Mode, streams } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { isPidAlive as processIsAlive } from '../../store/lease.ts';
@@ -92,10 +93,10 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
           logger.error({ err: err.message }, 'watchdog metrics not served');
           return undefined;
         });
-  let queue: Promise<void> = Promise.resolve();
+  const mailbox = new Mailbox(logger, 'watchdog records');
   const perform = (actions: WatchdogAction[]) => {
     for (const action of actions) {
-      queue = queue.then(() => record(action)).catch((err: Error) => logger.error({ err: err.message, action: action.kind }, 'watchdog could not record an action'));
+      void mailbox.run(() => record(action));
     }
   };
 
@@ -183,7 +184,7 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
       stopped = true;
       cancelTick?.();
       await subscription.stop();
-      await queue;
+      await mailbox.settled();
       await metrics?.stop();
     },
   };

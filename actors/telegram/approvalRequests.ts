@@ -1,4 +1,5 @@
 import { approvalFor, renderEvidenceText } from '../approval/index.ts';
+import { Mailbox } from '../../runtime/mailbox.ts';
 import type { BeadOf } from '../../beads/index.ts';
 import type { ApprovalEvidence } from '../../machines/approval.ts';
 import { staleAtOf } from '../../projections/approvals.ts';
@@ -49,7 +50,7 @@ export function followApprovalRequests(deps: ApprovalRequestDeps): ApprovalReque
   const sent: string[] = [];
   let live = deps.after !== undefined;
   let stopped = false;
-  let queue: Promise<void> = Promise.resolve();
+  const mailbox = new Mailbox(logger, 'approval announcements');
   const cancels = new Set<() => void>();
 
   /** A wait that stop() cuts short, so stopping never waits out a backoff. */
@@ -101,7 +102,7 @@ export function followApprovalRequests(deps: ApprovalRequestDeps): ApprovalReque
       if (announced.has(bead.data.intent_id)) return;
       announced.add(bead.data.intent_id);
       // Queued, not awaited: Telegram hanging must not stall the subscription.
-      queue = queue.then(() => announce(bead)).catch((err: Error) => logger.error({ err: err.message }, 'approval announcement failed'));
+      void mailbox.run(() => announce(bead));
     },
     {
       ...(deps.after === undefined ? {} : { after: deps.after }),
@@ -118,7 +119,7 @@ export function followApprovalRequests(deps: ApprovalRequestDeps): ApprovalReque
       stopped = true;
       for (const wake of [...cancels]) wake();
       await subscription.stop();
-      await queue;
+      await mailbox.settled();
     },
   };
 }
