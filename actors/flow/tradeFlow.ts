@@ -1,11 +1,10 @@
 import { type BeadOf, type Intent, streams } from '../../beads/index.ts';
-import { type ApprovalTokens, createApprovalTokens, recordedHumanDecision } from '../broker/tokens.ts';
+import { type ResendDeps, resendEntry, resendExit } from './resend.ts';
+import { type ApprovalTokens, createApprovalTokens, } from '../broker/tokens.ts';
 import type { BrokerHooks } from '../broker/connectionActor.ts';
-import type { OrderTicket } from '../broker/submitGuards.ts';
 import { type IntentWatcher, startIntentWatcher } from '../intents/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import type { EntryHandler, Subscription } from '../../store/port.ts';
-import { approvalRecord, staleAtOf } from '../../projections/approvals.ts';
 import { ApprovalActor, type ApprovalActorDeps } from './approvalActor.ts';
 import { BrokerReadiness } from './brokerReadiness.ts';
 import { type CloseDeps, closePosition } from './closePosition.ts';
@@ -172,64 +171,7 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
   await restoreApprovals(restorePorts);
   for (const [positionId, request] of startup.pendingCloses) positions.get(positionId)?.closeRequested(request.who);
 
-  /** A bracket that never reached the broker goes again only on the person's recorded decision, with a fresh anchor. */
-  const resendEntry = async (positionId: string, tickets: OrderTicket[]) => {
-    const record = approvalRecord(startup.approvals, positionId);
-    const staleAt = record ? staleAtOf(record) : undefined;
-    const now = clock.now();
-    if (record?.decision?.decision !== 'APPROVE' || !record.content_hash)
-      return {
-        sent: false as const,
-        why: 'no recorded APPROVE decision for it',
-      };
-    if (staleAt === undefined || now >= staleAt)
-      return {
-        sent: false as const,
-        why: 'the anchor is stale: a new intent and a new decision are needed',
-      };
-    const decisionBead = (await log.readStream(streams.approval(positionId))).find((e) => e.kind === 'bead' && e.bead.bead_id === record.decision?.bead_id);
-    const recorded =
-      decisionBead?.kind === 'bead' ? recordedHumanDecision(decisionBead.bead) : { ok: false as const, why: 'the decision bead is not in the log' };
-    if (!recorded.ok) return { sent: false as const, why: recorded.why };
-    const expiresAt = Math.min(now + config.APPROVAL_TOKEN_TTL_S * 1000 * config.TIME_SCALE, staleAt);
-    const minted = tokens.mint({
-      decision: recorded.decision,
-      contentHash: record.content_hash,
-      expiresAt,
-    });
-    if (!minted.ok) return { sent: false as const, why: minted.why };
-    const approval = {
-      token: minted.token,
-      intentId: positionId,
-      contentHash: record.content_hash,
-    };
-    const result = await submitter.submit({
-      kind: 'ENTRY',
-      account: broker.account,
-      orders: tickets as [OrderTicket, ...OrderTicket[]],
-      approval,
-    });
-    return result.outcome === 'SENT'
-      ? { sent: true as const }
-      : {
-          sent: false as const,
-          why: result.outcome === 'REFUSED' ? `${result.step}: ${result.reason}` : result.reason,
-        };
-  };
-
-  /** Exits written ahead that never reached the broker go again exactly as recorded: a started close is finished (S3.3). */
-  const resendExit = async (positionId: string, tickets: OrderTicket[]) => {
-    const result = await submitter.submit({
-      kind: 'EXIT',
-      account: broker.account,
-      orders: tickets as [OrderTicket, ...OrderTicket[]],
-      correlationId: positions.get(positionId)?.intentId ?? positionId,
-      authority: { who: 'phoenix:recovery', reason: `send again what was written ahead for ${positionId} and never reached the broker` },
-    });
-    return result.outcome === 'SENT'
-      ? { sent: true as const }
-      : { sent: false as const, why: result.outcome === 'REFUSED' ? `${result.step}: ${result.reason}` : result.reason };
-  };
+  const resendDeps: ResendDeps = { ...o, submitter, tokens, approvals: startup.approvals, correlationOf: (id) => positions.get(id)?.intentId ?? id };
 
   ready.onReady(() => {
     for (const p of positions.values()) p.resume();
@@ -256,7 +198,13 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
         if (ended.length > 0) logger.warn({ orders: ended }, 'orders that ended at the broker while Phoenix was not listening');
         if (!recovered) {
           recovered = true;
-          const report = await recoverUnacknowledged(resync, { book, router, logger, resendEntry, resendExit });
+          const report = await recoverUnacknowledged(resync, {
+            book,
+            router,
+            logger,
+            resendEntry: (id, tickets) => resendEntry(resendDeps, id, tickets),
+            resendExit: (id, tickets) => resendExit(resendDeps, id, tickets),
+          });
           if (report.found.length + report.resent.length + report.abandoned.length > 0) logger.warn(report, 'recovered orders written ahead before a restart');
         }
       }
