@@ -136,6 +136,8 @@ export const BunnyData = z.object({
   config_hash: z.string().optional(),
   /** Where the vector's scratch log was kept (a FAIL keeps it for inspection). */
   scratch_home: z.string().optional(),
+  /** Settings laid over the vector's own for the scratch host (`--with KEY=VALUE`): a parameter change under validation. */
+  settings: z.record(z.string(), z.string()).optional(),
 });
 
 /** What `phoenix bunny` writes: every field present. */

@@ -5,6 +5,7 @@ import { PHOENIX_VERSION } from '../actors/host/version.ts';
 import { LogUnavailableError } from '../store/errors.ts';
 import { type Command, type CommandIo, EXIT, UsageError, wantsHelp, writeError, writeLine } from './command.ts';
 import { approveCommand } from './commands/approve.ts';
+import { bunnyCommand } from './commands/bunny.ts';
 import { closeCommand } from './commands/close.ts';
 import { configCommand } from './commands/configCheck.ts';
 import { gatesCommand } from './commands/gates.ts';
@@ -41,6 +42,7 @@ export const COMMANDS: Command[] = [
   haltCommand,
   resumeCommand,
   drillCommand,
+  bunnyCommand,
 ];
 
 function usage(): string {

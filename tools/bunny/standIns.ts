@@ -105,6 +105,11 @@ export class TelegramSim {
     return controlCall<TelegramSimSnapshot>('telegram-sim', this.controlPort, 'state');
   }
 
+  /** The operator pressing a button of a message the bot sent. */
+  pressButton(press: { chatId: string; userId: number; data: string; messageId: number }): Promise<{ callback_query_id: string }> {
+    return controlCall('telegram-sim', this.controlPort, 'inject-callback', { ...press, chatId: Number(press.chatId) });
+  }
+
   async stop(): Promise<void> {
     await this.proc.stop();
   }

@@ -5,6 +5,8 @@
  * when bunny exits, so an interrupted run leaves nothing behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,6 +45,8 @@ export interface ToolProcess {
   readonly exited: boolean;
   /** The last few KB of stderr: for a failure's reason when a process would not start, never for a verdict. */
   stderrTail(): string;
+  /** The likeliest line of stderr to say why it stopped. */
+  whyStopped(): string;
   signal(sig: NodeJS.Signals): void;
   /** SIGKILL (default) or another signal, then waits for the exit. */
   kill(sig?: NodeJS.Signals): Promise<Exit>;
@@ -52,9 +56,11 @@ export interface ToolProcess {
 
 export interface SpawnOptions {
   env: Record<string, string>;
-  /** Wait for the first stdout line (the simulators' JSON "listening" line) and hand it back. */
-  firstLine?: boolean;
+  /** Wait for the first stdout line (the simulators' JSON "listening" line), or the first matching this, and hand it back. */
+  firstLine?: boolean | RegExp;
   startTimeoutMs?: number;
+  /** A folder to keep the process's output in (<name>-<pid>.log), for a person reading a failed vector. */
+  logDir?: string;
 }
 
 /** `phoenix <args>` (entry 'phoenix') or a tool's own main.ts through tsx. */
@@ -67,6 +73,14 @@ export async function spawnTool(name: string, entry: { phoenix: string[] } | { m
   child.stderr!.on('data', (d: Buffer) => {
     tail = (tail + d.toString()).slice(-4000);
   });
+  if (options.logDir) {
+    mkdirSync(options.logDir, { recursive: true });
+    const file = createWriteStream(join(options.logDir, `${name.replace(/\W+/g, '-')}-${child.pid}.log`));
+    file.on('error', () => undefined);
+    child.stdout!.pipe(file, { end: false });
+    child.stderr!.pipe(file, { end: false });
+    child.once('close', () => file.end());
+  }
   let exited = false;
   const exit = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -77,14 +91,21 @@ export async function spawnTool(name: string, entry: { phoenix: string[] } | { m
   });
   // Output nobody reads must still be drained, or a chatty child blocks on a full pipe.
   let out = '';
+  let found = false;
+  const wanted = options.firstLine instanceof RegExp ? options.firstLine : /^/;
   const firstLine = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
-      if (out.includes('\n')) return;
+      if (found) return;
       out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
+      const lines = out.split('\n');
+      out = lines.pop() ?? '';
+      const line = lines.find((l) => wanted.test(l));
+      if (line !== undefined) {
+        found = true;
+        resolve(line);
+      }
     });
-    void exit.then((e) => reject(new ProcessFailure(`${name} exited (${e.code ?? e.signal}) before it was ready: ${tail.trim().split('\n').slice(-3).join(' | ') || 'no output'}`)));
+    void exit.then((e) => reject(new ProcessFailure(`${name} exited (${e.code ?? e.signal}) before it was ready: ${whyOf(tail)}`)));
   });
   firstLine.catch(() => undefined);
   if (child.pid === undefined) throw new ProcessFailure(`${name} could not be started`);
@@ -97,6 +118,7 @@ export async function spawnTool(name: string, entry: { phoenix: string[] } | { m
       return exited;
     },
     stderrTail: () => tail,
+    whyStopped: () => whyOf(tail),
     signal(sig) {
       if (!exited) child.kill(sig);
     },
@@ -131,6 +153,12 @@ export async function spawnTool(name: string, entry: { phoenix: string[] } | { m
   } finally {
     clearTimeout(timer);
   }
+}
+
+function whyOf(tail: string): string {
+  const lines = tail.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const telling = lines.find((l) => /^(phoenix [a-z-]+:|Error|\w+Error\b)|"level":(50|60)/.test(l));
+  return (telling ?? lines.at(-1) ?? 'no output').slice(0, 400);
 }
 
 /** The environment a child gets: nothing from bunny's own shell that Phoenix reads, only what is given. */

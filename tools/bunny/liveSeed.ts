@@ -1,0 +1,74 @@
+import { initialTransition, transition } from 'xstate';
+import { type Bead, type BeadDraft, stamp } from '../../beads/index.ts';
+import { type PositionEmitted, type PositionEvent, positionMachine } from '../../machines/position.ts';
+import { emittedBy } from '../../machines/types.ts';
+import { BUNNY_VECTORS } from '../../projections/gates.ts';
+import { uuidV7Ids } from '../../store/ids.ts';
+import type { EventLog } from '../../store/port.ts';
+
+/**
+ * A paper history that meets the live gate (P1-1…P1-6, P1-8), for a LIVE
+ * scratch desk only: live mode refuses to start without it
+ * (INV-IBKR-PAPER-FIRST-1), and a chaos vector about live behaviour (CV_S33_12)
+ * needs a live host. The beads are written as the machines write them, an
+ * hour in the past, into the vector's own scratch log and nowhere else; the
+ * desk's real gates never see them. Each is marked as seeded by bunny.
+ */
+
+const HOST = 'bunny-paper-history';
+
+function at(ms: number, draft: BeadDraft): Bead {
+  return stamp(draft, { bead_id: uuidV7Ids.next(), ts: new Date(ms).toISOString(), host_id: HOST, mode: 'PAPER' });
+}
+
+function roundTrip(id: string, t: number): Bead[] {
+  const input = { positionId: id, intentId: id, pair: 'EURUSD', side: 'LONG', quantity: 20_000, plannedEntry: 1.085, stop: 1.082, target: 1.091, submittedAt: t } as const;
+  let [s, actions] = initialTransition(positionMachine, input);
+  const out: Bead[] = [];
+  const take = (emitted: ReturnType<typeof emittedBy<PositionEmitted>>, when: number) => {
+    for (const e of emitted) if (e.type === 'bead') out.push(at(e.at ?? when, e.draft));
+  };
+  take(emittedBy<PositionEmitted>(actions), t);
+  const events: PositionEvent[] = [
+    { type: 'ENTRY_FILLED', filled: 20_000, avgPrice: 1.0851, at: t + 100 },
+    { type: 'PROTECTION_WORKING', at: t + 200 },
+    { type: 'EXIT_FILLED', filled: 20_000, avgPrice: 1.091, by: 'TARGET', at: t + 300 },
+  ];
+  for (const e of events) {
+    [s, actions] = transition(positionMachine, s, e);
+    take(emittedBy<PositionEmitted>(actions), e.at);
+  }
+  return out;
+}
+
+export function seededPaperHistory(now: number): Bead[] {
+  const t0 = now - 3_600_000;
+  const host = (ms: number) => at(t0 + ms, { bead_type: 'HOST', stream: `host-${HOST}`, correlation_id: `seed-${ms}`, data: { event: 'STARTED', version: 'seeded-by-bunny', config_hash: 'seeded', pid: 1 } });
+  const session = (ms: number, event: 'CONNECT' | 'DISCONNECT' | 'RECONNECT') =>
+    at(t0 + ms, { bead_type: 'IBKR_SESSION', stream: `connection-${HOST}`, correlation_id: 'seed', data: { event, mode: 'PAPER', account: 'DU123456', port: 4002, reconnect_attempt: event === 'RECONNECT' ? 1 : 0 } });
+  const beat = (i: number) =>
+    at(t0 + 60_000 + i * 30_000, { bead_type: 'HEARTBEAT', stream: `heartbeat-${HOST}`, correlation_id: 'seed', data: { status: 'HEALTHY', checks: { process_alive: true, ibkr_connected: true, semantic_healthy: true }, miss_count: 0 } });
+  return [
+    host(0),
+    session(1_000, 'CONNECT'),
+    session(2_000, 'DISCONNECT'),
+    session(7_000, 'RECONNECT'),
+    session(8_000, 'CONNECT'),
+    ...Array.from({ length: 10 }, (_, i) => beat(i)),
+    at(t0 + 400_000, { bead_type: 'ALERT', stream: 'alerts', correlation_id: 'seed', data: { event: 'SENT', alert_id: 'seed-test', alert_type: 'TEST_ALERT', severity: 'WARNING', message: 'seeded by bunny', dedupe_key: 'TEST_ALERT' } }),
+    at(t0 + 410_000, { bead_type: 'DRILL', stream: 'drill', correlation_id: 'seed', data: { runbook_id: 'RB-004', event: 'FINISHED', outcome: 'PASS', resolution_ms: 900, detail: 'seeded by bunny' } }),
+    ...roundTrip('seed-1', t0 + 500_000),
+    ...roundTrip('seed-2', t0 + 510_000),
+    host(600_000),
+    ...roundTrip('seed-3', t0 + 610_000),
+    ...BUNNY_VECTORS.map((v, i) =>
+      at(t0 + 700_000 + i, { bead_type: 'BUNNY', stream: 'bunny', correlation_id: 'seed', data: { run_id: 'seeded-by-bunny', vector_id: v, result: 'PASS', evidence: 'seeded for a live scratch desk', run_scope: 'FULL' } }),
+    ),
+  ];
+}
+
+export async function seedPaperHistory(log: EventLog, now = Date.now()): Promise<number> {
+  const beads = seededPaperHistory(now);
+  for (const b of beads) await log.append(b.stream, [b]);
+  return beads.length;
+}
