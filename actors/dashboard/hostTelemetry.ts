@@ -6,14 +6,37 @@ import type { EventLog } from '../../store/port.ts';
  * What the host measures that no bead records: how long an append takes and
  * how long a heartbeat check takes from its start to its bead stored. The
  * rest of /metrics is derived from the beads the dashboard follows; these two
- * are timings of this process, so they live here, on the same Prometheus
- * registry, with Node's own process metrics (RSS, heap, event-loop lag, GC).
+ * are timings of this process, so they live here; a scrape adds Node's own
+ * process metrics (RSS, heap, event-loop lag, GC) from processRegistry().
  */
 
 /** Beats whose check time is kept for the heartbeat chart: as many as the dashboard shows. */
 const CHECKS_KEPT = 240;
 
 const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+let processMetrics: Registry | undefined;
+
+/**
+ * Node's process metrics, collected once per process whatever the number of
+ * registries that show them: each collection keeps an event-loop sampler and
+ * a GC observer running for good, and a test process starts many dashboards.
+ */
+export function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+    // Gauges named *_total break Prometheus' naming rule (promtool check metrics fails on them);
+    // each is the sum of its by-type sibling, which stays.
+    for (const name of LINT_FAILING_DEFAULTS) processMetrics.removeSingleMetric(name);
+  }
+  return processMetrics;
+}
+
+/** One scrape: the process's metrics and the given registry's, in the text format. */
+export function scrape(registry: Registry): Promise<string> {
+  return Registry.merge([processRegistry(), registry]).metrics();
+}
 
 export class HostTelemetry {
   readonly registry = new Registry();
@@ -23,10 +46,7 @@ export class HostTelemetry {
   readonly checkMs = new Map<string, number>();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
-    // Gauges named *_total break Prometheus' naming rule (promtool check metrics fails on them);
-    // each is the sum of its by-type sibling, which stays.
-    for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
+    processRegistry();
     this.appendSeconds = new Histogram({
       name: 'phoenix_append_duration_seconds',
       help: 'Time for the event log to make an append durable, as this host waited for it.',

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { BEAD_TYPES, type Bead } from '../../beads/index.ts';
 import type { BannerLevel, DashboardView } from '../../projections/dashboardView.ts';
 import { emptyLatencyFold, foldLatency } from '../../projections/opsLatency.ts';
+import { scrape } from './hostTelemetry.ts';
 
 /**
  * GET /metrics (S9), through prom-client: counters and latency histograms
@@ -93,7 +94,7 @@ export class DashboardMetrics {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return scrape(this.registry);
   }
 }
 

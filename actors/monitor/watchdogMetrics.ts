@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { scrape } from '../dashboard/hostTelemetry.ts';
 import { DashboardPortError, listen, send, urlOf } from '../dashboard/http.ts';
 import type { WatchdogAction, WatchdogCore, WatchedHostState } from './watchdogCore.ts';
 
@@ -26,8 +27,6 @@ export interface WatchdogMetrics {
 export async function serveWatchdogMetrics(o: { core: WatchdogCore; port: number; clock: Clock; logger: Logger }): Promise<WatchdogMetrics> {
   const { core, clock } = o;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const registers = [registry];
   const labels = { host_id: core.hostId };
   new Gauge({
@@ -76,8 +75,7 @@ export async function serveWatchdogMetrics(o: { core: WatchdogCore; port: number
     const path = new URL(req.url ?? '/', 'http://watchdog').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'read-only: GET only\n', { Allow: 'GET, HEAD' });
     if (path !== '/metrics') return send(res, 404, 'text/plain; charset=utf-8', 'the watchdog serves /metrics only\n');
-    registry
-      .metrics()
+    scrape(registry)
       .then((body) => send(res, 200, registry.contentType, body))
       .catch((err: Error) => send(res, 500, 'text/plain; charset=utf-8', `${err.message}\n`));
   });

@@ -101,8 +101,13 @@ describe.skipIf(!PROMTOOL)('/metrics: the host and the watchdog, checked by prom
       if (i > 40) throw new Error(`approve failed: ${approve.stdout}${approve.stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const traded = await scrapeUntil(hostUrl, (f) => value(f, 'phoenix_decision_to_order_seconds_count') === 1 && value(f, 'phoenix_positions_open') === 1, 'the entry order and its position');
+    const traded = await scrapeUntil(
+      hostUrl,
+      (f) => value(f, 'phoenix_decision_to_order_seconds_count') === 1 && value(f, 'phoenix_fills_total', { pair: 'EURUSD', side: 'BUY' }) >= 1,
+      'the entry order and its fill',
+    );
     expect(value(traded.families, 'phoenix_orders_total', { role: 'ENTRY' })).toBe(1);
+    expect(value(traded.families, 'phoenix_positions_open')).toBe(1);
     expect(value(traded.families, 'phoenix_decision_to_order_seconds_sum')).toBeLessThan(5);
 
     // Hung (SIGSTOP): the watchdog counts the misses and, at three, says the host is not up.
