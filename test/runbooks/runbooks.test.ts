@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALERT_TYPES, type AlertClass, criticalAlertTypes, RUNBOOKS, type RunbookId, runbookPath } from '../../actors/notify/alertTypes.ts';
+import { VECTORS } from '../../tools/bunny/suite.ts';
+import { COMMANDS } from '../../tools/cli.ts';
 import { QUERY_NAMES } from '../../tools/commands/query.ts';
 
 /**
@@ -14,8 +16,8 @@ import { QUERY_NAMES } from '../../tools/commands/query.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECTIONS = ['Symptoms', 'Immediate actions', 'Investigation', 'Resolution', 'Post-incident review'];
-/** The CLI of S9: a runbook may only tell the operator to run commands that exist. */
-const COMMANDS = ['run', 'watchdog', 'status', 'approve', 'reject', 'close', 'halt', 'resume', 'mock-cse', 'gateway-sim', 'replay', 'query', 'bunny', 'drill', 'gates', 'config', 'telegram'];
+/** A runbook may only tell the operator to run commands that exist: the CLI's own registry says which. */
+const COMMAND_NAMES = COMMANDS.map((c) => c.name);
 const TABLE = ALERT_TYPES as Record<string, AlertClass>;
 
 interface Runbook {
@@ -86,8 +88,12 @@ describe('INV-OPS-RUNBOOK-1: every CRITICAL alert type maps to a runbook file', 
 
       it('tells the operator to run only commands and queries that exist', () => {
         for (const [, cmd, sub] of runbook.body.matchAll(/`phoenix ([a-z-]+)(?: ([a-z-]+))?/g)) {
-          expect(COMMANDS, `phoenix ${cmd} in ${id}`).toContain(cmd);
+          expect(COMMAND_NAMES, `phoenix ${cmd} in ${id}`).toContain(cmd);
           if (cmd === 'query') expect(QUERY_NAMES, `phoenix query ${sub} in ${id}`).toContain(sub);
+        }
+        // A chaos vector a runbook sends the operator to is one `phoenix bunny` runs.
+        for (const [vector] of runbook.body.matchAll(/\b(CV_S33_\d+|S10_[A-Z0-9_]+)\b/g)) {
+          expect(VECTORS.map((v) => v.id), `${vector} in ${id}`).toContain(vector);
         }
       });
     });
