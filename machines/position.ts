@@ -1,7 +1,23 @@
-import { and, assign, emit, enqueueActions, setup } from 'xstate';
-import { autopsyBead, positionBead, stallDescription, timeoutMs } from './positionBeads.ts';
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import { closeFailedAlert, rejectedAlert, stalledAlert, stalledUnprotectedAlert, unprotectedAlert } from './positionAlerts.ts';
+import { autopsyBead, positionBead, timeoutMs } from './positionBeads.ts';
 import {
-  type PositionAlertRequest,
+  arm,
+  closeFailed,
+  closeRequested,
+  confirmed,
+  entryFilled,
+  entryOutcomes,
+  entryWhileClosing,
+  exitFilled,
+  from,
+  protectionWorking,
+  rec,
+  resumed,
+  stallByTimer,
+  stallOnClock,
+} from './positionTransitions.ts';
+import {
   type PositionCommand,
   type PositionContext,
   type PositionEmitted,
@@ -103,49 +119,14 @@ export const positionMachine = setup({
       by: context.closeRequestedBy ?? 'phoenix',
     })),
     requestProtection: emit(({ context }): PositionCommand => ({ type: 'command', command: 'protect', positionId: context.positionId, by: 'phoenix' })),
-    alertUnprotected: emit(({ context }, params: { why: string }): PositionAlertRequest => ({
-      type: 'alert',
-      alertType: 'POSITION_UNPROTECTED',
-      message: `Position ${context.positionId} (${openSize(context)}) is open at the broker WITHOUT a working stop: ${params.why}. Phoenix is putting the stop back; follow RB-014.`,
-      dedupeKey: `POSITION_UNPROTECTED:${context.positionId}`,
-      correlationId: context.intentId,
-    })),
+    alertUnprotected: emit(({ context }, params: { why: string }) => unprotectedAlert(context, params.why)),
     alertStalledUnprotected: enqueueActions(({ context, enqueue }) => {
-      if (context.stalledFrom !== 'FILLED' && context.stalledFrom !== 'CLOSING') return;
-      const why = context.stalledFrom === 'CLOSING' ? 'its close has not filled and its stop and target were cancelled for it' : 'its stop and target are not working';
-      enqueue.emit({
-        type: 'alert',
-        alertType: 'POSITION_UNPROTECTED',
-        message: `Position ${context.positionId} (${openSize(context)}) STALLED in ${context.stalledFrom} and may be open WITHOUT a stop: ${why} (${stallDescription(context)}). Follow RB-014.`,
-        dedupeKey: `POSITION_UNPROTECTED:${context.positionId}`,
-        correlationId: context.intentId,
-      });
+      const alert = stalledUnprotectedAlert(context);
+      if (alert) enqueue.emit(alert);
     }),
-    alertCloseFailed: emit(({ context, event }): PositionAlertRequest => {
-      const protectedNow = event.type === 'CLOSE_FAILED' && event.protectionWorking;
-      const reason = event.type === 'CLOSE_FAILED' ? event.reason : 'unknown';
-      return {
-        type: 'alert',
-        alertType: 'CLOSE_FAILED',
-        message: `The close of position ${context.positionId} (${openSize(context)}) could not be finished: ${reason}. It is still open and ${protectedNow ? 'protected: its stop and target are working' : 'NOT protected: Phoenix is putting its stop back'}. Follow RB-014.`,
-        dedupeKey: `CLOSE_FAILED:${context.positionId}:${context.lastAt}`,
-        correlationId: context.intentId,
-      };
-    }),
-    alertRejected: emit(({ context }): PositionAlertRequest => ({
-      type: 'alert',
-      alertType: 'ORDER_REJECTED',
-      message: `Entry for position ${context.positionId} (${context.side} ${context.orderedQty} ${context.pair}) rejected by the broker: ${context.endReason ?? 'no reason given'}`,
-      dedupeKey: `ORDER_REJECTED:${context.positionId}`,
-      correlationId: context.intentId,
-    })),
-    warnStalled: emit(({ context }): PositionAlertRequest => ({
-      type: 'alert',
-      alertType: 'POSITION_STALLED',
-      message: `Position ${context.positionId} (${context.pair}) stalled for ${Math.round((STALL_WARNING_MS * context.timeScale) / 1000)} s: ${stallDescription(context)}. Follow RB-003.`,
-      dedupeKey: `POSITION_STALLED:${context.positionId}`,
-      correlationId: context.intentId,
-    })),
+    alertCloseFailed: emit(({ context, event }) => closeFailedAlert(context, event)),
+    alertRejected: emit(({ context }) => rejectedAlert(context)),
+    warnStalled: emit(({ context }) => stalledAlert(context)),
   },
 }).createMachine({
   id: 'position',
@@ -286,102 +267,8 @@ export const positionMachine = setup({
   },
 });
 
-// Transition fragments. The same fact moves a STALLED position exactly as it would its true state; `from` adds the guard that says which.
-function rec(state: PositionPhase, code: ReasonCode) {
-  return { type: 'record', params: { state, code } } as const;
-}
-function arm(timeout: ProgressTimeout | null) {
-  return { type: 'arm', params: { timeout } } as const;
-}
-function from(phases: readonly StallablePhase[]) {
-  return { guard: { type: 'stalledFrom', params: { phases } } } as const;
-}
-function both(phases: readonly StallablePhase[] | undefined, guard: 'entryCompletes' | 'entryProgresses' | 'nothingFilled' | 'exitCompletes' | 'exitProgresses' | 'stillProtected') {
-  return phases === undefined ? { guard } : { guard: and([{ type: 'stalledFrom', params: { phases } }, guard]) };
-}
-function stallByTimer() {
-  return { target: '#position.STALLED', actions: ['noteDeadline', 'markStalled', rec('STALLED', 'STALLED')] } as const;
-}
-function stallOnClock() {
-  return { guard: 'pastDeadline', target: '#position.STALLED', actions: ['noteTime', 'markStalled', rec('STALLED', 'STALLED')] } as const;
-}
-function confirmed(state: StallablePhase) {
-  return ['noteTime', 'clearStall', rec(state, 'CONFIRMED')] as const;
-}
-function resumed(state: StallablePhase) {
-  return ['noteTime', 'clearStall', rec(state, 'RESUMED')] as const;
-}
-function entryFilled(phases?: readonly StallablePhase[]) {
-  return [
-    { ...both(phases, 'entryCompletes'), target: '#position.FILLED', actions: ['noteTime', 'storeFill', 'clearStall', rec('FILLED', 'ENTRY_FILLED')] },
-    { ...both(phases, 'entryProgresses'), target: '#position.PARTIAL', reenter: true, actions: ['noteTime', 'storeFill', 'clearStall', rec('PARTIAL', 'ENTRY_FILLED')] },
-  ] as const;
-}
-/** A reject or cancel ends a position with nothing filled; with a partial fill, it ends the entry and the position goes on as FILLED. */
-function entryOutcomes(phases?: readonly StallablePhase[]) {
-  const rest = ['noteTime', 'storeEndReason', 'clearStall'] as const;
-  return {
-    ENTRY_REJECTED: [
-      { ...both(phases, 'nothingFilled'), target: '#position.REJECTED', actions: [...rest, rec('REJECTED', 'ENTRY_REJECTED'), 'alertRejected'] },
-      { ...(phases ? from(phases) : {}), target: '#position.FILLED', actions: [...rest, rec('FILLED', 'ENTRY_REJECTED')] },
-    ],
-    ENTRY_CANCELLED: [
-      { ...both(phases, 'nothingFilled'), target: '#position.CANCELLED', actions: [...rest, rec('CANCELLED', 'ENTRY_CANCELLED')] },
-      { ...(phases ? from(phases) : {}), target: '#position.FILLED', actions: [...rest, rec('FILLED', 'ENTRY_CANCELLED')] },
-    ],
-  } as const;
-}
-function protectionWorking() {
-  return {
-    target: '#position.MANAGED',
-    actions: ['noteTime', 'clearStall', { type: 'setProtection', params: { working: true } }, rec('MANAGED', 'PROTECTION_WORKING')],
-  } as const;
-}
-/** The close begins by cancelling the stop and target, so from here the position is not counted as protected. */
-function closeRequested() {
-  return {
-    target: '#position.CLOSING',
-    actions: ['noteTime', 'storeCloseRequest', 'clearStall', { type: 'setProtection', params: { working: false } }, rec('CLOSING', 'CLOSE_REQUESTED'), 'requestClose'],
-  } as const;
-}
-/** A close asked for before the entry finished: the entry's late fill is closed too, and an entry that ends unfilled ends the position. */
-function entryWhileClosing(phases?: readonly StallablePhase[]) {
-  const rest = ['noteTime', 'storeEndReason', 'clearStall'] as const;
-  return {
-    ENTRY_FILLED: [
-      { ...both(phases, 'entryProgresses'), target: '#position.CLOSING', reenter: true, actions: ['noteTime', 'storeFill', 'clearStall', rec('CLOSING', 'ENTRY_FILLED')] },
-    ],
-    ENTRY_REJECTED: { ...both(phases, 'nothingFilled'), target: '#position.REJECTED', actions: [...rest, rec('REJECTED', 'ENTRY_REJECTED')] },
-    ENTRY_CANCELLED: { ...both(phases, 'nothingFilled'), target: '#position.CANCELLED', actions: [...rest, rec('CANCELLED', 'ENTRY_CANCELLED')] },
-  } as const;
-}
-/** A close that cannot be finished is a person's decision not carried out: they are told, and an unprotected position is protected again. */
-function closeFailed(phases?: readonly StallablePhase[]) {
-  const rest = ['noteTime', 'clearStall'] as const;
-  return [
-    {
-      ...both(phases, 'stillProtected'),
-      target: '#position.MANAGED',
-      actions: [...rest, { type: 'setProtection', params: { working: true } }, rec('MANAGED', 'CLOSE_FAILED'), 'alertCloseFailed'],
-    },
-    {
-      ...(phases ? from(phases) : {}),
-      target: '#position.FILLED',
-      actions: [...rest, { type: 'setProtection', params: { working: false } }, rec('FILLED', 'CLOSE_FAILED'), 'alertCloseFailed', 'requestProtection'],
-    },
-  ] as const;
-}
-/** A complete exit closes; a partial one leaves the position where it was (CLOSING's clock restarts: a fill is progress). */
-function exitFilled(stayIn: string, reenter: boolean, phases?: readonly StallablePhase[]) {
-  const state = stayIn.slice('#position.'.length) as PositionPhase;
-  return [
-    { ...both(phases, 'exitCompletes'), target: '#position.CLOSED', actions: ['noteTime', 'storeExit', 'clearStall', rec('CLOSED', 'EXIT_FILLED'), 'recordAutopsy'] },
-    { ...both(phases, 'exitProgresses'), target: stayIn, reenter, actions: ['noteTime', 'storeExit', 'clearStall', rec(state, 'EXIT_FILLED')] },
-  ] as const;
-}
-
 /** "LONG 20000 EURUSD open", for the operator's phone. */
-function openSize(c: PositionContext): string {
+function _openSize(c: PositionContext): string {
   const open = c.filledQty - c.exitQty;
   return `${c.side} ${open > 0 ? open : c.orderedQty} ${c.pair}${open > 0 ? ' open' : ' ordered'}`;
 }
