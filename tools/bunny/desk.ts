@@ -168,7 +168,7 @@ export class ScratchDesk {
       const hit = (await this.entries()).find((e) => e.position > (o.after ?? -1) && e.bead.bead_type === type && match(e.bead as BeadOf<T>));
       if (hit) return Object.assign(hit.bead as BeadOf<T>, { position: hit.position });
       this.hostStillUp(what);
-      if (Date.now() > deadline) throw new Missing(`no ${what} within ${(timeoutMs / 1000).toFixed(1)} s`);
+      if (Date.now() > deadline) throw missing(what, timeoutMs);
       await sleep(50);
     }
   }
@@ -179,7 +179,7 @@ export class ScratchDesk {
     for (;;) {
       const found = await check();
       if (found !== undefined) return found;
-      if (Date.now() > deadline) throw new Missing(`no ${what} within ${(timeoutMs / 1000).toFixed(1)} s`);
+      if (Date.now() > deadline) throw missing(what, timeoutMs);
       await sleep(50);
     }
   }
@@ -217,5 +217,8 @@ export class ScratchDesk {
     await this.reader?.close().catch(() => undefined);
   }
 }
+
+/** "no CRITICAL message … within 8.0 s": what never came, without its article. */
+const missing = (what: string, ms: number) => new Missing(`no ${what.replace(/^(a|an|the) /, '')} within ${(ms / 1000).toFixed(1)} s`);
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

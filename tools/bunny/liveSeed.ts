@@ -41,7 +41,8 @@ function roundTrip(id: string, t: number): Bead[] {
   return out;
 }
 
-export function seededPaperHistory(now: number): Bead[] {
+/** `bunny: false` leaves P1-8 out: the history of P1-1…P1-6 only, for a desk whose bunny runs are its own. */
+export function seededPaperHistory(now: number, o: { bunny?: boolean } = {}): Bead[] {
   const t0 = now - 3_600_000;
   const host = (ms: number) => at(t0 + ms, { bead_type: 'HOST', stream: `host-${HOST}`, correlation_id: `seed-${ms}`, data: { event: 'STARTED', version: 'seeded-by-bunny', config_hash: 'seeded', pid: 1 } });
   const session = (ms: number, event: 'CONNECT' | 'DISCONNECT' | 'RECONNECT') =>
@@ -61,14 +62,14 @@ export function seededPaperHistory(now: number): Bead[] {
     ...roundTrip('seed-2', t0 + 510_000),
     host(600_000),
     ...roundTrip('seed-3', t0 + 610_000),
-    ...BUNNY_VECTORS.map((v, i) =>
+    ...(o.bunny === false ? [] : BUNNY_VECTORS).map((v, i) =>
       at(t0 + 700_000 + i, { bead_type: 'BUNNY', stream: 'bunny', correlation_id: 'seed', data: { run_id: 'seeded-by-bunny', vector_id: v, result: 'PASS', evidence: 'seeded for a live scratch desk', run_scope: 'FULL' } }),
     ),
   ];
 }
 
-export async function seedPaperHistory(log: EventLog, now = Date.now()): Promise<number> {
-  const beads = seededPaperHistory(now);
+export async function seedPaperHistory(log: EventLog, now = Date.now(), o: { bunny?: boolean } = {}): Promise<number> {
+  const beads = seededPaperHistory(now, o);
   for (const b of beads) await log.append(b.stream, [b]);
   return beads.length;
 }

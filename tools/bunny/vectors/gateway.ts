@@ -24,7 +24,7 @@ export const gatewayKilled: Vector = {
     j.check(true, 'IBKR_SESSION DISCONNECT', `bead ${lost.bead_id}: ${lost.data.reason ?? 'no reason'}`);
     const alert = j.cite(await desk.waitFor('ALERT', (b) => b.data.alert_type === 'CONNECTION_LOST' && b.data.event === 'RAISED', 'CONNECTION_LOST alert raised', 15_000, { after: before }));
     j.check(alert.data.severity === 'CRITICAL' && alert.data.runbook_id === 'RB-001', 'the alert is CRITICAL and names RB-001', `${alert.data.severity} ${alert.data.runbook_id ?? 'no runbook'}`);
-    const phone = await desk.until(async () => (await messagesAt(desk, critical('IB connection lost'))).at(0), 'a CRITICAL "IB connection lost" message at the Bot API stand-in', 15_000);
+    const phone = await desk.until(async () => (await messagesAt(desk, critical('IB connection lost'))).at(0), 'CRITICAL "IB connection lost" message at the Bot API stand-in', 8_000);
     j.time('kill_to_phone', phone.at - killedAt);
     j.check(/RB-001/.test(phone.text), 'the operator’s message reached the Bot API and names its runbook', `message ${phone.message_id} ${JSON.stringify(phone.text.split('\n')[0])}`);
   },

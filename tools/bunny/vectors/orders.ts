@@ -19,9 +19,9 @@ export const staleApproval: Vector = {
     await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
     await dropIntent(desk, 'cv9-slow');
     const shown = j.cite(await evidenceShown(desk, 'cv9-slow'));
-    const gateMs = Number(desk.env.STALE_GATE_MINUTES ?? 15) * 60_000 * Number(desk.env.TIME_SCALE);
-    // The person's wait is the fault: past the gate, as the clock of the desk runs.
-    await sleep(Math.max(0, Date.parse(shown.ts) + gateMs + 300 - Date.now()));
+    // The person's wait is the fault: past S3.2's 15 minutes, as the desk's clock runs (whatever the gate is set to).
+    const waitMs = 15 * 60_000 * Number(desk.env.TIME_SCALE);
+    await sleep(Math.max(0, Date.parse(shown.ts) + waitMs + 300 - Date.now()));
     j.time('waited_after_evidence', Date.now() - Date.parse(shown.ts));
     const ran = await approve(desk, 'cv9-slow');
     j.check(ran.code !== 0, 'phoenix approve is refused after the wait', ran.code === 0 ? 'the decision was recorded (exit 0)' : `exit ${ran.code}: ${ran.stderr.trim().split('\n')[0]}`);

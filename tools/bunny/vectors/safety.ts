@@ -37,11 +37,11 @@ export const liveDrift: Vector = {
     const first = await desk.waitFor('RECONCILIATION', () => true, 'the first live reconciliation', 15_000);
     j.ensure(first.data.result === 'MATCH', 'the live desk starts reconciled', first.data.result);
     await desk.sim.control('spoof-position', { pair: 'EURUSD', position: 25_000, avgCost: 1.08 });
-    const drift = j.cite(await desk.waitFor('RECONCILIATION', (b) => b.data.result === 'DRIFT', 'a RECONCILIATION DRIFT after the spoof', 20_000, { after: first.position }));
+    const drift = j.cite(await desk.waitFor('RECONCILIATION', (b) => b.data.result === 'DRIFT', 'RECONCILIATION DRIFT after the spoof', 10_000, { after: first.position }));
     j.check(drift.mode === 'LIVE' && drift.data.drift.some((d) => d.subject === 'EURUSD'), 'DRIFT in LIVE, naming EURUSD', drift.data.drift.map((d) => `${d.kind} ${d.subject} broker ${d.broker ?? '-'} local ${d.local ?? '-'}`).join('; '));
     const flag = j.cite(await desk.waitFor('KILL_FLAG', (b) => b.data.state === 'SET', 'KILL_FLAG SET by the drift', 15_000, { after: first.position }));
     j.check(flag.causation_id === drift.bead_id, 'the kill flag was set by that drift', `SET by ${flag.data.who}: ${flag.data.reason}`);
-    const phone = await desk.until(async () => (await messagesAt(desk, /CRITICAL[\s\S]*Reconciliation drift/)).at(0), 'a CRITICAL "Reconciliation drift" message at the Bot API stand-in', 15_000);
+    const phone = await desk.until(async () => (await messagesAt(desk, /CRITICAL[\s\S]*Reconciliation drift/)).at(0), 'CRITICAL "Reconciliation drift" message at the Bot API stand-in', 8_000);
     j.check(/RB-002/.test(phone.text), 'the operator’s alert names RB-002', JSON.stringify(phone.text.split('\n')[0]));
   },
 };
