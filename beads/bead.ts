@@ -10,6 +10,7 @@ import {
 import {
   AlertData,
   ApprovalData,
+  AttestationData,
   BunnyData,
   ConfigChangeData,
   ConfigData,
@@ -21,6 +22,7 @@ import {
   KillFlagData,
   LeaseData,
   PromotionData,
+  SealData,
   SecurityData,
   UxConfirmationData,
 } from './opsData.ts';
@@ -49,6 +51,8 @@ export const BEAD_DATA = {
   SECURITY: SecurityData,
   LEASE: LeaseData,
   UX_CONFIRMATION: UxConfirmationData,
+  SEAL: SealData,
+  ATTESTATION: AttestationData,
 } as const;
 
 export type BeadType = keyof typeof BEAD_DATA;

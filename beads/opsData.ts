@@ -32,6 +32,34 @@ export const IntentData = z.discriminatedUnion('outcome', [
   }),
 ]);
 
+/**
+ * How a person's act written by another process (the CLI) or heard by the
+ * host (Telegram) proves who did it (issue 17): OPERATOR, the operator's
+ * name (PAPER and MOCK); TOTP, an HMAC keyed with a fresh TOTP code over the
+ * act (never the code itself), which the host verifies (LIVE); TELEGRAM, an
+ * allowed Telegram user the host heard itself (then the bead must be sealed).
+ */
+export const ProofData = z.object({
+  method: z.enum(['OPERATOR', 'TOTP', 'TELEGRAM']),
+  operator: z.string().min(1),
+  os_user: z.string().optional(),
+  mac: z.string().optional(),
+  /** The TOTP time step the host accepted (on the host's own beads only). */
+  step: z.number().int().min(0).optional(),
+});
+
+/** The exact order a person was shown and approved: the decision and the token are bound to it. */
+export const OrderBindingData = z.object({
+  account: z.string(),
+  pair: z.string(),
+  action: z.enum(['BUY', 'SELL']),
+  units: z.number().int().positive(),
+  entry: z.number(),
+  stop: z.number(),
+  target: z.number(),
+  order_refs: z.object({ entry: z.string(), target: z.string(), stop: z.string() }),
+});
+
 export const ApprovalData = z.object({
   intent_id: z.string(),
   event: z.enum([
@@ -55,6 +83,9 @@ export const ApprovalData = z.object({
   token_id: z.string().optional(),
   expires_at: z.string().optional(),
   reason: z.string().optional(),
+  binding: OrderBindingData.optional(),
+  binding_hash: z.string().optional(),
+  proof: ProofData.optional(),
 });
 
 export const AlertData = z.object({
@@ -74,6 +105,7 @@ export const KillFlagData = z.object({
   state: z.enum(['SET', 'CLEARED']),
   reason: z.string().min(1),
   who: z.string().min(1),
+  proof: ProofData.optional(),
 });
 
 export const HaltData = z.object({
@@ -84,6 +116,7 @@ export const HaltData = z.object({
   elapsed_ms: z.number().min(0).optional(),
   count: z.number().int().min(0).optional(),
   detail: z.string().optional(),
+  proof: ProofData.optional(),
 });
 
 const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -186,5 +219,33 @@ export const LeaseData = z.object({
   expires_at: z.string(),
   previous_holder: z.string().optional(),
   previous_pid: z.number().int().optional(),
+  why: z.string().optional(),
+});
+
+/**
+ * One link of a host's chain (issue 17): written first in the same commit as
+ * the beads it covers, on `chain-<host>`. `beads` lists each covered bead as
+ * "<bead_id> <hash>" (the hash of its canonical form); `prev` is the hash of
+ * the previous seal of this host; `mac` an HMAC-SHA256 under the host's chain
+ * key. `retracts` names earlier seals whose beads were never stored (a
+ * non-atomic append that failed after its seal).
+ */
+export const SealData = z.object({
+  seq: z.number().int().min(0),
+  prev: z.string(),
+  beads: z.array(z.string()),
+  mac: z.string(),
+  retracts: z.array(z.number().int().min(0)).optional(),
+});
+
+/** The host's answer to a bead another process appended (a decision, a kill-flag clear): accepted or refused, and on what proof. */
+export const AttestationData = z.object({
+  subject_id: z.string(),
+  subject_type: z.string(),
+  subject_hash: z.string(),
+  verdict: z.enum(['ACCEPTED', 'REFUSED']),
+  method: z.enum(['OPERATOR', 'TOTP', 'TELEGRAM', 'NONE']),
+  operator: z.string().optional(),
+  step: z.number().int().min(0).optional(),
   why: z.string().optional(),
 });

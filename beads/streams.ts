@@ -18,6 +18,10 @@ export const streams = {
   drill: 'drill',
   security: 'security',
   lease: 'host-lease',
+  /** A host's chain of seals (issue 17). */
+  chain: (host: string) => `chain-${host}`,
+  /** The host's answers to other processes' acts that have no stream of their own to carry them. */
+  attestations: 'attestations',
 } as const;
 
 /** EventStoreDB reserves names that start with `$`; Phoenix never writes one. */

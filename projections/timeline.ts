@@ -87,5 +87,11 @@ export function summarizeBead(bead: Bead): string {
     }
     case 'UX_CONFIRMATION':
       return `approval UX confirmed by ${bead.data.who} (${bead.data.flows} paper flows timed): ${bead.data.note}`;
+    case 'SEAL':
+      return `seal ${bead.data.seq} of ${bead.data.beads.length} bead(s)${bead.data.retracts?.length ? `, retracting seal(s) ${bead.data.retracts.join(', ')}` : ''}`;
+    case 'ATTESTATION': {
+      const d = bead.data;
+      return `${d.verdict} ${d.subject_type} ${d.subject_id} (${d.method}${d.operator ? ` ${d.operator}` : ''})${d.why ? `: ${d.why}` : ''}`;
+    }
   }
 }
