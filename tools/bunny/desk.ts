@@ -168,6 +168,7 @@ export class ScratchDesk {
       const hit = (await this.entries()).find((e) => e.position > (o.after ?? -1) && e.bead.bead_type === type && match(e.bead as BeadOf<T>));
       if (hit) return Object.assign(hit.bead as BeadOf<T>, { position: hit.position });
       this.hostStillUp(what);
+      this.stillOpen(what);
       if (Date.now() > deadline) throw missing(what, timeoutMs);
       await sleep(50);
     }
@@ -179,6 +180,7 @@ export class ScratchDesk {
     for (;;) {
       const found = await check();
       if (found !== undefined) return found;
+      this.stillOpen(what);
       if (Date.now() > deadline) throw missing(what, timeoutMs);
       await sleep(50);
     }
@@ -193,6 +195,12 @@ export class ScratchDesk {
   }
 
   private readonly stopped = new Set<ToolProcess>();
+  private closed = false;
+
+  /** A vector cut off (its budget spent, or bunny interrupted) stops waiting at once rather than polling on. */
+  private stillOpen(what: string): void {
+    if (this.closed) throw new Missing(`${what}: the desk was closed before it came`);
+  }
 
   /** Ends the host on purpose (SIGTERM for a clean stop, SIGKILL for a crash). */
   async stopHost(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -210,6 +218,7 @@ export class ScratchDesk {
 
   /** Every process down, the reader closed; the home stays for the runner to keep or remove. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const p of this.procs) this.stopped.add(p);
     // The verdict is in: a short grace for a clean stop, then SIGKILL (a scratch desk keeps nothing that needs it).
     await Promise.all(this.procs.map((p) => p.stop(1_000)));

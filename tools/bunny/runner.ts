@@ -21,6 +21,8 @@ export interface VectorResult {
   durationMs: number;
   /** The scratch home, when kept (every FAIL, or all with --keep). */
   keptHome?: string;
+  /** Stopped by the operator (SIGINT/SIGTERM) before it finished. */
+  interrupted?: true;
 }
 
 export interface RunOptions {
@@ -82,7 +84,8 @@ async function runOne(vector: Vector, index: number, runId: string, o: RunOption
   const passed = judge.passed;
   const keep = o.keep || !passed;
   if (!keep) rmSync(home, { recursive: true, force: true });
-  return { vector, index, passed, judge, startedAt, durationMs: Date.now() - startedAt, ...(keep ? { keptHome: home } : {}) };
+  const interrupted = o.signal.aborted && !passed;
+  return { vector, index, passed, judge, startedAt, durationMs: Date.now() - startedAt, ...(keep ? { keptHome: home } : {}), ...(interrupted ? { interrupted: true as const } : {}) };
 }
 
 export async function runVectors(vectors: readonly Vector[], runId: string, o: RunOptions): Promise<VectorResult[]> {

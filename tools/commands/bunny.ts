@@ -103,7 +103,7 @@ function progress(io: CommandIo, total: number, startedAt: number, json: boolean
     },
     done(r: VectorResult) {
       clearInterval(timer);
-      const verdict = r.passed ? paint.good('PASS') : paint.bad('FAIL');
+      const verdict = r.passed ? paint.good('PASS') : r.interrupted ? paint.warn('INTERRUPTED') : paint.bad('FAIL');
       const line = `[${r.index + 1}/${total}] wave ${r.vector.wave} ${r.vector.id} ${verdict} ${secs(r.durationMs)} — ${r.judge.summary.split('\n')[0]!.slice(0, 200)}`;
       if (tty) io.stdout.write('\r\x1b[2K');
       if (tty ? !r.passed : true) writeLine(out, line);
@@ -148,7 +148,8 @@ export const bunnyCommand: Command = {
         signal: io.signal,
         onStart: (i, v) => show.start(i, v.id, v.wave, v.title),
         onDone: async (r) => {
-          await recordVerdict(writer, run, r);
+          // A vector cut short by the operator's Ctrl-C is no verdict on Phoenix: it is reported, not recorded as a scar.
+          if (!r.interrupted) await recordVerdict(writer, run, r);
           show.done(r);
         },
       });
@@ -161,15 +162,16 @@ export const bunnyCommand: Command = {
     await mkdir(dir, { recursive: true });
     const path = join(dir, REPORT_FILE);
     await writeFile(path, renderReport(run, results, { startedAt, finishedAt, selected: selection.vectors.length, interrupted: io.signal.aborted }));
-    const failed = results.filter((r) => !r.passed);
-    const allRan = results.length === selection.vectors.length;
+    const failed = results.filter((r) => !r.passed && !r.interrupted);
+    const cut = selection.vectors.length - results.length + results.filter((r) => r.interrupted).length;
+    const allRan = cut === 0;
     if (values.json) {
       const vectors = results.map((r) => ({ id: r.vector.id, wave: r.vector.wave, result: r.passed ? 'PASS' : 'FAIL', duration_ms: r.durationMs, evidence: r.judge.summary, ...(r.keptHome ? { scratch_home: r.keptHome } : {}) }));
-      writeLine(io.stdout, JSON.stringify({ run_id: run.id, scope: run.scope, passed: results.length - failed.length, failed: failed.length, not_run: selection.vectors.length - results.length, duration_ms: finishedAt - startedAt, report: path, vectors }));
+      writeLine(io.stdout, JSON.stringify({ run_id: run.id, scope: run.scope, passed: results.filter((r) => r.passed).length, failed: failed.length, not_run: cut, duration_ms: finishedAt - startedAt, report: path, vectors }));
     } else {
       const paint = paintFor(io.stdout, io.env);
-      const verdict = failed.length === 0 && allRan ? paint.good('all PASS') : paint.bad(`${failed.length} FAIL${allRan ? '' : `, ${selection.vectors.length - results.length} not run (interrupted)`}`);
-      writeLine(io.stdout, `phoenix bunny: ${results.length - failed.length}/${selection.vectors.length} PASS, ${verdict}, in ${clock(finishedAt - startedAt)}; ${failed.length ? `failed: ${failed.map((r) => r.vector.id).join(', ')}; ` : ''}BUNNY beads in the log (phoenix gates, phoenix query scars)`);
+      const verdict = failed.length === 0 && allRan ? paint.good('all PASS') : paint.bad(`${failed.length} FAIL${allRan ? '' : `, ${cut} not run (interrupted)`}`);
+      writeLine(io.stdout, `phoenix bunny: ${results.filter((r) => r.passed).length}/${selection.vectors.length} PASS, ${verdict}, in ${clock(finishedAt - startedAt)}; ${failed.length ? `failed: ${failed.map((r) => r.vector.id).join(', ')}; ` : ''}BUNNY beads in the log (phoenix gates, phoenix query scars)`);
       writeLine(io.stdout, `report: ${path}`);
     }
     return failed.length === 0 && allRan ? EXIT.ok : EXIT.failure;

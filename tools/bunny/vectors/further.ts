@@ -10,7 +10,7 @@ export const halfOpen: Vector = {
   inject: 'the simulator goes silent (/silent): the socket stays up, nothing comes back',
   expect: 'detected within 10 s (time-scaled): IBKR_SESSION DISCONNECT by the liveness probe and a CONNECTION_LOST alert',
   runbook: 'RB-001',
-  desk: { timeScale: 0.3 },
+  desk: { timeScale: 0.5 },
   budgetMs: 40_000,
   async run(desk, j) {
     await desk.startHost();
