@@ -1,0 +1,72 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Bead, BeadOf } from '../../beads/index.ts';
+import { beadHash } from './canonical.ts';
+
+/**
+ * Seals (issue 17). Each commit the host makes starts with one SEAL bead on
+ * `chain-<host>` that lists every bead of the commit with its hash; the seal
+ * names the MAC of the seal before it and carries its own MAC under the
+ * host's chain key. One HMAC per commit, not per bead: a bulk append of a
+ * thousand beads costs one HMAC and a thousand hashes of the text the log
+ * writes anyway. Removing, reordering or editing a sealed bead, a seal, or
+ * slipping a bead in under the host's name breaks the chain at that row.
+ */
+
+export const GENESIS = 'GENESIS';
+
+export type SealBead = BeadOf<'SEAL'>;
+
+export interface SealFields {
+  hostId: string;
+  seq: number;
+  prev: string;
+  beads: readonly string[];
+  retracts?: readonly number[];
+}
+
+/** "<bead_id> <hash>": one line of a seal. */
+export function sealEntry(bead: Bead): string {
+  return `${bead.bead_id} ${beadHash(bead)}`;
+}
+
+export function parseSealEntry(entry: string): { id: string; hash: string } | undefined {
+  const space = entry.indexOf(' ');
+  return space <= 0 ? undefined : { id: entry.slice(0, space), hash: entry.slice(space + 1) };
+}
+
+export function sealMac(key: Buffer, f: SealFields): string {
+  const text = `phoenix-seal-v1\n${f.hostId}\n${f.seq}\n${f.prev}\n${(f.retracts ?? []).join(',')}\n${f.beads.join('\n')}`;
+  return createHmac('sha256', key).update(text).digest('base64url');
+}
+
+/** The chain stream a seal must be on: `chain-<its host>`. */
+export const chainStreamOf = (hostId: string) => `chain-${hostId}`;
+
+export function isSeal(bead: Bead): bead is SealBead {
+  return bead.bead_type === 'SEAL';
+}
+
+/** Whether a seal is the host's own: on its host's chain stream, with a MAC only the chain key makes. */
+export function sealIsGenuine(key: Buffer, seal: SealBead): boolean {
+  if (seal.stream !== chainStreamOf(seal.host_id)) return false;
+  const d = seal.data;
+  const wanted = Buffer.from(sealMac(key, { hostId: seal.host_id, seq: d.seq, prev: d.prev, beads: d.beads, ...(d.retracts ? { retracts: d.retracts } : {}) }), 'base64url');
+  const given = Buffer.from(d.mac, 'base64url');
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/**
+ * Bead objects this process has seen proven: read back and matched against
+ * a genuine seal, or sealed and appended by this process itself. Consumers
+ * that move money ask `isSealed(bead)`; a bead another process wrote (a
+ * decision, a halt) is not sealed and must prove itself some other way.
+ */
+const sealed = new WeakSet<object>();
+
+export function markSealed(bead: Bead): void {
+  sealed.add(bead);
+}
+
+export function isSealed(bead: Bead): boolean {
+  return sealed.has(bead);
+}

@@ -1,0 +1,35 @@
+import type { EventLog } from '../../store/port.ts';
+import { type ChainFinding, ChainChecker } from './checker.ts';
+
+export interface VerifyReport {
+  entries: number;
+  /** Beads proven against a genuine seal (seals included). */
+  sealed: number;
+  seals: number;
+  /** Beads other processes wrote under their own names: not the host's, so not sealed. */
+  foreign: number;
+  findings: ChainFinding[];
+  /** Hosts whose chains were read. */
+  hosts: string[];
+  ms: number;
+}
+
+/**
+ * The whole log against the hosts' chains, in global order (`phoenix replay
+ * --verify`). Every finding names the row: its position, stream, revision
+ * and bead; the first is where the log breaks.
+ */
+export async function verifyLog(log: Pick<EventLog, 'readAll'>, key: Buffer, options: { knownHosts?: readonly string[]; onEntry?: () => void } = {}): Promise<VerifyReport> {
+  const started = performance.now();
+  const checker = new ChainChecker(key, { strict: true, ...(options.knownHosts ? { knownHosts: options.knownHosts } : {}) });
+  let entries = 0;
+  const hosts = new Set<string>(options.knownHosts ?? []);
+  for await (const entry of log.readAll()) {
+    entries += 1;
+    if (entry.kind === 'bead' && entry.bead.bead_type === 'SEAL') hosts.add(entry.bead.host_id);
+    checker.check(entry);
+    options.onEntry?.();
+  }
+  const findings = checker.finish().sort((a, b) => a.position - b.position);
+  return { entries, sealed: checker.counts.sealed + checker.counts.seals, seals: checker.counts.seals, foreign: checker.counts.foreign, findings, hosts: [...hosts], ms: performance.now() - started };
+}
