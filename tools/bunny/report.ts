@@ -11,12 +11,13 @@ import type { VectorResult } from './runner.ts';
 export const REPORT_FILE = 'BUNNY_REPORT_S33_P1.md';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const word = (r: VectorResult) => (r.passed ? 'PASS' : r.interrupted ? 'INTERRUPTED' : 'FAIL');
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function section(r: VectorResult, run: RunInfo): string[] {
   const v = r.vector;
   const j = r.judge;
-  const verdict = r.passed ? 'PASS' : 'FAIL';
+  const verdict = word(r);
   const lines = [
     `### ${v.id} — ${v.title}: ${verdict}`,
     '',
@@ -55,7 +56,7 @@ export function renderReport(run: RunInfo, results: readonly VectorResult[], o: 
     '',
     '| vector | wave | what | verdict | duration | observed / why |',
     '|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.vector.id} | ${r.vector.wave} | ${cell(r.vector.title)} | ${r.passed ? 'PASS' : '**FAIL**'} | ${secs(r.durationMs)} | ${cell(r.judge.summary).slice(0, 240)} |`),
+    ...results.map((r) => `| ${r.vector.id} | ${r.vector.wave} | ${cell(r.vector.title)} | ${r.passed ? 'PASS' : `**${word(r)}**`} | ${secs(r.durationMs)} | ${cell(r.judge.summary).slice(0, 240)} |`),
     '',
   ];
   const ordered = [...failed, ...results.filter((r) => r.passed)];
