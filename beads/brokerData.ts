@@ -17,6 +17,9 @@ export const IbkrSessionData = z.object({
 
 export const OrderSideSchema = z.enum(['BUY', 'SELL']);
 
+/** IB order statuses after which an order will do nothing more (IB's vocabulary, read by the flow and the projections alike). */
+export const IB_ENDED_STATUSES: ReadonlySet<string> = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
 export const OrderData = z.object({
   event: z.enum([
     'SUBMIT_REQUESTED',

@@ -1,4 +1,5 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
+import { nextEvent } from './positionFacts.ts';
 import { closeFailedAlert, rejectedAlert, stalledAlert, stalledUnprotectedAlert, unprotectedAlert } from './positionAlerts.ts';
 import { autopsyBead, positionBead, timeoutMs } from './positionBeads.ts';
 import {
@@ -103,6 +104,13 @@ export const positionMachine = setup({
     setProtection: assign({ protectionWorking: (_, params: { working: boolean }) => params.working }),
     markStalled: assign({ stalledFrom: ({ context }) => stallable(context.phase) ?? context.stalledFrom }),
     clearStall: assign({ stalledFrom: null }),
+    /** The broker's facts, decided into the one event they amount to next (positionFacts.ts), which is raised and taken at once. */
+    followFacts: enqueueActions(({ context, event, enqueue }, params: { awaitingAck: boolean }) => {
+      if (event.type !== 'BROKER_FACTS') return;
+      const view = { phase: context.phase, awaitingAck: params.awaitingAck, context };
+      const next = nextEvent(view, event.facts, event.at);
+      if (next) enqueue.raise(next);
+    }),
     updateMark: assign({ mark: ({ context, event }) => (event.type === 'TICK' ? { price: event.price, at: event.at } : context.mark) }),
 
     /** The POSITION bead of a transition into `state`, then the new phase. */
@@ -159,7 +167,7 @@ export const positionMachine = setup({
   }),
   entry: 'recordSubmitted',
   initial: 'SUBMITTED',
-  on: { TICK: { actions: 'updateMark' } },
+  on: { TICK: { actions: 'updateMark' }, BROKER_FACTS: { actions: { type: 'followFacts', params: { awaitingAck: false } } } },
   states: {
     SUBMITTED: {
       initial: 'awaitingAck',
@@ -173,6 +181,7 @@ export const positionMachine = setup({
             BROKER_CONFIRMED: { target: 'working', actions: ['noteTime', rec('SUBMITTED', 'CONFIRMED')] },
             CLOCK: stallOnClock(),
             RESUME: { target: 'awaitingAck', reenter: true, actions: ['noteTime', rec('SUBMITTED', 'RESUMED')] },
+            BROKER_FACTS: { actions: { type: 'followFacts', params: { awaitingAck: true } } },
           },
         },
         /** Acknowledged: a resting entry is progress enough, so no timeout runs here. */

@@ -86,6 +86,29 @@ export interface PositionContext {
   mark: { price: number; at: number } | null;
 }
 
+/** One order as the broker left it: the order book's record, as far as the machine needs it. */
+export interface OrderFact {
+  acknowledged: boolean;
+  status?: string;
+  rejected?: { code?: number; reason: string };
+  abandoned?: string;
+  /** Filled quantity and average price, from fills and statuses together. */
+  filled: number;
+  avgPrice: number | undefined;
+}
+
+export interface PositionFacts<O extends OrderFact = OrderFact> {
+  entry?: O;
+  stop?: O;
+  target?: O;
+  closes: O[];
+  exit: {
+    filled: number;
+    avgPrice: number | undefined;
+    by: ExitReason | undefined;
+  };
+}
+
 /** Broker facts, from the broker actor. Quantities are cumulative, as IB's orderStatus reports them. */
 export type PositionEvent =
   | { type: 'ENTRY_ACKNOWLEDGED'; at: number }
@@ -112,7 +135,9 @@ export type PositionEvent =
    * started. A waiting state gets its full timeout again from now; a close goes on; an unprotected position
    * is protected again.
    */
-  | { type: 'RESUME'; at: number };
+  | { type: 'RESUME'; at: number }
+  /** Everything the broker has said about the position's orders; the machine decides what it amounts to (positionFacts.ts). */
+  | { type: 'BROKER_FACTS'; facts: PositionFacts; at: number };
 
 /** Alert types this machine raises; a test keeps them inside the classification table. */
 export type PositionAlertType = 'POSITION_STALLED' | 'ORDER_REJECTED' | 'POSITION_UNPROTECTED' | 'CLOSE_FAILED';

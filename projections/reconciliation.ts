@@ -1,4 +1,4 @@
-import type { Bead, BeadData, BeadOf, BeadType } from '../beads/index.ts';
+import { type Bead, type BeadData, type BeadOf, type BeadType, IB_ENDED_STATUSES } from '../beads/index.ts';
 
 /**
  * Reconciliation's core (S5.4): a pure diff of what the broker says against
@@ -121,8 +121,6 @@ export interface WorkingOrder extends ReconOrder {
 }
 export type WorkingOrders = Map<string, WorkingOrder>;
 
-/** IB order statuses after which an order is no longer open. */
-const ENDED = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 /** The bead types foldWorkingOrders reads. */
 export const WORKING_ORDERS_READS = ['ORDER', 'FILL'] as const satisfies readonly BeadType[];
@@ -132,7 +130,7 @@ export function foldWorkingOrders(view: WorkingOrders, bead: Bead): WorkingOrder
   if (bead.bead_type !== 'ORDER') return view;
   const d = bead.data;
   const before = view.get(d.order_ref);
-  if (d.event === 'REJECTED' || d.event === 'CANCELLED' || (d.status !== undefined && ENDED.has(d.status))) {
+  if (d.event === 'REJECTED' || d.event === 'CANCELLED' || (d.status !== undefined && IB_ENDED_STATUSES.has(d.status))) {
     view.delete(d.order_ref);
     return view;
   }

@@ -1,4 +1,4 @@
-import { type Bead, type BeadOf, type BeadType, closeRequestOf } from '../beads/index.ts';
+import { type Bead, type BeadOf, type BeadType, closeRequestOf, IB_ENDED_STATUSES } from '../beads/index.ts';
 import type { CheckDetail } from '../machines/heartbeat.ts';
 import { ageText } from './healthTicks.ts';
 import { isoMillis } from './isoMillis.ts';
@@ -69,8 +69,6 @@ export function emptySemanticView(): SemanticView {
   return { orders: new Map(), positions: new Map(), positionOfOrder: new Map(), ordersOfPosition: new Map() };
 }
 
-/** IB's statuses after which an order does nothing more. */
-const FINAL_STATUSES = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 /** Statuses of an order resting at the broker, accepted and working. */
 const WORKING_STATUSES = new Set(['Submitted', 'PreSubmitted']);
 /** Position states that wait on the broker for fills. */
@@ -109,7 +107,7 @@ function applyOrder(view: SemanticView, bead: BeadOf<'ORDER'>): void {
   // A person's close request is about a position, not an order: nothing at the broker will ever answer it.
   if (closeRequestOf(bead) !== undefined) return;
   const finished =
-    d.event === 'REJECTED' || d.event === 'CANCELLED' || FINAL_STATUSES.has(d.status ?? '') || (d.remaining === 0 && (d.filled ?? 0) > 0);
+    d.event === 'REJECTED' || d.event === 'CANCELLED' || IB_ENDED_STATUSES.has(d.status ?? '') || (d.remaining === 0 && (d.filled ?? 0) > 0);
   if (finished) {
     view.orders.delete(d.order_ref);
     return;

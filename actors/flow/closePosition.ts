@@ -1,4 +1,5 @@
 import type { OrderTicket } from '../broker/submitGuards.ts';
+import { IB_ENDED_STATUSES } from '../../beads/index.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { BrokerReadiness } from './brokerReadiness.ts';
 import { orderRefOf } from './entryBracket.ts';
@@ -6,7 +7,8 @@ import type { FlowDeps } from './flowDeps.ts';
 import type { OrderBook, OrderRecord } from './orderBook.ts';
 import type { OrderRouter } from './orderRouter.ts';
 import type { PositionActor } from './positionActor.ts';
-import { factsOf, protectionWorking } from './positionFacts.ts';
+import { protectionWorking } from '../../machines/positionFacts.ts';
+import { factsOf } from './positionFacts.ts';
 import type { Submitter } from './submitter.ts';
 
 /**
@@ -35,7 +37,7 @@ export function orderDone(o: OrderRecord | undefined, book: OrderBook): boolean 
     o === undefined ||
     o.rejected !== undefined ||
     o.abandoned !== undefined ||
-    ['Filled', 'Cancelled', 'ApiCancelled', 'Inactive'].includes(o.status ?? '') ||
+    IB_ENDED_STATUSES.has(o.status ?? '') ||
     book.executed(o).filled >= o.quantity
   );
 }

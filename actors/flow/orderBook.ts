@@ -1,4 +1,4 @@
-import type { Bead, BeadOf, Pair } from '../../beads/index.ts';
+import { type Bead, type BeadOf, IB_ENDED_STATUSES, type Pair } from '../../beads/index.ts';
 
 /**
  * The orders Phoenix sent for its positions and what the broker said of each,
@@ -44,8 +44,6 @@ export interface FillRecord {
   time: string;
 }
 
-/** IB statuses after which an order will do nothing more. */
-export const ENDED_STATUSES: ReadonlySet<string> = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 /** Statuses that mean the order is live at the broker (a bracket child waits as PreSubmitted). */
 export const WORKING_STATUSES: ReadonlySet<string> = new Set(['PreSubmitted', 'Submitted', 'PendingSubmit', 'PendingCancel']);
 
@@ -85,7 +83,7 @@ export class OrderBook {
   /** Orders the broker acknowledged that have not ended as far as the log knows: what a resync may learn the end of. */
   unfinished(): OrderRecord[] {
     return [...this.byRef.values()].filter(
-      (o) => o.acknowledged && o.rejected === undefined && o.abandoned === undefined && !ENDED_STATUSES.has(o.status ?? '') && this.executed(o).filled < o.quantity,
+      (o) => o.acknowledged && o.rejected === undefined && o.abandoned === undefined && !IB_ENDED_STATUSES.has(o.status ?? '') && this.executed(o).filled < o.quantity,
     );
   }
 

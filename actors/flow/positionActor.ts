@@ -14,7 +14,7 @@ import type { AlertSink } from '../broker/connectionActor.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { OrderBook } from './orderBook.ts';
-import { factsOf, nextEvent } from './positionFacts.ts';
+import { factsOf } from './positionFacts.ts';
 import { Mailbox } from '../../runtime/mailbox.ts';
 
 /**
@@ -115,19 +115,11 @@ export class PositionActor {
 
   /** The order book changed for this position: tell the machine, one event at a time, until nothing is new. */
   onFacts(): void {
+    // The machine takes one step per telling (positionFacts.ts); a telling that changes nothing means nothing is left to say.
     for (let i = 0; i < 8 && !this.ended; i += 1) {
-      const s = this.snapshot;
-      const event = nextEvent(
-        {
-          phase: this.state,
-          awaitingAck: s.matches({ SUBMITTED: 'awaitingAck' }),
-          context: s.context,
-        },
-        factsOf(this.deps.book, this.positionId),
-        this.deps.now(),
-      );
-      if (event === undefined) return;
-      this.send(event);
+      const before = this.snapshot;
+      this.send({ type: 'BROKER_FACTS', facts: factsOf(this.deps.book, this.positionId), at: this.deps.now() });
+      if (this.snapshot === before) return;
     }
   }
 

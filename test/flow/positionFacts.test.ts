@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrderBook } from '../../actors/flow/orderBook.ts';
-import { factsOf, type MachineView, nextEvent } from '../../actors/flow/positionFacts.ts';
+import { factsOf } from '../../actors/flow/positionFacts.ts';
+import { type MachineView, nextEvent } from '../../machines/positionFacts.ts';
 import type { Bead, BeadData } from '../../beads/index.ts';
 import { stampAt, T0 } from '../machines/support.ts';
 

@@ -213,4 +213,28 @@ describe('STALLED and its way back', () => {
     expect(positionData(emitted)[0]).toMatchObject({ state: 'STALLED', reason: expect.stringMatching(/^STALLED: no acknowledgement/) });
     expect(positionStateOf(when(given(), { type: 'CLOCK', at: T0 + 29 }).snapshot)).toBe('SUBMITTED');
   });
+
+  it('the broker’s facts whole: the machine decides what they amount to, one step per telling, in its own order', () => {
+    const order = (o: Partial<{ status: string; filled: number; avgPrice: number }>) => ({ acknowledged: true, filled: 0, avgPrice: undefined, ...o });
+    // Given a position whose entry filled and whose stop and target work, when the facts say the stop filled in full:
+    const facts = {
+      entry: order({ status: 'Filled', filled: 20_000, avgPrice: 1.0851 }),
+      stop: order({ status: 'Filled', filled: 20_000, avgPrice: 1.0819 }),
+      target: order({ status: 'Cancelled' }),
+      closes: [],
+      exit: { filled: 20_000, avgPrice: 1.0819, by: 'STOP' as const },
+    };
+    const managed = given(ack, filled(20_000), protectedNow);
+    const { snapshot, emitted } = when(managed, { type: 'BROKER_FACTS', facts, at: T0 + 60_000 });
+    // Then it closes by the stop, with its autopsy.
+    expect(positionStateOf(snapshot)).toBe('CLOSED');
+    expect(positionData(emitted).map((d) => d.state)).toEqual(['CLOSED']);
+    expect(autopsies(emitted)[0]).toMatchObject({ exit_reason: 'STOP' });
+    // Given a position still awaiting its acknowledgement, the same facts first say the entry filled: one step, FILLED.
+    const fresh = when(given(), { type: 'BROKER_FACTS', facts, at: T0 + 5 });
+    expect(positionData(fresh.emitted).map((d) => d.state)).toEqual(['FILLED']);
+    // Facts that add nothing change nothing.
+    const again = when(snapshot, { type: 'BROKER_FACTS', facts, at: T0 + 60_001 });
+    expect(again.emitted).toEqual([]);
+  });
 });
