@@ -23,6 +23,11 @@ import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../flow/tradeFlow.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
+import { ChainedLog } from '../../runtime/chain/chainedLog.ts';
+import { loadChainKey, secureHome } from '../../runtime/chain/chainKey.ts';
+import type { ChainFinding } from '../../runtime/chain/checker.ts';
+import { findingReporter } from '../../runtime/chain/findings.ts';
+import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
 import { createNotify } from './notifyWiring.ts';
 import { PHOENIX_VERSION } from './version.ts';
 
@@ -69,9 +74,15 @@ export interface RunningHost {
  */
 export async function startHost({ config, log: untimedLog, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
   const telemetry = new HostTelemetry();
-  const log = telemetry.timedLog(untimedLog);
+  const viewLog = telemetry.timedLog(untimedLog);
   const hostId = config.PHOENIX_HOST_ID;
+  // Issue 17: every bead this host writes is sealed into its chain; its own reads check beads against the chains.
+  const tightened = secureHome(config.homeDir);
+  if (tightened.length > 0) logger.warn({ tightened }, 'PHOENIX_HOME was open to others: tightened to 0700 (files 0600)');
+  let reportFinding: (f: ChainFinding) => void = () => undefined;
+  const log = await ChainedLog.open(viewLog, { key: loadChainKey(config.homeDir, { create: true })!, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) });
   const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
+  reportFinding = findingReporter({ logger, write: (draft) => writer.write(draft) });
   const ttlMs = config.LEASE_TTL_S * 1000;
   const lease = new HostLease({ log, holder: hostId, mode: config.mode, ttlMs, clock, ids: uuidV7Ids });
   const grant = await lease.acquire();
@@ -94,7 +105,7 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
     correlation_id: correlation,
     data: { config_hash: config.configHash, params: publicParams(config) },
   });
-  const dashboard = await startHostDashboard(config, log, clock, logger, telemetry);
+  const dashboard = await startHostDashboard(config, viewLog, clock, logger, telemetry);
   logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
   let reportFatal: (err: Error) => void = () => undefined;
@@ -174,7 +185,7 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
       }
     },
   });
-  const following = monitor.semantic.follow(log);
+  const following = monitor.semantic.follow(viewLog);
 
   let stopped = false;
   return {
