@@ -21,6 +21,7 @@ import {
   DEFAULT_TOKEN_TTL_MS,
   FUTURE_ANCHOR_TOLERANCE_MS,
   isStaleAt,
+  sameBinding,
   staleAt,
   tokenExpiryFor,
 } from './approvalVocabulary.ts';
@@ -66,6 +67,9 @@ export const approvalMachine = setup({
       (event.decidedBy.trim() === '' || (event.channel !== 'TERMINAL' && event.channel !== 'TELEGRAM') || event.decisionBeadId.trim() === ''),
     decidedOtherContent: ({ context, event }) =>
       event.type === 'DECISION' && event.contentHash !== undefined && event.contentHash !== context.contentHash,
+    // Issue 17: an APPROVE names the exact order shown (account, pair, side, units, prices, refs), or it approves nothing.
+    approvesAnotherOrder: ({ context, event }) =>
+      event.type === 'DECISION' && event.decision === 'APPROVE' && context.evidence?.order !== undefined && !sameBinding(event.binding, context.evidence.order),
     approves: ({ event }) => event.type === 'DECISION' && event.decision === 'APPROVE',
     mintedFromTheDecision: ({ context, event }) =>
       event.type === 'TOKEN_MINTED' && context.decision?.decision === 'APPROVE' && event.decisionBeadId === context.decision.decisionBeadId,
@@ -98,13 +102,15 @@ export const approvalMachine = setup({
     storeDecision: assign({
       decision: ({ event }) => {
         if (event.type !== 'DECISION') return null;
-        const { decision, decidedBy, channel, decisionBeadId, at, reason } = event;
-        return reason === undefined ? { decision, decidedBy, channel, decisionBeadId, at } : { decision, decidedBy, channel, decisionBeadId, at, reason };
+        const { decision, decidedBy, channel, decisionBeadId, at, reason, binding } = event;
+        return { decision, decidedBy, channel, decisionBeadId, at, ...(reason === undefined ? {} : { reason }), ...(binding === undefined ? {} : { binding }) };
       },
     }),
     storeToken: assign({
       token: ({ event }) =>
-        event.type === 'TOKEN_MINTED' ? { tokenId: event.tokenId, expiresAt: event.expiresAt, decisionBeadId: event.decisionBeadId } : null,
+        event.type === 'TOKEN_MINTED'
+          ? { tokenId: event.tokenId, expiresAt: event.expiresAt, decisionBeadId: event.decisionBeadId, ...(event.binding === undefined ? {} : { binding: event.binding }) }
+          : null,
     }),
 
     recordReceived: emit(({ context }) => receivedBead(context)),
@@ -125,6 +131,7 @@ export const approvalMachine = setup({
       decisionBeadId: context.decision?.decisionBeadId ?? '',
       contentHash: context.contentHash,
       expiresAt: tokenExpiryFor(context, context.lastAt),
+      ...(context.decision?.binding === undefined ? {} : { binding: context.decision.binding }),
     })),
     requestSubmit: emit(({ context }): ApprovalCommand => ({
       type: 'command',
@@ -217,6 +224,7 @@ export const approvalMachine = setup({
           staleOnEvent(),
           { guard: 'notAPersonOnAChannel', actions: { type: 'refuse', params: { why: 'a decision must name a person and an authenticated channel, and be a recorded bead' } } },
           { guard: 'decidedOtherContent', actions: { type: 'refuse', params: { why: 'the decision is for other content than the intent shown' } } },
+          { guard: 'approvesAnotherOrder', actions: { type: 'refuse', params: { why: 'the decision does not name the order shown (account, pair, side, units, prices, refs)' } } },
           { guard: 'approves', target: 'APPROVED', actions: ['noteTime', 'storeDecision', 'requestToken'] },
           { target: 'REJECTED', actions: ['noteTime', 'storeDecision', 'noteEndReason', 'recordRejected'] },
         ],

@@ -69,8 +69,9 @@ export function evidenceShownBead(context: ApprovalContext): BeadEmitted {
 }
 
 export function rejectedBead(context: ApprovalContext): BeadEmitted {
-  const person = context.decision?.decision === 'REJECT' ? { decided_by: context.decision.decidedBy, channel: context.decision.channel } : {};
-  return approvalBead(context, { event: 'REJECTED', reason: context.endReason ?? 'rejected', ...person });
+  const rejecting = context.decision?.decision === 'REJECT' ? context.decision : undefined;
+  const person = rejecting ? { decided_by: rejecting.decidedBy, channel: rejecting.channel } : {};
+  return approvalBead(context, { event: 'REJECTED', reason: context.endReason ?? 'rejected', ...person }, rejecting?.decisionBeadId);
 }
 
 /** The token's id and expiry, caused by the decision bead; never the token itself. */
@@ -83,6 +84,7 @@ export function tokenIssuedBead(context: ApprovalContext): BeadEmitted {
       expires_at: new Date(context.token?.expiresAt ?? 0).toISOString(),
       content_hash: context.contentHash,
       ...(context.decision ? { decided_by: context.decision.decidedBy, channel: context.decision.channel } : {}),
+      ...(context.token?.binding ? { binding: context.token.binding } : {}),
     },
     context.token?.decisionBeadId,
   );

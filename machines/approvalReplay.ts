@@ -55,6 +55,7 @@ export function decisionEventOf(bead: BeadOf<'APPROVAL'>): ApprovalEvent | undef
     at: Date.parse(bead.ts),
     ...(d.content_hash === undefined ? {} : { contentHash: d.content_hash }),
     ...(d.reason === undefined ? {} : { reason: d.reason }),
+    ...(d.binding === undefined ? {} : { binding: d.binding }),
   };
 }
 
@@ -86,7 +87,7 @@ export function approvalEventOf(bead: BeadOf<'APPROVAL'>, s: ApprovalSnapshot): 
       return decisionEventOf(bead);
     case 'TOKEN_ISSUED':
       if (d.token_id === undefined || d.expires_at === undefined || bead.causation_id === undefined) return undefined;
-      return { type: 'TOKEN_MINTED', tokenId: d.token_id, expiresAt: Date.parse(d.expires_at), decisionBeadId: bead.causation_id, at };
+      return { type: 'TOKEN_MINTED', tokenId: d.token_id, expiresAt: Date.parse(d.expires_at), decisionBeadId: bead.causation_id, at, ...(d.binding === undefined ? {} : { binding: d.binding }) };
     case 'CONSUMED':
       return consumedEvent(bead, at);
     // Timers leave no event of their own: their beads are replayed as time reaching the bead's moment.
@@ -114,11 +115,56 @@ function sameFact(expected: BeadEmitted, bead: BeadOf<'APPROVAL'>): boolean {
   return d.event === bead.data.event && d.verdict === bead.data.verdict && d.token_id === bead.data.token_id;
 }
 
+/**
+ * A DECISION bead is another process's claim until the host answers it
+ * (issue 17): it counts from the host's ATTESTATION ACCEPTED that names it
+ * (or, in a stream written before attestations, from the host bead that
+ * followed from it: its TOKEN_ISSUED or its REJECTED), and a REFUSED one
+ * never counts.
+ */
 export function replayApproval(beads: readonly Bead[]): ReplayResult<ApprovalSnapshot> {
   const anomalies: string[] = [];
   let snapshot: ApprovalSnapshot | undefined;
   let expected: BeadEmitted[] = [];
+  const pending = new Map<string, BeadOf<'APPROVAL'>>();
+
+  const step = (bead: BeadOf<'APPROVAL'>): void => {
+    if (snapshot === undefined) return;
+    const head = expected[0];
+    if (head !== undefined) {
+      if (sameFact(head, bead)) {
+        expected = expected.slice(1);
+        return;
+      }
+      anomalies.push(`${bead.bead_id}: expected ${describeDraft(head)} next, found ${bead.data.event}`);
+      expected = [];
+    }
+    const event = approvalEventOf(bead, snapshot);
+    if (event === undefined) {
+      anomalies.push(`${bead.bead_id}: ${bead.data.event} does not follow ${describeApproval(snapshot)}`);
+      return;
+    }
+    const [next, actions] = transition(approvalMachine, snapshot, event);
+    const produced = beadsOf(emittedBy<ApprovalEmitted>(actions));
+    if (bead.data.event === 'DECISION') {
+      expected = produced;
+    } else if (produced[0] !== undefined && sameFact(produced[0], bead)) {
+      expected = produced.slice(1);
+    } else {
+      anomalies.push(`${bead.bead_id}: ${bead.data.event} does not follow ${describeApproval(snapshot)}`);
+      return;
+    }
+    snapshot = next;
+  };
+
   for (const bead of beads) {
+    if (bead.bead_type === 'ATTESTATION') {
+      const decision = pending.get(bead.data.subject_id);
+      if (decision === undefined) continue;
+      pending.delete(bead.data.subject_id);
+      if (bead.data.verdict === 'ACCEPTED') step(decision);
+      continue;
+    }
     if (bead.bead_type !== 'APPROVAL') {
       anomalies.push(`${bead.bead_id}: a ${bead.bead_type} bead does not belong to an approval stream`);
       continue;
@@ -132,34 +178,39 @@ export function replayApproval(beads: readonly Bead[]): ReplayResult<ApprovalSna
       snapshot = initialTransition(approvalMachine, input)[0];
       continue;
     }
-    const head = expected[0];
-    if (head !== undefined) {
-      if (sameFact(head, bead)) {
-        expected = expected.slice(1);
-        continue;
-      }
-      anomalies.push(`${bead.bead_id}: expected ${describeDraft(head)} next, found ${bead.data.event}`);
-      expected = [];
-    }
-    const event = approvalEventOf(bead, snapshot);
-    if (event === undefined) {
-      anomalies.push(`${bead.bead_id}: ${bead.data.event} does not follow ${describeApproval(snapshot)}`);
-      continue;
-    }
-    const [next, actions] = transition(approvalMachine, snapshot, event);
-    const produced = beadsOf(emittedBy<ApprovalEmitted>(actions));
     if (bead.data.event === 'DECISION') {
-      expected = produced;
-    } else if (produced[0] !== undefined && sameFact(produced[0], bead)) {
-      expected = produced.slice(1);
-    } else {
-      anomalies.push(`${bead.bead_id}: ${bead.data.event} does not follow ${describeApproval(snapshot)}`);
+      pending.set(bead.bead_id, bead);
       continue;
     }
-    snapshot = next;
+    const answered = answeredDecision(bead, pending);
+    if (answered) {
+      pending.delete(answered.bead_id);
+      step(answered);
+    }
+    step(bead);
   }
   for (const missing of expected) anomalies.push(`the stream ends before ${describeDraft(missing)}`);
   return { snapshot: snapshot ?? emptySnapshot(), anomalies };
+}
+
+/** A host bead that could only follow from a pending decision: the token minted from it, or the rejection it asked for. */
+function answeredDecision(bead: BeadOf<'APPROVAL'>, pending: ReadonlyMap<string, BeadOf<'APPROVAL'>>): BeadOf<'APPROVAL'> | undefined {
+  if (bead.data.event === 'TOKEN_ISSUED' && bead.causation_id !== undefined) return pending.get(bead.causation_id);
+  if (bead.data.event === 'REJECTED' && bead.data.decided_by !== undefined) {
+    if (bead.causation_id !== undefined && pending.has(bead.causation_id)) return pending.get(bead.causation_id);
+    return [...pending.values()].reverse().find((d) => d.data.decision === 'REJECT' && d.data.decided_by === bead.data.decided_by);
+  }
+  return undefined;
+}
+
+/** The DECISION beads of a stream that the host has not answered yet (a restart judges them again). */
+export function unansweredDecisions(beads: readonly Bead[]): BeadOf<'APPROVAL'>[] {
+  const answered = new Set<string>();
+  for (const b of beads) {
+    if (b.bead_type === 'ATTESTATION') answered.add(b.data.subject_id);
+    if (b.bead_type === 'APPROVAL' && b.data.event === 'TOKEN_ISSUED' && b.causation_id) answered.add(b.causation_id);
+  }
+  return beads.filter((b): b is BeadOf<'APPROVAL'> => b.bead_type === 'APPROVAL' && b.data.event === 'DECISION' && !answered.has(b.bead_id));
 }
 
 function describeDraft(e: BeadEmitted): string {

@@ -1,4 +1,5 @@
-import type { Intent, Mode, Side } from '../beads/index.ts';
+import type { Intent, Mode, OrderBindingData, Side } from '../beads/index.ts';
+import type { z } from 'zod';
 import type { BeadEmitted } from './types.ts';
 
 /**
@@ -17,6 +18,31 @@ export const DEFAULT_TOKEN_TTL_MS = 120_000;
 export const FUTURE_ANCHOR_TOLERANCE_MS = 60_000;
 
 export type DecisionChannel = 'TERMINAL' | 'TELEGRAM';
+
+/**
+ * The exact order a person is shown and approves (issue 17): account, pair,
+ * side, units, the intent's entry, stop and target, and the bracket's order
+ * refs. The decision names it, the token is bound to its hash, and the guard
+ * chain holds every ticket to it.
+ */
+export type OrderBinding = z.output<typeof OrderBindingData>;
+
+/** Whether two bindings name the same order, field by field. */
+export function sameBinding(a: OrderBinding | undefined, b: OrderBinding | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return (
+    a.account === b.account &&
+    a.pair === b.pair &&
+    a.action === b.action &&
+    a.units === b.units &&
+    a.entry === b.entry &&
+    a.stop === b.stop &&
+    a.target === b.target &&
+    a.order_refs.entry === b.order_refs.entry &&
+    a.order_refs.target === b.order_refs.target &&
+    a.order_refs.stop === b.order_refs.stop
+  );
+}
 
 /** One open position as the evidence bundle lists it. */
 export type EvidencePosition = {
@@ -57,6 +83,8 @@ export type ApprovalEvidence = {
   account: { balance: number | null; currency: string | null; open_positions: EvidencePosition[] };
   health: { status: string | null; checked_at: string | null; mode: Mode };
   paper_validation: { summary: string; gates: EvidenceGate[] };
+  /** The order that goes out if a person approves: what the decision and the token are bound to. */
+  order?: OrderBinding;
   /** When the bundle was put together (ISO). */
   assembled_at: string;
 };
@@ -81,6 +109,8 @@ export interface RecordedDecision {
   decisionBeadId: string;
   at: number;
   reason?: string;
+  /** The order the person approved, as the decision bead names it. */
+  binding?: OrderBinding;
 }
 
 export interface ApprovalContext {
@@ -98,7 +128,7 @@ export interface ApprovalContext {
   evidence: ApprovalEvidence | null;
   decision: RecordedDecision | null;
   /** Never the token itself: that stays with the actor, in memory. */
-  token: { tokenId: string; expiresAt: number; decisionBeadId: string } | null;
+  token: { tokenId: string; expiresAt: number; decisionBeadId: string; binding?: OrderBinding } | null;
   /** Why the approval ended where it did, once it has. */
   endReason: string | null;
 }
@@ -113,7 +143,7 @@ export type ApprovalEvent =
   /** A DECISION bead appeared on the stream (`decisionBeadId`); the machine does not write it again. */
   | ({ type: 'DECISION'; contentHash?: string } & RecordedDecision)
   /** The actor minted the T2 token from the decision bead; the secret stays with the actor. */
-  | { type: 'TOKEN_MINTED'; tokenId: string; expiresAt: number; decisionBeadId: string; at: number }
+  | { type: 'TOKEN_MINTED'; tokenId: string; expiresAt: number; decisionBeadId: string; at: number; binding?: OrderBinding }
   | { type: 'MINT_FAILED'; reason: string; at: number }
   /** The guard chain redeemed the token: it is used up whatever the outcome of the send. */
   | { type: 'TOKEN_CONSUMED'; tokenId: string; outcome: 'SENT' | 'REFUSED' | 'SEND_FAILED'; reason?: string; at: number }
@@ -130,7 +160,7 @@ export type ApprovalCommand =
    * than the moment the anchor turns stale, so the guard chain's own expiry
    * check also enforces the stale gate at the instant of consumption.
    */
-  | { type: 'command'; command: 'mint-token'; intentId: string; decisionBeadId: string; contentHash: string; expiresAt: number }
+  | { type: 'command'; command: 'mint-token'; intentId: string; decisionBeadId: string; contentHash: string; expiresAt: number; binding?: OrderBinding }
   | { type: 'command'; command: 'submit'; intentId: string; tokenId: string; contentHash: string }
   /** The token can no longer be used: drop the secret. */
   | { type: 'command'; command: 'discard-token'; intentId: string; tokenId: string; why: string };

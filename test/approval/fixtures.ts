@@ -66,3 +66,17 @@ export function decisionBead(at: number, fields: DecisionFields = {}, intentId =
     at,
   );
 }
+
+/** The host's answer to a decision bead (issue 17): the decision counts from this ATTESTATION on. */
+export function attestationOf(decision: Bead, verdict: 'ACCEPTED' | 'REFUSED' = 'ACCEPTED'): Bead {
+  return stampAt(
+    {
+      bead_type: 'ATTESTATION',
+      stream: decision.stream,
+      correlation_id: decision.correlation_id,
+      causation_id: decision.bead_id,
+      data: { subject_id: decision.bead_id, subject_type: 'APPROVAL', subject_hash: 'h', verdict, method: 'OPERATOR', operator: 'alice' },
+    },
+    Date.parse(decision.ts),
+  );
+}

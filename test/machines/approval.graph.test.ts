@@ -5,7 +5,7 @@ import type { Bead, BeadOf } from '../../beads/index.ts';
 import { type ApprovalEmitted, type ApprovalEvent, approvalMachine } from '../../machines/approval.ts';
 import { type ApprovalSnapshot, decisionEventOf, replayApproval } from '../../machines/approvalReplay.ts';
 import { comparableSnapshot } from '../../machines/types.ts';
-import { approvalInput, decisionBead, evidence, STALE_AT, T0, TOKEN_TTL_MS } from '../approval/fixtures.ts';
+import { approvalInput, attestationOf, decisionBead, evidence, STALE_AT, T0, TOKEN_TTL_MS } from '../approval/fixtures.ts';
 import { beadsFrom } from './support.ts';
 
 /**
@@ -67,7 +67,9 @@ describe('approval machine graph', () => {
       let decided = false;
       for (const { event } of path.steps) {
         if (event.type === 'DECISION') {
-          log.push(decisionBeads.get(event.decisionBeadId)!);
+          const bead = decisionBeads.get(event.decisionBeadId)!;
+          // Issue 17: the host answers a person's decision bead before the machine hears it.
+          log.push(bead, attestationOf(bead));
           decided ||= event.decision === 'APPROVE';
         }
         const before = emitted.length;
