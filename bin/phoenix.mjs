@@ -3,5 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runAsProcess } = await import('../tools/cli.ts');
-process.exitCode = await runAsProcess(process.argv.slice(2));
+const { runPhoenixProcess } = await import('../tools/processEntry.ts');
+process.exitCode = await runPhoenixProcess(process.argv.slice(2));

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../tools/cli.ts';
+import { COMMAND_LOADERS } from '../../tools/commandIndex.ts';
 import { cleanEnv, runPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { runCli } from './commandIo.ts';
@@ -11,6 +12,11 @@ describe('the phoenix CLI', () => {
     const r = await runCli([name, '--help'], {});
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Usage: phoenix ${name}`));
+  });
+
+  it('a process started for one command loads that very command: the index names every command of the registry, and no other', async () => {
+    expect(Object.keys(COMMAND_LOADERS).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const c of COMMANDS) expect(await COMMAND_LOADERS[c.name]!(), c.name).toBe(c);
   });
 
   it('lists every command, and refuses an unknown one with exit 2', async () => {
