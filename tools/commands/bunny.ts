@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../../runtime/clock.ts';
 import { loadConfig } from '../../runtime/config/load.ts';
-import { ENV_KEYS } from '../../runtime/config/schema.ts';
+import { ENV_KEYS, SECRET_KEYS } from '../../runtime/config/schema.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { openEventLog } from '../../store/open.ts';
@@ -133,7 +133,9 @@ export const bunnyCommand: Command = {
     const selection = parseSelection(values);
     const settings = parseSettings(values.with);
     const config = loadConfig(io.env, io.cwd);
-    const run: RunInfo = { id: newRunId(), scope: selection.scope, codeVersion: codeVersion(), configHash: config.configHash, settings };
+    // Secrets given with --with reach the scratch host only; the beads and the report name them, masked.
+    const shown = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, (SECRET_KEYS as readonly string[]).includes(k) && v !== '' ? '(secret)' : v]));
+    const run: RunInfo = { id: newRunId(), scope: selection.scope, codeVersion: codeVersion(), configHash: config.configHash, settings: shown };
     const log = await openEventLog(config);
     const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode });
     const startedAt = Date.now();
