@@ -47,7 +47,7 @@ describe('phoenix drill', () => {
     expect(all.filter((b) => b.bead_type === 'KILL_FLAG' || b.bead_type === 'HALT')).toEqual([]);
     // Gate P1-5 counts it.
     const status = await runCli(['status'], env());
-    expect(status.stdout).toMatch(/P1-5 RUNBOOKS_COMPLETE: PASS — all \d+ runbooks present; an RB-004 drill PASSED/);
+    expect(status.stdout).toMatch(/P1-5 RUNBOOKS_COMPLETE: MET — all \d+ runbooks present; an RB-004 drill PASSED/);
     expect(status.stdout).toMatch(/Kill flag: ARMED/);
   }, 60_000);
 

@@ -59,8 +59,8 @@ describe('phoenix status', () => {
     expect(out).toMatch(/Pending approvals: 1\n {2}intent-7 EVIDENCE_SHOWN FRESH, anchor 42 s old \(phoenix approve intent-7\)/);
     expect(out).toMatch(/Alerts: 1 CRITICAL and 0 WARNING raised; latest:\n .*CRITICAL KILL_FLAG_SET \(RB-005\) RAISED: Kill flag SET by cli:alice/);
     expect(out).toMatch(/Drift: last reconciliation MATCH at .*; 0 drift\(s\) in 1 run\(s\)/);
-    expect(out).toMatch(/Gates:\n {2}P1-1 IBKR_PAPER_CONNECTED: PASS — IBKR_SESSION CONNECT in PAPER/);
-    expect(out).toMatch(/P1-5 RUNBOOKS_COMPLETE: PENDING — all \d+ runbooks present; no RB-004 drill recorded/);
+    expect(out).toMatch(/Gates:\n {2}P1-1 IBKR_PAPER_CONNECTED: MET — IBKR_SESSION CONNECT in PAPER/);
+    expect(out).toMatch(/P1-5 RUNBOOKS_COMPLETE: NOT_MET — all \d+ runbooks present; no RB-004 drill recorded/);
 
     const json = await runCli(['status', '--json'], env());
     expect(json.code).toBe(0);
