@@ -1,65 +1,42 @@
 import { assign, emit, setup } from 'xstate';
-import { type BeadData, type BeadDraft, streams } from '../beads/index.ts';
+import { alert, failureReason, maintenanceReason, restartReason, sessionBead } from './connectionBeads.ts';
 import {
   ATTEMPT_TIMEOUT_MS,
-  ATTEMPT_TIMEOUT_REASON,
   type ConnectionCommand,
   type ConnectionContext,
   type ConnectionEmitted,
   type ConnectionEvent,
   type ConnectionInput,
-  correlationOf,
   ESCALATION_MESSAGE,
   GUARD_FAILED_PREFIX,
   MAX_RECONNECT_ATTEMPTS,
-  PROBE_TIMEOUT_REASON,
   RECONNECT_BACKOFF_MS,
 } from './connectionVocabulary.ts';
-import type { AlertRequest, BeadEmitted } from './types.ts';
+import { maintenanceEndAfter } from './connectionWindow.ts';
 
 export * from './connectionVocabulary.ts';
+export { MAINTENANCE_PREFIX, parseMaintenanceReason } from './connectionBeads.ts';
 
 /**
  * The IB Gateway connection (S3.1). Pure: the connector actor reports what the
  * socket did as events, and this machine answers with beads to append and
  * commands for the actor to carry out. Its only timers are XState `after`
  * delays, named so that tests and TIME_SCALE can shrink them.
+ *
+ * A loss inside IBKR_MAINTENANCE_WINDOW is the gateway's daily restart: a
+ * WARNING, and the attempts wait for the window's end. A gateway that comes
+ * back from it, or with another server version, has restarted (RB-007): a
+ * GATEWAY_RESTARTED warning, and a full resync.
  */
-
-type SessionFields = Omit<BeadData<'IBKR_SESSION'>, 'mode' | 'account' | 'port'>;
-
-function sessionBead(context: ConnectionContext, fields: SessionFields, at?: number): BeadEmitted {
-  const draft: BeadDraft = {
-    bead_type: 'IBKR_SESSION',
-    stream: streams.connection(context.host),
-    correlation_id: correlationOf(context),
-    data: { mode: context.mode, account: context.account, port: context.port, ...fields },
-  };
-  return at === undefined ? { type: 'bead', draft } : { type: 'bead', draft, at };
-}
-
-function alert(context: ConnectionContext, alertType: AlertRequest['alertType'], message: string): AlertRequest {
-  // A restoration is the RESOLVED notice of the loss, so it must carry the loss's dedupe key.
-  const keyType = alertType === 'CONNECTION_RESTORED' ? 'CONNECTION_LOST' : alertType;
-  return { type: 'alert', alertType, message, dedupeKey: `${keyType}:${context.host}`, correlationId: correlationOf(context) };
-}
-
-/** Why an attempt ended; a delayed (timeout) event carries no reason of its own. */
-function failureReason(event: { type: string }): string {
-  const e = event as ConnectionEvent;
-  switch (e.type) {
-    case 'ATTEMPT_FAILED':
-    case 'CONNECTION_LOST':
-      return e.reason;
-    case 'PROBE_TIMEOUT':
-      return PROBE_TIMEOUT_REASON;
-    default:
-      return ATTEMPT_TIMEOUT_REASON;
-  }
-}
 
 function scaled(ms: number) {
   return ({ context }: { context: ConnectionContext }) => ms * context.timeScale;
+}
+
+/** When the loss `event` reports ends its maintenance window; undefined outside one. */
+function windowEndOf(context: ConnectionContext, event: { type: string }): number | undefined {
+  const e = event as ConnectionEvent;
+  return e.type === 'CONNECTION_LOST' || e.type === 'PROBE_TIMEOUT' ? maintenanceEndAfter(context.maintenance, e.at) : undefined;
 }
 
 const command = (c: ConnectionCommand) => c;
@@ -76,9 +53,14 @@ export const connectionMachine = setup({
     reconnectBackoff2: scaled(RECONNECT_BACKOFF_MS[1]),
     reconnectBackoff3: scaled(RECONNECT_BACKOFF_MS[2]),
     attemptTimeout: scaled(ATTEMPT_TIMEOUT_MS),
+    // From the loss to the window's end, scaled like every named delay.
+    maintenanceWindowEnd: ({ context }) => Math.max(0, (context.maintenanceUntil ?? 0) - (context.lostAt ?? 0)) * context.timeScale,
   },
   guards: {
     isAttempt: ({ context }, params: { attempt: number }) => context.attempt === params.attempt,
+    lossInMaintenance: ({ context, event }) => windowEndOf(context, event) !== undefined,
+    backFromMaintenance: ({ context }) => context.maintenanceUntil !== null,
+    gatewayRestarted: ({ context, event }) => restartReason(context, event) !== undefined,
   },
   actions: {
     requestConnect: emit(({ context }) => command({ type: 'command', command: 'connect', attempt: context.attempt })),
@@ -86,6 +68,7 @@ export const connectionMachine = setup({
     requestDisconnect: emit(({ context }) => command({ type: 'command', command: 'disconnect', reason: context.lastReason ?? '' })),
     // Recovery after a (re)connect, in S3.1's order; guards were re-validated to get here.
     requestResync: emit(({ context }) => command({ type: 'command', command: 'resync', since: context.lostAt })),
+    requestFullResync: emit(() => command({ type: 'command', command: 'resync', since: null })),
     requestResubscribe: emit(() => command({ type: 'command', command: 'resubscribe' })),
     // Until a session has been lost this is still the run's first reconciliation, even after failed first connects.
     requestReconcile: emit(({ context }) =>
@@ -102,7 +85,17 @@ export const connectionMachine = setup({
         ...(context.serverVersion === null ? {} : { server_version: context.serverVersion }),
       }),
     ),
-    closeOutage: assign({ attempt: 0, lostAt: null }),
+    // Runs before recordServerVersion: the reason names the version the gateway had before.
+    appendRestartedConnect: emit(({ context, event }) => {
+      const version = event.type === 'VALIDATION_PASSED' ? event.serverVersion : undefined;
+      return sessionBead(context, {
+        event: 'CONNECT',
+        reconnect_attempt: context.attempt,
+        ...(version === undefined ? {} : { server_version: version }),
+        reason: `gateway restarted: ${restartReason(context, event) ?? ''}`,
+      });
+    }),
+    closeOutage: assign({ attempt: 0, lostAt: null, maintenanceUntil: null }),
 
     recordLoss: assign({
       outage: ({ context }) => context.outage + 1,
@@ -119,6 +112,14 @@ export const connectionMachine = setup({
     appendDisconnect: emit(({ context }) =>
       sessionBead(context, { event: 'DISCONNECT', reason: context.lastReason ?? '' }, context.lostAt ?? undefined),
     ),
+    recordMaintenanceWait: assign({ maintenanceUntil: ({ context, event }) => windowEndOf(context, event) ?? null }),
+    appendMaintenanceDisconnect: emit(({ context }) =>
+      sessionBead(
+        context,
+        { event: 'DISCONNECT', reason: maintenanceReason(context.maintenance?.text ?? '', context.maintenanceUntil ?? 0, context.lastReason ?? '') },
+        context.lostAt ?? undefined,
+      ),
+    ),
 
     startAttempt: assign({ attempt: (_, params: { attempt: number }) => params.attempt }),
     // Write-ahead: the attempt is on record before the connector dials.
@@ -126,7 +127,10 @@ export const connectionMachine = setup({
       sessionBead(context, {
         event: 'RECONNECT',
         reconnect_attempt: context.attempt,
-        reason: `attempt ${context.attempt} of ${MAX_RECONNECT_ATTEMPTS} after ${RECONNECT_BACKOFF_MS[context.attempt - 1]! / 1000} s`,
+        reason:
+          context.attempt === 1 && context.maintenanceUntil !== null
+            ? `attempt 1 of ${MAX_RECONNECT_ATTEMPTS} at the end of the maintenance window`
+            : `attempt ${context.attempt} of ${MAX_RECONNECT_ATTEMPTS} after ${RECONNECT_BACKOFF_MS[context.attempt - 1]! / 1000} s`,
       }),
     ),
     recordAttemptFailure: assign({ lastReason: ({ event }) => failureReason(event) }),
@@ -151,6 +155,17 @@ export const connectionMachine = setup({
     raiseConnectionRestored: emit(({ context }) =>
       alert(context, 'CONNECTION_RESTORED', `IB Gateway connection restored on ${context.host} (attempt ${context.attempt})`),
     ),
+    raiseMaintenanceLoss: emit(({ context }) =>
+      alert(
+        context,
+        'GATEWAY_MAINTENANCE',
+        `IB Gateway connection lost on ${context.host} inside its maintenance window ${context.maintenance?.text ?? ''}: ${context.lastReason ?? 'unknown'}. ` +
+          `Expected (the daily restart); reconnect attempts start when the window ends, at ${new Date(context.maintenanceUntil ?? 0).toISOString()}.`,
+      ),
+    ),
+    raiseGatewayRestarted: emit(({ context, event }) =>
+      alert(context, 'GATEWAY_RESTARTED', `IB Gateway on ${context.host} restarted: ${restartReason(context, event) ?? ''}. Full resync and reconciliation follow — see RB-007.`),
+    ),
     raiseEscalation: emit(({ context }) =>
       alert(context, 'CONNECTION_ESCALATED', `${ESCALATION_MESSAGE}: ${MAX_RECONNECT_ATTEMPTS} attempts failed on ${context.host}, last: ${context.lastReason ?? 'unknown'}. Restart by hand.`),
     ),
@@ -172,6 +187,8 @@ export const connectionMachine = setup({
     lostAt: null,
     lastReason: null,
     serverVersion: null,
+    maintenance: input.maintenance ?? null,
+    maintenanceUntil: null,
   }),
   initial: 'DISCONNECTED',
   states: {
@@ -203,13 +220,21 @@ export const connectionMachine = setup({
     },
     CONNECTED: {
       on: {
-        CONNECTION_LOST: { target: 'RECONNECTING', actions: sessionLost() },
-        PROBE_TIMEOUT: { target: 'RECONNECTING', actions: sessionLost() },
+        CONNECTION_LOST: [
+          { guard: 'lossInMaintenance', target: '#connection.RECONNECTING.maintenance', actions: maintenanceLoss() },
+          { target: 'RECONNECTING', actions: sessionLost() },
+        ],
+        PROBE_TIMEOUT: [
+          { guard: 'lossInMaintenance', target: '#connection.RECONNECTING.maintenance', actions: maintenanceLoss() },
+          { target: 'RECONNECTING', actions: sessionLost() },
+        ],
       },
     },
     RECONNECTING: {
       initial: 'backoff1',
       states: {
+        /** A loss in the maintenance window: no attempt until the window ends. */
+        maintenance: { after: { maintenanceWindowEnd: { target: 'attempt', actions: attemptStart(1) } } },
         backoff1: { after: { reconnectBackoff1: { target: 'attempt', actions: attemptStart(1) } } },
         backoff2: { after: { reconnectBackoff2: { target: 'attempt', actions: attemptStart(2) } } },
         backoff3: { after: { reconnectBackoff3: { target: 'attempt', actions: attemptStart(3) } } },
@@ -227,18 +252,23 @@ export const connectionMachine = setup({
             validating: {
               entry: 'requestValidation',
               on: {
-                VALIDATION_PASSED: {
-                  target: '#connection.CONNECTED',
-                  actions: [
-                    'recordServerVersion',
-                    'appendConnect',
-                    'raiseConnectionRestored',
-                    'requestResync',
-                    'requestResubscribe',
-                    'requestReconcile',
-                    'closeOutage',
-                  ],
-                },
+                VALIDATION_PASSED: [
+                  // Back from the daily restart: nothing CRITICAL was raised, so there is nothing to resolve.
+                  { guard: 'backFromMaintenance', target: '#connection.CONNECTED', actions: restarted([]) },
+                  { guard: 'gatewayRestarted', target: '#connection.CONNECTED', actions: restarted(['raiseConnectionRestored']) },
+                  {
+                    target: '#connection.CONNECTED',
+                    actions: [
+                      'recordServerVersion',
+                      'appendConnect',
+                      'raiseConnectionRestored',
+                      'requestResync',
+                      'requestResubscribe',
+                      'requestReconcile',
+                      'closeOutage',
+                    ],
+                  },
+                ],
                 VALIDATION_FAILED: { target: '#connection.GUARD_FAILED', actions: guardFailure() },
               },
             },
@@ -259,6 +289,23 @@ function initialFailure() {
 }
 function sessionLost() {
   return ['recordLoss', 'appendDisconnect', 'requestDisconnect', 'raiseConnectionLost'] as const;
+}
+function maintenanceLoss() {
+  return ['recordLoss', 'recordMaintenanceWait', 'appendMaintenanceDisconnect', 'requestDisconnect', 'raiseMaintenanceLoss'] as const;
+}
+/** A gateway that came back restarted: its CONNECT says why, then RB-007's warning and a full resync. */
+function restarted<const A extends readonly 'raiseConnectionRestored'[]>(extra: A) {
+  // Both before recordServerVersion: they name the version the gateway had before.
+  return [
+    'appendRestartedConnect',
+    ...extra,
+    'raiseGatewayRestarted',
+    'recordServerVersion',
+    'requestFullResync',
+    'requestResubscribe',
+    'requestReconcile',
+    'closeOutage',
+  ] as const;
 }
 function guardFailure() {
   return ['recordGuardFailure', 'appendGuardFailed', 'requestDisconnect', 'raiseGuardViolation'] as const;

@@ -6,8 +6,10 @@ import {
   connectionMachine,
   GUARD_FAILED_PREFIX,
   MAX_RECONNECT_ATTEMPTS,
+  parseMaintenanceReason,
   runOf,
 } from './connection.ts';
+import { type MaintenanceWindow, parseMaintenanceWindow } from './connectionWindow.ts';
 import type { MachineReplayerShape, ReplayResult } from './types.ts';
 
 /**
@@ -22,7 +24,7 @@ export type ConnectionSnapshot = SnapshotFrom<typeof connectionMachine>;
 /** The fact one IBKR_SESSION bead records. The encoding lives here and in connection.ts only. */
 export type SessionFact =
   | { kind: 'CONNECTED'; serverVersion?: number }
-  | { kind: 'SESSION_LOST'; reason: string; at: number }
+  | { kind: 'SESSION_LOST'; reason: string; at: number; maintenanceUntil?: number }
   | { kind: 'GUARD_FAILED'; reason: string }
   | { kind: 'ATTEMPT_STARTED'; attempt: number }
   | { kind: 'ATTEMPT_FAILED'; attempt: number; reason: string; escalated: boolean };
@@ -33,10 +35,13 @@ export function sessionFactOf(bead: BeadOf<'IBKR_SESSION'>): SessionFact {
   switch (d.event) {
     case 'CONNECT':
       return d.server_version === undefined ? { kind: 'CONNECTED' } : { kind: 'CONNECTED', serverVersion: d.server_version };
-    case 'DISCONNECT':
-      return reason.startsWith(GUARD_FAILED_PREFIX)
-        ? { kind: 'GUARD_FAILED', reason: reason.slice(GUARD_FAILED_PREFIX.length) }
+    case 'DISCONNECT': {
+      if (reason.startsWith(GUARD_FAILED_PREFIX)) return { kind: 'GUARD_FAILED', reason: reason.slice(GUARD_FAILED_PREFIX.length) };
+      const maintenance = parseMaintenanceReason(reason);
+      return maintenance
+        ? { kind: 'SESSION_LOST', reason: maintenance.reason, at: Date.parse(bead.ts), maintenanceUntil: maintenance.until }
         : { kind: 'SESSION_LOST', reason, at: Date.parse(bead.ts) };
+    }
     case 'RECONNECT':
       return d.escalated === undefined
         ? { kind: 'ATTEMPT_STARTED', attempt: d.reconnect_attempt }
@@ -44,9 +49,9 @@ export function sessionFactOf(bead: BeadOf<'IBKR_SESSION'>): SessionFact {
   }
 }
 
-/** The after-event XState raises when a backoff ends; replay sends it by hand. */
-function backoffEnded(attempt: number): ConnectionEvent | undefined {
-  const node = connectionMachine.getStateNodeById(`connection.RECONNECTING.backoff${attempt}`);
+/** The after-event XState raises when a wait ends (a backoff, or the maintenance window); replay sends it by hand. */
+function waitEnded(wait: string): ConnectionEvent | undefined {
+  const node = connectionMachine.getStateNodeById(`connection.RECONNECTING.${wait}`);
   const type = node.after[0]?.eventType;
   return type === undefined ? undefined : ({ type } as unknown as ConnectionEvent);
 }
@@ -77,8 +82,9 @@ function eventsFor(fact: SessionFact, s: ConnectionSnapshot): ConnectionEvent[] 
       if (s.matches('CONNECTING') || s.matches('VALIDATING')) return [{ type: 'ATTEMPT_FAILED', reason: fact.reason }];
       return undefined;
     case 'ATTEMPT_STARTED': {
-      if (!s.matches({ RECONNECTING: `backoff${fact.attempt}` as 'backoff1' })) return undefined;
-      const ended = backoffEnded(fact.attempt);
+      const wait = fact.attempt === 1 && s.matches({ RECONNECTING: 'maintenance' }) ? 'maintenance' : `backoff${fact.attempt}`;
+      if (!s.matches({ RECONNECTING: wait as 'backoff1' })) return undefined;
+      const ended = waitEnded(wait);
       return ended && [ended];
     }
     case 'ATTEMPT_FAILED':
@@ -95,7 +101,7 @@ function landedWhereFactSays(fact: SessionFact, s: ConnectionSnapshot): boolean 
     case 'GUARD_FAILED':
       return s.matches('GUARD_FAILED');
     case 'SESSION_LOST':
-      return s.matches({ RECONNECTING: 'backoff1' });
+      return s.matches({ RECONNECTING: fact.maintenanceUntil === undefined ? 'backoff1' : 'maintenance' });
     case 'ATTEMPT_STARTED':
       return s.matches({ RECONNECTING: 'attempt' });
     case 'ATTEMPT_FAILED':
@@ -103,8 +109,8 @@ function landedWhereFactSays(fact: SessionFact, s: ConnectionSnapshot): boolean 
   }
 }
 
-function inputOf(bead: BeadOf<'IBKR_SESSION'>, timeScale: number): ConnectionInput {
-  return {
+function inputOf(bead: BeadOf<'IBKR_SESSION'>, timeScale: number, maintenance: MaintenanceWindow | undefined): ConnectionInput {
+  const input: ConnectionInput = {
     host: bead.stream.replace(/^connection-/, ''),
     runId: runOf(bead.correlation_id),
     mode: bead.data.mode,
@@ -112,6 +118,23 @@ function inputOf(bead: BeadOf<'IBKR_SESSION'>, timeScale: number): ConnectionInp
     port: bead.data.port,
     timeScale,
   };
+  if (maintenance) input.maintenance = maintenance;
+  return input;
+}
+
+/**
+ * The maintenance window a run was configured with, as far as its beads say:
+ * a loss in the window names it. A run that never lost a session in its
+ * window does not say; `replayConnection`'s option does, when known.
+ */
+function windowOfRun(beads: readonly Bead[], run: string): MaintenanceWindow | undefined {
+  for (const bead of beads) {
+    if (bead.bead_type !== 'IBKR_SESSION' || runOf(bead.correlation_id) !== run || bead.data.event !== 'DISCONNECT') continue;
+    const said = parseMaintenanceReason(bead.data.reason ?? '');
+    const parsed = said && parseMaintenanceWindow(said.windowText);
+    if (parsed?.ok) return parsed.window;
+  }
+  return undefined;
 }
 
 /**
@@ -119,7 +142,10 @@ function inputOf(bead: BeadOf<'IBKR_SESSION'>, timeScale: number): ConnectionInp
  * fresh machine, so the snapshot returned is that of the last run.
  * `timeScale` only restores the context field of the same name.
  */
-export function replayConnection(beads: readonly Bead[], options: { timeScale?: number } = {}): ReplayResult<ConnectionSnapshot> {
+export function replayConnection(
+  beads: readonly Bead[],
+  options: { timeScale?: number; maintenance?: MaintenanceWindow } = {},
+): ReplayResult<ConnectionSnapshot> {
   const timeScale = options.timeScale ?? 1;
   const anomalies: string[] = [];
   let run: string | undefined;
@@ -131,7 +157,7 @@ export function replayConnection(beads: readonly Bead[], options: { timeScale?: 
     }
     if (snapshot === undefined || runOf(bead.correlation_id) !== run) {
       run = runOf(bead.correlation_id);
-      snapshot = initialTransition(connectionMachine, inputOf(bead, timeScale))[0];
+      snapshot = initialTransition(connectionMachine, inputOf(bead, timeScale, options.maintenance ?? windowOfRun(beads, run)))[0];
     }
     const fact = sessionFactOf(bead);
     const events = eventsFor(fact, snapshot);
@@ -160,6 +186,9 @@ export function describeConnection(s: ConnectionSnapshot): string {
   const last = c.lastReason ? ` (last: ${c.lastReason})` : '';
   if (s.matches('CONNECTED')) return `CONNECTED to ${c.mode} account ${c.account} on port ${c.port}${c.serverVersion ? `, server ${c.serverVersion}` : ''}`;
   if (s.matches({ RECONNECTING: 'attempt' })) return `RECONNECTING: attempt ${c.attempt} of ${MAX_RECONNECT_ATTEMPTS} under way${last}`;
+  if (s.matches({ RECONNECTING: 'maintenance' })) {
+    return `RECONNECTING: in the maintenance window ${c.maintenance?.text ?? ''} until ${new Date(c.maintenanceUntil ?? 0).toISOString()}${last}`;
+  }
   if (s.matches('RECONNECTING')) return `RECONNECTING: waiting before attempt ${c.attempt + 1} of ${MAX_RECONNECT_ATTEMPTS}${last}`;
   if (s.matches('ESCALATED')) return `ESCALATED: Connection rotting — run RB-001${last}`;
   if (s.matches('GUARD_FAILED')) return `GUARD_FAILED: ${c.lastReason ?? ''}`;

@@ -1,4 +1,5 @@
 import type { Mode } from '../beads/index.ts';
+import type { MaintenanceWindow } from './connectionWindow.ts';
 import type { AlertRequest, BeadEmitted } from './types.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface ConnectionInput {
   port: number;
   /** Multiplies every delay; 1 in production, e.g. 0.001 in tests. */
   timeScale?: number;
+  /** IBKR_MAINTENANCE_WINDOW: a loss inside it waits for its end before the attempts (S3.1). */
+  maintenance?: MaintenanceWindow;
 }
 
 export interface ConnectionContext {
@@ -48,6 +51,9 @@ export interface ConnectionContext {
   lostAt: number | null;
   lastReason: string | null;
   serverVersion: number | null;
+  maintenance: MaintenanceWindow | null;
+  /** Epoch ms the maintenance window of the current outage ends; null when the loss was outside one. */
+  maintenanceUntil: number | null;
 }
 
 /** What the connector actor tells the machine. */
@@ -73,7 +79,11 @@ export type ConnectionCommand =
   | { type: 'command'; command: 'connect'; attempt: number }
   | { type: 'command'; command: 'validate'; attempt: number }
   | { type: 'command'; command: 'disconnect'; reason: string }
-  /** Open orders, positions, and executions since `since` (epoch ms; null: all the broker still has). */
+  /**
+   * Open orders, positions, and executions since `since` (epoch ms; null: all
+   * the broker still has). After a gateway restart the resync is full: a
+   * restarted gateway may keep its clock in another zone, so no time filter is trusted.
+   */
   | { type: 'command'; command: 'resync'; since: number | null }
   | { type: 'command'; command: 'resubscribe' }
   | { type: 'command'; command: 'reconcile'; trigger: 'STARTUP' | 'RECONNECT' };

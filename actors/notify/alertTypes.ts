@@ -56,6 +56,7 @@ export const ALERT_TYPES = {
   KILL_FLAG_SET: { severity: 'CRITICAL', runbook: 'RB-005', title: 'Kill flag set: trading blocked' },
   TELEGRAM_DOWN: { severity: 'WARNING', runbook: 'RB-006', title: 'Telegram unreachable' },
   GATEWAY_RESTARTED: { severity: 'WARNING', runbook: 'RB-007', title: 'IB Gateway restarted' },
+  GATEWAY_MAINTENANCE: { severity: 'WARNING', runbook: 'RB-007', title: 'IB Gateway in its daily restart window' },
   PACING_WARNING: { severity: 'WARNING', runbook: 'RB-008', title: 'IB pacing warning' },
   GUARD_VIOLATION: { severity: 'CRITICAL', runbook: 'RB-009', title: 'Order refused by a guard' },
   HOST_DOWN: { severity: 'CRITICAL', runbook: 'RB-010', title: 'Phoenix host down' },
