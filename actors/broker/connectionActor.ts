@@ -1,6 +1,7 @@
 import { createActor } from 'xstate';
 import { Mailbox } from '../../runtime/mailbox.ts';
-import { type ConnectionCommand, type ConnectionEmitted, type ConnectionEvent, connectionMachine } from '../../machines/connection.ts';
+import { type ConnectionCommand, type ConnectionEmitted, type ConnectionEvent, type ConnectionInput, connectionMachine } from '../../machines/connection.ts';
+import { parseMaintenanceWindow } from '../../machines/connectionWindow.ts';
 import type { AlertRequest } from '../../machines/types.ts';
 import { type Clock, isoAt } from '../../runtime/clock.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
@@ -40,7 +41,7 @@ export interface ConnectionActorOptions {
   writer: BeadWriter;
   fills: FillRecorder;
   alerts: AlertSink;
-  config: StartupConfig & { PHOENIX_HOST_ID: string; TIME_SCALE: number };
+  config: StartupConfig & { PHOENIX_HOST_ID: string; TIME_SCALE: number; IBKR_MAINTENANCE_WINDOW?: string | undefined };
   clock: Clock;
   logger: Logger;
   runId: string;
@@ -64,16 +65,18 @@ export class ConnectionActor {
     this.logger = o.logger.child({ actor: 'broker-connection' });
     this.mailbox = new Mailbox(this.logger, 'connection actor');
     const { config } = o;
-    this.actor = createActor(connectionMachine, {
-      input: {
-        host: config.PHOENIX_HOST_ID,
-        runId: o.runId,
-        mode: config.mode,
-        account: o.account,
-        port: config.ibkrPort,
-        timeScale: config.TIME_SCALE,
-      },
-    });
+    const input: ConnectionInput = {
+      host: config.PHOENIX_HOST_ID,
+      runId: o.runId,
+      mode: config.mode,
+      account: o.account,
+      port: config.ibkrPort,
+      timeScale: config.TIME_SCALE,
+    };
+    // Checked at config load; a window that does not parse here is a programmer error, and none is used.
+    const window = config.IBKR_MAINTENANCE_WINDOW === undefined ? undefined : parseMaintenanceWindow(config.IBKR_MAINTENANCE_WINDOW);
+    if (window?.ok) input.maintenance = window.window;
+    this.actor = createActor(connectionMachine, { input });
     this.actor.on('*', (emitted: ConnectionEmitted) => this.enqueue(() => this.perform(emitted)));
     const c = o.connector;
     this.unsubscribe.push(
@@ -173,7 +176,8 @@ export class ConnectionActor {
   }
 
   private async alert(request: AlertRequest): Promise<void> {
-    const level = request.alertType === 'CONNECTION_RESTORED' ? 'info' : 'error';
+    // A restart or the maintenance window is expected news, not an error.
+    const level = request.alertType === 'CONNECTION_RESTORED' ? 'info' : request.alertType.startsWith('GATEWAY_') ? 'warn' : 'error';
     this.logger[level]({ alert: request.alertType }, request.message);
     await this.o.alerts.raise({ type: request.alertType, message: request.message, dedupeKey: request.dedupeKey, correlationId: request.correlationId });
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PAIRS, type Pair } from '../../beads/index.ts';
+import { parseMaintenanceWindow } from '../../machines/connectionWindow.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -22,6 +23,13 @@ const pairList = z
   .transform((s) => s.split(',').map((p) => p.trim().toUpperCase()).filter(Boolean))
   .pipe(z.array(z.enum(PAIRS, { message: `each pair must be one of ${PAIRS.join(', ')}` })).min(1, 'name at least one pair'))
   .transform((pairs) => [...new Set(pairs)] as Pair[]);
+/** `23:45-00:45 America/New_York`, checked and normalised; the connection machine parses the same text. */
+const maintenanceWindow = z.string().transform((text, ctx) => {
+  const parsed = parseMaintenanceWindow(text);
+  if (parsed.ok) return parsed.window.text;
+  ctx.addIssue({ code: 'custom', message: parsed.reason });
+  return z.NEVER;
+});
 const idList = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
@@ -53,6 +61,8 @@ export const ENV_SCHEMA = z.object({
   IBKR_LIVE_PORT: port.default(4001),
   IBKR_CLIENT_ID: int(0, 2_147_483_647).default(1),
   IBKR_ACCOUNT: z.string().regex(/^[A-Z0-9]{2,16}$/, 'an IB account id such as DU1234567').optional(),
+  /** IB Gateway's daily restart window and its zone (S3.1); unset: every loss is handled as unexpected. */
+  IBKR_MAINTENANCE_WINDOW: maintenanceWindow.optional(),
 
   ACTIVE_PAIRS: pairList.default(['EURUSD']),
   ORDER_UNITS: int(1, 10_000_000).default(20_000),
