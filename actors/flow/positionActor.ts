@@ -1,8 +1,7 @@
-import { type Actor, createActor } from 'xstate';
+import { MachineActor } from '../../runtime/machineActor.ts';
 import {
   type PositionAlertRequest,
   type PositionCommand,
-  type PositionEmitted,
   type PositionEvent,
   type PositionInput,
   type PositionPhase,
@@ -15,7 +14,6 @@ import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { OrderBook } from './orderBook.ts';
 import { factsOf } from './positionFacts.ts';
-import { Mailbox } from '../../runtime/mailbox.ts';
 
 /**
  * One position's actor: drives the S3.3 machine with the broker's facts
@@ -64,9 +62,7 @@ function inputOf(s: PositionSnapshot): PositionInput {
 export class PositionActor {
   readonly positionId: string;
   readonly intentId: string;
-  private readonly actor: Actor<typeof positionMachine>;
-  private readonly queue: Mailbox;
-  private firstBead = true;
+  private readonly shell: MachineActor<typeof positionMachine>;
   /** Restored from the log and not yet resumed: no clock until the broker is back. */
   private awaitingResume: boolean;
 
@@ -75,30 +71,30 @@ export class PositionActor {
     start: PositionStart,
   ) {
     const restored = 'snapshot' in start;
-    // XState wants the input even when it restores; a restored machine does not read it.
-    this.actor = restored
-      ? createActor(positionMachine, {
-          snapshot: start.snapshot,
-          input: inputOf(start.snapshot),
-        })
-      : createActor(positionMachine, { input: start.input });
-    const context = this.actor.getSnapshot().context;
-    this.positionId = context.positionId;
-    this.intentId = context.intentId;
-    this.firstBead = !restored;
+    const input = restored ? inputOf(start.snapshot) : start.input;
+    this.shell = new MachineActor({
+      machine: positionMachine,
+      start: restored ? { snapshot: start.snapshot, input } : { input },
+      writer: deps.writer,
+      logger: deps.logger.child({ position: input.positionId }),
+      name: `position ${input.positionId}`,
+      onAlert: (a) => this.alert(a),
+      // Without holding up this mailbox: the work waits on broker facts that come through it.
+      onCommand: (c) => this.deps.onCommand(this, c),
+    });
+    this.positionId = input.positionId;
+    this.intentId = input.intentId;
     this.awaitingResume = restored;
-    this.queue = new Mailbox(deps.logger.child({ position: this.positionId }), `position ${this.positionId}`);
-    this.actor.on('*', (emitted: PositionEmitted) => void this.queue.run(() => this.perform(emitted)));
   }
 
   /** Starts the machine (a new one writes its SUBMITTED bead) and catches up with the facts already known. */
   start(): void {
-    this.actor.start();
+    this.shell.start();
     this.onFacts();
   }
 
   get snapshot(): PositionSnapshot {
-    return this.actor.getSnapshot();
+    return this.shell.snapshot;
   }
 
   get state(): PositionPhase {
@@ -110,7 +106,7 @@ export class PositionActor {
   }
 
   settled(): Promise<void> {
-    return this.queue.settled();
+    return this.shell.settled();
   }
 
   /** The order book changed for this position: tell the machine, one event at a time, until nothing is new. */
@@ -124,7 +120,7 @@ export class PositionActor {
   }
 
   tick(price: number): void {
-    if (!this.ended) this.actor.send({ type: 'TICK', price, at: this.deps.now() });
+    this.shell.send({ type: 'TICK', price, at: this.deps.now() });
   }
 
   /** Time passes: a deadline whose timer was lost in a restart still turns into STALLED. */
@@ -163,23 +159,13 @@ export class PositionActor {
   }
 
   stop(): void {
-    this.actor.stop();
+    this.shell.stop();
   }
 
   private send(event: PositionEvent): void {
     if (this.ended) return;
-    this.actor.send(event);
-    if (this.ended) void this.queue.run(() => this.deps.onEnded?.(this));
-  }
-
-  private async perform(emitted: PositionEmitted): Promise<void> {
-    if (emitted.type === 'alert') return this.alert(emitted);
-    // Without holding up this mailbox: the work waits on broker facts that come through it.
-    if (emitted.type === 'command') return this.deps.onCommand(this, emitted);
-    // The first bead of a new position claims its stream: a second start for the same position cannot write a second story.
-    const expected = this.firstBead ? 'no_stream' : 'any';
-    this.firstBead = false;
-    await this.deps.writer.append(emitted.draft, { ...(emitted.at === undefined ? {} : { at: emitted.at }), expected });
+    this.shell.send(event);
+    if (this.ended) void this.shell.mailbox.run(() => this.deps.onEnded?.(this));
   }
 
   private async alert(a: PositionAlertRequest): Promise<void> {

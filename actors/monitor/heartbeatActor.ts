@@ -1,5 +1,4 @@
-import { createActor } from 'xstate';
-import { Mailbox } from '../../runtime/mailbox.ts';
+import { MachineActor } from '../../runtime/machineActor.ts';
 import type { Bead } from '../../beads/index.ts';
 import {
   CONNECTION_CHECK,
@@ -7,7 +6,6 @@ import {
   type CheckedEvent,
   type HealthStatus,
   type HeartbeatAlertRequest,
-  type HeartbeatBeadRequest,
   type HeartbeatSnapshot,
   healthOf,
   heartbeatMachine,
@@ -110,29 +108,28 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
   const timers = options.timers ?? systemTimers;
   const logger = (options.logger ?? silentLogger).child({ actor: 'heartbeat' });
   const { intervalMs, jitterMs, escalateAfterMs } = heartbeatTimings(config);
-  const actor = createActor(heartbeatMachine, {
-    input: { hostId: config.PHOENIX_HOST_ID, escalateAfterMs },
-    clock: xstateClock(timers),
-  });
-
-  // Beads and alerts leave in the order the machine asked for them, one at a time.
-  const mailbox = new Mailbox(logger, 'heartbeat output');
-  const enqueue = (task: () => Promise<void>) => void mailbox.run(task);
-
-  const append = async (request: HeartbeatBeadRequest) => {
-    // Stamped at the check's own time, so replay recovers exactly when each check happened.
-    const bead = await writer.append(request.draft, { at: request.at });
-    const status = bead.bead_type === 'HEARTBEAT' ? bead.data.status : undefined;
-    if (status && status !== 'MISSED' && options.onBeat) await options.onBeat({ status, bead });
-  };
-
   const alert = async (request: HeartbeatAlertRequest) => {
     logger.warn({ alert: request.alertType, action: request.action, key: request.dedupeKey }, request.message);
     if (options.alerts) await options.alerts.send(request);
   };
-
-  actor.on('bead', (e) => enqueue(() => append(e)));
-  actor.on('alert', (e) => enqueue(() => alert(e)));
+  // Beads and alerts leave in the order the machine asked for them, one at a time. Each bead is stamped at the
+  // check's own time, so replay recovers exactly when each check happened; the heartbeat stream outlives a host.
+  const shell = new MachineActor({
+    machine: heartbeatMachine,
+    start: { input: { hostId: config.PHOENIX_HOST_ID, escalateAfterMs } },
+    clock: xstateClock(timers),
+    writer,
+    logger,
+    name: 'heartbeat output',
+    claimsStream: false,
+    onBead: async (bead) => {
+      const status = bead.bead_type === 'HEARTBEAT' ? bead.data.status : undefined;
+      if (status && status !== 'MISSED' && options.onBeat) await options.onBeat({ status, bead });
+    },
+    onAlert: alert,
+  });
+  const actor = shell.actor;
+  const mailbox = shell.mailbox;
   actor.start();
 
   const scheduler = startBeatScheduler({
