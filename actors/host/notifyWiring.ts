@@ -4,8 +4,8 @@ import type { Config } from '../../runtime/config/load.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { AlertNotifier } from '../notify/notifier.ts';
 import type { AlertSource } from '../notify/outbox.ts';
-import { telegramSettingsFrom } from '../notify/telegramApi.ts';
-import { alertTransportFor, TelegramBot } from '../notify/telegramBot.ts';
+import { telegramSettingsFrom } from '../telegram/telegramApi.ts';
+import { alertTransportFor, TelegramBot } from '../telegram/telegramBot.ts';
 import { scaledTime, type Timers } from '../../runtime/timers.ts';
 
 export interface RunningNotify {

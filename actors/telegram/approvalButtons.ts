@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ButtonRows } from '../notify/telegramChat.ts';
+import type { ButtonRows } from './telegramChat.ts';
 
 /**
  * The APPROVE / REJECT buttons of an approval request (S7.2). Telegram gives

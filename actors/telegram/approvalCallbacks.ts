@@ -1,6 +1,6 @@
 import { appendDecision, type DecisionDeps } from '../approval/index.ts';
-import type { TelegramRouter } from '../notify/telegramRouter.ts';
-import type { CallbackContext, CallbackOutcome } from '../notify/telegramRouterTypes.ts';
+import type { TelegramRouter } from './telegramRouter.ts';
+import type { CallbackContext, CallbackOutcome } from './telegramRouterTypes.ts';
 import { APPROVE_ACTION, type ApprovalButtonKeys, fitMessage, REJECT_ACTION } from './approvalButtons.ts';
 
 export const TELEGRAM_REJECT_REASON = 'rejected from Telegram';

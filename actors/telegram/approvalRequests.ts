@@ -6,7 +6,7 @@ import { staleAtOf } from '../../projections/approvals.ts';
 import type { EventLog, LogPosition, Subscription } from '../../store/port.ts';
 import { type Clock, isoAt } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import type { TelegramChat } from '../notify/telegramChat.ts';
+import type { TelegramChat } from './telegramChat.ts';
 import type { Timers } from '../../runtime/timers.ts';
 import { type ApprovalButtonKeys, fitMessage } from './approvalButtons.ts';
 

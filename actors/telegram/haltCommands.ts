@@ -4,7 +4,7 @@ import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import { describeHaltStep, followHalt, haltRequestDraft } from '../killswitch/haltRequest.ts';
 import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
 import type { LedgerOutcome } from '../killswitch/killSwitchLedger.ts';
-import type { TelegramRouter } from '../notify/telegramRouter.ts';
+import type { TelegramRouter } from './telegramRouter.ts';
 
 export interface HaltCommandDeps {
   log: EventLog;

@@ -1,5 +1,5 @@
 import type { DecisionDeps } from '../approval/index.ts';
-import type { TelegramBot } from '../notify/telegramBot.ts';
+import type { TelegramBot } from './telegramBot.ts';
 import type { LogPosition } from '../../store/port.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { Timers } from '../../runtime/timers.ts';

@@ -4,7 +4,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { Config } from '../../runtime/config/load.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
-import type { TelegramRouter } from '../notify/telegramRouter.ts';
+import type { TelegramRouter } from './telegramRouter.ts';
 import { registerHaltCommands } from './haltCommands.ts';
 import { heartbeatGapMs, readDashboardView, readGapsText } from './logViews.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../runtime/clock.ts';
-import { SECURITY_BEADS_PER_MINUTE } from '../../actors/notify/securityThrottle.ts';
-import { securityRecorder } from '../../actors/notify/telegramBot.ts';
+import { SECURITY_BEADS_PER_MINUTE } from '../../actors/telegram/securityThrottle.ts';
+import { securityRecorder } from '../../actors/telegram/telegramBot.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 
 /**

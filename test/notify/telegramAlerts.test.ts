@@ -3,7 +3,7 @@ import type { BeadOf } from '../../beads/index.ts';
 import type { AlertType } from '../../actors/notify/alertTypes.ts';
 import { AlertNotifier } from '../../actors/notify/notifier.ts';
 import { raiseAlert } from '../../actors/notify/outbox.ts';
-import { TelegramBot } from '../../actors/notify/telegramBot.ts';
+import { TelegramBot } from '../../actors/telegram/telegramBot.ts';
 import type { Transport } from '../../actors/notify/transport.ts';
 import type { Failure } from '../fakes/botApi.ts';
 import { CHAT_ID, type Harness, startHarness, TEST_TOKEN, until } from './telegramHarness.ts';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Bead } from '../../beads/index.ts';
 import { createLogger, type Logger } from '../../runtime/logger.ts';
 import type { AlertSource } from '../../actors/notify/outbox.ts';
-import type { TelegramSettings } from '../../actors/notify/telegramApi.ts';
+import type { TelegramSettings } from '../../actors/telegram/telegramApi.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { FakeBotApi } from '../fakes/botApi.ts';
 import { VirtualTime } from './virtualTime.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TelegramBot } from '../../actors/notify/telegramBot.ts';
+import { TelegramBot } from '../../actors/telegram/telegramBot.ts';
 import { scaledTime, systemTimers } from '../../runtime/timers.ts';
 import { CHAT_ID, type Harness, OPERATOR_ID, STRANGER_ID, startHarness, TEST_TOKEN } from './telegramHarness.ts';
 

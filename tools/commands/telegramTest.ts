@@ -3,8 +3,8 @@ import { loadConfig } from '../../runtime/config/load.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { renderNotification } from '../../actors/notify/alertMessages.ts';
 import { type AlertSource, buildAlertBead, queuedAlertOf, recordDelivered } from '../../actors/notify/outbox.ts';
-import { createTelegramApi, describeTelegramFailure, telegramSettingsFrom } from '../../actors/notify/telegramApi.ts';
-import { TelegramChatClient } from '../../actors/notify/telegramChat.ts';
+import { createTelegramApi, describeTelegramFailure, telegramSettingsFrom } from '../../actors/telegram/telegramApi.ts';
+import { TelegramChatClient } from '../../actors/telegram/telegramChat.ts';
 import { openEventLog } from '../../store/open.ts';
 import { type Command, EXIT, parseCommandArgs, wantsHelp, writeError, writeLine } from '../command.ts';
 

@@ -1,6 +1,6 @@
 import { Api, TelegramApiError } from 'node-telegram-bot-api';
 import type { Config } from '../../runtime/config/load.ts';
-import { DeliveryError } from './transport.ts';
+import { DeliveryError } from '../notify/transport.ts';
 
 /** What the Telegram actors need from configuration (S7.2). */
 export interface TelegramSettings {

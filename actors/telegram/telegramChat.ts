@@ -1,7 +1,7 @@
 import type { Api } from 'node-telegram-bot-api';
 import { z } from 'zod';
 import { describeTelegramFailure } from './telegramApi.ts';
-import type { Transport } from './transport.ts';
+import type { Transport } from '../notify/transport.ts';
 
 /** One inline button; `data` comes back in the callback query (Telegram allows 64 bytes). */
 export interface InlineButton {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../beads/index.ts';
-import { SendLedger } from './throttle.ts';
+import { SendLedger } from '../notify/throttle.ts';
 
 /** More refusals than this in a rolling minute are counted, not recorded one by one. */
 export const SECURITY_BEADS_PER_MINUTE = 20;

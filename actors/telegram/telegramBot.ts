@@ -2,7 +2,7 @@ import { streams } from '../../beads/index.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { EventLog } from '../../store/port.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import type { AlertSource } from './outbox.ts';
+import type { AlertSource } from '../notify/outbox.ts';
 import { SECURITY_BEADS_PER_MINUTE, SecurityThrottle } from './securityThrottle.ts';
 import { createTelegramApi, type TelegramSettings } from './telegramApi.ts';
 import { type TelegramChat, TelegramChatClient, TelegramTransport } from './telegramChat.ts';
@@ -10,7 +10,7 @@ import { TelegramPoller } from './telegramPoller.ts';
 import { TelegramRouter } from './telegramRouter.ts';
 import type { SecurityRecorder } from './telegramRouterTypes.ts';
 import type { Timers } from '../../runtime/timers.ts';
-import { LogTransport, type Transport } from './transport.ts';
+import { LogTransport, type Transport } from '../notify/transport.ts';
 
 export interface TelegramBotOptions {
   settings: TelegramSettings;
