@@ -117,7 +117,8 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
     const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
     const route = Object.hasOwn(routes, path) ? routes[path] : path.startsWith('/runbooks/') ? serveRunbook(path.slice('/runbooks/'.length)) : serveAsset(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no such page: ${path}\n`);
-    Promise.resolve(route(req, res)).catch((err: Error) => {
+    // In a promise, so a handler that throws synchronously is answered 500 like one that rejects, never a crash.
+    new Promise<void>((resolve) => resolve(route(req, res))).catch((err: Error) => {
       logger.error({ err: err.message, path }, 'dashboard request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();

@@ -1,5 +1,5 @@
-import { decodeStored } from '../../beads/index.ts';
 import type { LogEntry } from '../port.ts';
+import { decodeChecked } from '../storedBead.ts';
 
 /** A row as read with `.raw()`: the column order of ROW_COLUMNS. */
 export type StoredRow = [position: number, stream: string, revision: number, json: string];
@@ -7,11 +7,12 @@ export type StoredRow = [position: number, stream: string, revision: number, jso
 export const ROW_COLUMNS = 'position, stream, revision, json';
 
 /**
- * Stored beads are trusted, not re-validated (S1): parse, upcast, and turn
- * anything unreadable into a corrupt entry so one bad row never stops a replay.
+ * Stored beads are not re-validated in full (S1): parse, upcast, check their
+ * shape cheaply (storedBead.ts), and turn anything unreadable or misshapen
+ * into a corrupt entry, so one bad row never stops a replay or crashes a fold.
  */
 export function entryOf(position: number, stream: string, revision: number, json: string): LogEntry {
-  const decoded = decodeStored(json);
+  const decoded = decodeChecked(json);
   return decoded.ok
     ? { kind: 'bead', position, stream, revision, bead: decoded.bead }
     : { kind: 'corrupt', position, stream, revision, reason: decoded.reason };
