@@ -18,14 +18,37 @@ export function intentIdOf(raw: unknown): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export function judgeIntentBytes(bytes: Uint8Array, activePairs: readonly Pair[]): IntentJudgement {
-  const loaded = loadYaml(bytes);
-  if ('reasons' in loaded) return { ok: false, reasons: loaded.reasons };
-  return judgeIntentValue(loaded.value, activePairs);
+/**
+ * How far ahead of this host's clock an intent's `created_at` may be: the
+ * two machines' clocks never agree exactly. Beyond it the anchor is not a
+ * time the intent could have been made at, and its age (the STALE gate,
+ * S3.2) would be negative: it would read FRESH for longer than it should.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 60_000;
+
+export interface JudgeOptions {
+  /** This host's clock (epoch ms); without it, `created_at` is not compared with now. */
+  nowMs?: number;
 }
 
-/** The rules after YAML: the shared zod schema, then plausibility and ACTIVE_PAIRS. */
-export function judgeIntentValue(raw: unknown, activePairs: readonly Pair[]): IntentJudgement {
+export function judgeIntentBytes(bytes: Uint8Array, activePairs: readonly Pair[], options: JudgeOptions = {}): IntentJudgement {
+  const loaded = loadYaml(bytes);
+  if ('reasons' in loaded) return { ok: false, reasons: loaded.reasons };
+  return judgeIntentValue(loaded.value, activePairs, options);
+}
+
+/** An intent dated more than the allowance ahead of now, said in words; undefined when it is not. */
+export function futureDated(intent: Pick<Intent, 'created_at'>, nowMs: number): string | undefined {
+  const ahead = Date.parse(intent.created_at) - nowMs;
+  if (!(ahead > CLOCK_SKEW_ALLOWANCE_MS)) return undefined;
+  return (
+    `created_at ${intent.created_at} is ${Math.round(ahead / 1000)} s ahead of this host's clock (${new Date(nowMs).toISOString()}), ` +
+    `more than the ${CLOCK_SKEW_ALLOWANCE_MS / 1000} s allowed for clock skew: check the signal engine's clock`
+  );
+}
+
+/** The rules after YAML: the shared zod schema, then plausibility, ACTIVE_PAIRS and a created_at not in the future. */
+export function judgeIntentValue(raw: unknown, activePairs: readonly Pair[], options: JudgeOptions = {}): IntentJudgement {
   const intentId = intentIdOf(raw);
   const refuse = (reasons: string[]): IntentJudgement =>
     intentId === undefined ? { ok: false, reasons } : { ok: false, reasons, intentId };
@@ -36,6 +59,8 @@ export function judgeIntentValue(raw: unknown, activePairs: readonly Pair[]): In
   if (!activePairs.includes(intent.pair)) {
     reasons.push(`pair ${intent.pair} is capable but not active (ACTIVE_PAIRS=${activePairs.join(',')})`);
   }
+  const future = options.nowMs === undefined ? undefined : futureDated(intent, options.nowMs);
+  if (future !== undefined) reasons.push(future);
   return reasons.length > 0 ? refuse(reasons) : { ok: true, intent };
 }
 

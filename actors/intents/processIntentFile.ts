@@ -77,7 +77,7 @@ export async function processClaimed(deps: IntentSeamDeps, claimed: string, bead
   let judgement: IntentJudgement;
   // A badly named file is not parsed: its name alone decides.
   if (problem !== undefined) judgement = { ok: false, reasons: [problem] };
-  else if (read.kind === 'read') judgement = judgeIntentBytes(read.bytes, deps.activePairs);
+  else if (read.kind === 'read') judgement = judgeIntentBytes(read.bytes, deps.activePairs, { nowMs: deps.clock.now() });
   else judgement = { ok: false, reasons: [read.reason] };
 
   const intentId = judgement.ok ? judgement.intent.intent_id : judgement.intentId;
