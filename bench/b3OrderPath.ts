@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { EventName, IBApi, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startBroker } from '../actors/broker/brokerActor.ts';
 import { type EntryRequest, submitGuarded } from '../actors/broker/submitGuards.ts';
+import { bindingFor, entryBracket } from '../actors/flow/entryBracket.ts';
+import { sampleIntent } from '../test/support/sampleIntent.ts';
 import { createApprovalTokens, recordedHumanDecision } from '../actors/broker/tokens.ts';
 import { isoAt, systemClock } from '../runtime/clock.ts';
 import { loadConfig } from '../runtime/config/load.ts';
@@ -85,25 +87,29 @@ export async function benchOrderPath(dir: string): Promise<Measure[]> {
     for (let i = 0; i < WARMUP + SAMPLES; i += 1) {
       // The approval happened before: mint the token outside the timed path, from a recorded decision.
       const intentId = `b3-${i}`;
+      const intent = sampleIntent({ intent_id: intentId });
+      const binding = bindingFor(intent, 1_000, 'DU123456');
       const decisionBead = stamp(
         {
           bead_type: 'APPROVAL',
           stream: `approval-${intentId}`,
           correlation_id: intentId,
-          data: { intent_id: intentId, event: 'DECISION', decision: 'APPROVE', decided_by: 'bench', channel: 'TERMINAL', content_hash: HASH },
+          data: { intent_id: intentId, event: 'DECISION', decision: 'APPROVE', decided_by: 'bench', channel: 'TERMINAL', content_hash: HASH, binding },
         },
         { bead_id: uuidV7Ids.next(), ts: isoAt(Date.now()), host_id: 'bench-b3', mode: 'PAPER' },
       );
-      const decision = recordedHumanDecision(decisionBead);
+      // Issue 17: the host verified the decision (its ATTESTATION), and the token is bound to exactly this bracket.
+      const decision = recordedHumanDecision(decisionBead, { attestationId: `b3-attestation-${i}` });
       if (!decision.ok) throw new Error(decision.why);
-      const minted = tokens.mint({ decision: decision.decision, contentHash: HASH, expiresAt: Date.now() + 60_000 });
+      const minted = tokens.mint({ decision: decision.decision, contentHash: HASH, binding, expiresAt: Date.now() + 60_000 });
       if (!minted.ok) throw new Error(minted.why);
-      const [orderId] = broker.connector.orderIds.allocate(1) as [number];
+      const ids = broker.connector.orderIds.allocate(3) as [number, number, number];
+      const orderId = ids[0];
       const request: EntryRequest = {
         kind: 'ENTRY',
         account: 'DU123456',
-        approval: { token: minted.token, intentId, contentHash: HASH },
-        orders: [{ orderId, orderRef: `b3-${i}`, pair: 'EURUSD', action: 'BUY', quantity: 1_000, orderType: 'LMT', limitPrice: 0.5, role: 'CLOSE' }],
+        approval: { token: minted.token, intentId, contentHash: HASH, binding },
+        orders: entryBracket(intent, binding.units, ids),
       };
 
       // Alternate who goes first, so whatever else the box does lands on both.

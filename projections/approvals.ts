@@ -119,12 +119,25 @@ function applyApproval(view: ApprovalsView, bead: BeadOf<'APPROVAL'>): void {
   }
 }
 
-/** The bead types foldApprovals reads. */
-export const APPROVALS_READS = ['APPROVAL'] as const satisfies readonly BeadType[];
+/** The host refused a decision (issue 17: a forged or unproven one): it never counted, and the approval still awaits one. */
+function applyAttestation(view: ApprovalsView, bead: BeadOf<'ATTESTATION'>): void {
+  const d = bead.data;
+  if (d.subject_type !== 'APPROVAL' || d.verdict !== 'REFUSED') return;
+  const record = view.byId.get(bead.correlation_id);
+  if (!record?.decision || record.decision.bead_id !== d.subject_id || record.status === 'CONSUMED') return;
+  delete record.decision;
+  delete record.end_reason;
+  record.status = 'AWAITING_DECISION';
+  record.updated_at = bead.ts;
+}
 
-/** Folds one bead in place; beads other than APPROVAL leave the view untouched. */
+/** The bead types foldApprovals reads. */
+export const APPROVALS_READS = ['APPROVAL', 'ATTESTATION'] as const satisfies readonly BeadType[];
+
+/** Folds one bead in place; beads other than APPROVAL (and the host's answers to decisions) leave the view untouched. */
 export function foldApprovals(view: ApprovalsView, bead: Bead): ApprovalsView {
   if (bead.bead_type === 'APPROVAL') applyApproval(view, bead);
+  else if (bead.bead_type === 'ATTESTATION') applyAttestation(view, bead);
   return view;
 }
 

@@ -1,6 +1,8 @@
-import { type BeadOf, type Clock, type IdSource, type Mode, streams, validateBead } from '../../beads/index.ts';
+import type { z } from 'zod';
+import { type BeadOf, type Clock, type IdSource, type Mode, type ProofData, streams, validateBead } from '../../beads/index.ts';
+import { bindingHash } from '../../runtime/orderBinding.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
-import type { DecisionChannel } from '../../machines/approval.ts';
+import type { DecisionChannel, OrderBinding } from '../../machines/approval.ts';
 import { type ApprovalRecord, approvalRecord, foldAllApprovals, isStaleAt, staleAtOf } from '../../projections/approvals.ts';
 import { foldAllIntents, intentRecord } from '../../projections/intents.ts';
 import { isWrongExpectedRevision } from '../../store/errors.ts';
@@ -24,7 +26,16 @@ export interface DecisionRequest {
   decidedBy: string;
   channel: DecisionChannel;
   reason?: string;
+  /**
+   * Who decided, proven (issue 17): the operator's name (PAPER, MOCK), or an
+   * HMAC keyed with a fresh TOTP code over this decision for this order
+   * (LIVE), or the Telegram user the host heard. Given the order shown, so
+   * that a proof can cover it: see `proofFor`.
+   */
+  proof?: DecisionProof | ((order: OrderBinding | undefined) => DecisionProof);
 }
+
+export type DecisionProof = z.input<typeof ProofData>;
 
 export interface DecisionDeps {
   log: EventLog;
@@ -110,6 +121,9 @@ export async function appendDecision(deps: DecisionDeps, request: DecisionReques
     const { record, revision } = found;
     const reason = request.reason?.trim();
     const writer = new BeadWriter(deps);
+    // Issue 17: the decision names the exact order it was shown, and carries its proof.
+    const order = record.evidence?.order;
+    const proof = typeof request.proof === 'function' ? request.proof(order) : request.proof;
     const bead = validateBead(
       writer.stamp(
         {
@@ -124,6 +138,8 @@ export async function appendDecision(deps: DecisionDeps, request: DecisionReques
             channel: request.channel,
             ...(record.content_hash === undefined ? {} : { content_hash: record.content_hash }),
             ...(reason ? { reason } : {}),
+            ...(order === undefined ? {} : { binding: order, binding_hash: bindingHash(order) }),
+            ...(proof === undefined ? {} : { proof }),
           },
           ...(record.evidence_bead_id === undefined ? {} : { causation_id: record.evidence_bead_id }),
         },

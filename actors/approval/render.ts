@@ -1,6 +1,6 @@
 import { describeAge } from '../../machines/approval.ts';
 import { convertMoney, moneyInBoth } from '../../machines/tradeArithmetic.ts';
-import type { ApprovalEvidence } from '../../machines/approval.ts';
+import type { ApprovalEvidence, OrderBinding } from '../../machines/approval.ts';
 import { mdText, renderIntentTable, writeResponse } from '../intents/index.ts';
 import { evidenceWarnings } from './evidence.ts';
 
@@ -163,4 +163,9 @@ export function renderEvidenceText(e: ApprovalEvidence, record: EvidenceRecord =
 /** Puts the bundle in response.md for whoever watches the file; returns its path. */
 export function writeEvidenceResponse(homeDir: string, e: ApprovalEvidence, record: EvidenceRecord = {}): Promise<string> {
   return writeResponse(homeDir, renderEvidenceMarkdown(e, record));
+}
+
+/** The order as a person confirms it (issue 17): side, units, pair, prices, refs, account. */
+export function describeOrder(o: OrderBinding): string {
+  return `${o.action} ${o.units.toLocaleString('en-US')} ${o.pair} at market on ${o.account}, stop ${o.stop}, target ${o.target} (refs ${o.order_refs.entry}, ${o.order_refs.target}, ${o.order_refs.stop})`;
 }

@@ -4,7 +4,10 @@ import type { AlertRequest } from '../../machines/types.ts';
 import { isLogUnavailable } from '../../store/errors.ts';
 import type { Config } from '../../runtime/config/load.ts';
 import { accountPrefixProblem, portProblem } from './startupGuards.ts';
-import type { ApprovalTokens } from './tokens.ts';
+import type { OrderBinding } from '../../machines/approvalVocabulary.ts';
+import { bindingHash } from '../../runtime/orderBinding.ts';
+import { bracketProblem, unitsProblem } from './bindingGuard.ts';
+import { type ApprovalTokens, type IssuedToken, isIssuedToken } from './tokens.ts';
 
 /**
  * The submit guard chain (S4.1), run before every order in exactly this
@@ -45,7 +48,8 @@ export interface EntryRequest {
   kind: 'ENTRY';
   account: string;
   orders: Tickets;
-  approval: { token: string; intentId: string; contentHash: string };
+  /** The token, and the exact order it was minted for (issue 17): every ticket is held to `binding`. */
+  approval: { token: string; intentId: string; contentHash: string; binding: OrderBinding };
   /**
    * Facts that must be in the log no later than the write-ahead (the token's
    * TOKEN_ISSUED bead): written in the same append, so the order path costs
@@ -63,7 +67,19 @@ export interface ExitRequest {
   authority: { who: string; reason: string };
 }
 
-export type SubmitRequest = EntryRequest | ExitRequest;
+/**
+ * A bracket written ahead before a crash and not found at the broker (issue
+ * 17): it goes again only as exactly the order its token was issued for,
+ * proven by the host's sealed TOKEN_ISSUED, once, and mints nothing.
+ */
+export interface ResendRequest {
+  kind: 'RESEND';
+  account: string;
+  orders: Tickets;
+  issued: IssuedToken;
+}
+
+export type SubmitRequest = EntryRequest | ExitRequest | ResendRequest;
 
 export type PacingVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -82,7 +98,7 @@ export interface SessionFacts {
   managedAccounts: readonly string[];
 }
 
-export type SubmitConfig = Pick<Config, 'mode' | 'IBKR_ACCOUNT' | 'ibkrPort' | 'IBKR_PAPER_PORT' | 'IBKR_LIVE_PORT' | 'ACTIVE_PAIRS'>;
+export type SubmitConfig = Pick<Config, 'mode' | 'IBKR_ACCOUNT' | 'ibkrPort' | 'IBKR_PAPER_PORT' | 'IBKR_LIVE_PORT' | 'ACTIVE_PAIRS'> & Partial<Pick<Config, 'MAX_ORDER_UNITS'>>;
 
 export interface SubmitPorts {
   config: SubmitConfig;
@@ -112,9 +128,13 @@ export type SubmitResult =
 
 type Refused = Extract<SubmitResult, { outcome: 'REFUSED' }>;
 
-const correlationOf = (r: SubmitRequest) => (r.kind === 'ENTRY' ? r.approval.intentId : r.correlationId);
+const correlationOf = (r: SubmitRequest) => (r.kind === 'ENTRY' ? r.approval.intentId : r.kind === 'RESEND' ? r.issued.intentId : r.correlationId);
 const isPair = (s: string): s is Pair => (PAIRS as readonly string[]).includes(s);
-const hasEntryOrder = (r: SubmitRequest) => r.kind === 'ENTRY' || r.orders.some((o) => o.role === 'ENTRY');
+const hasEntryOrder = (r: SubmitRequest) => r.kind !== 'EXIT' || r.orders.some((o) => o.role === 'ENTRY');
+/** MAX_ORDER_UNITS's default, for ports built before it was passed. */
+const DEFAULT_MAX_UNITS = 100_000;
+/** Tokens whose bracket was re-sent in this process: a re-send goes once. */
+const resentTokens = new Set<string>();
 
 function violation(r: SubmitRequest, step: Refused['step'], reason: string, setKillFlag: boolean): Refused {
   const refs = r.orders.map((o) => o.orderRef).join(', ');
@@ -169,7 +189,8 @@ function activePairGuard(r: SubmitRequest, p: SubmitPorts): Refused | undefined 
 const SYNC_GUARDS = [accountGuard, portGuard, killFlagGuard, activePairGuard] as const;
 
 function writeAheadDraft(r: SubmitRequest, o: OrderTicket, tokenId: string | undefined): BeadDraft {
-  const reason = r.kind === 'ENTRY' ? `approved, token ${tokenId ?? '?'}` : `${r.authority.who}: ${r.authority.reason}`;
+  const reason =
+    r.kind === 'ENTRY' ? `approved, token ${tokenId ?? '?'}` : r.kind === 'RESEND' ? `re-sent after a restart, token ${r.issued.tokenId}` : `${r.authority.who}: ${r.authority.reason}`;
   return {
     bead_type: 'ORDER',
     stream: streams.order(o.orderRef),
@@ -216,17 +237,9 @@ async function runChain(r: SubmitRequest, p: SubmitPorts, riders: readonly Bead[
   }
 
   let tokenId: string | undefined;
-  if (r.kind === 'EXIT' && hasEntryOrder(r)) return violation(r, 'TOKEN', 'an ENTRY order needs an approval token', false);
-  if (r.kind === 'ENTRY') {
-    // Redeemed synchronously with the checks above: two submits racing with one token cannot both pass.
-    const verdict = p.tokens.redeem(r.approval.token, { intentId: r.approval.intentId, contentHash: r.approval.contentHash, now: p.clock.now() });
-    if (!verdict.ok) {
-      return verdict.code === 'EXPIRED'
-        ? { outcome: 'REFUSED', step: 'TOKEN', reason: verdict.why }
-        : violation(r, 'TOKEN', `${verdict.code}: ${verdict.why}`, false);
-    }
-    tokenId = verdict.tokenId;
-  }
+  const step = tokenStep(r, p);
+  if (!step.ok) return step.refused;
+  tokenId = step.tokenId;
   const withToken = <T extends object>(x: T) => (tokenId === undefined ? x : { ...x, tokenId });
 
   const paced = await p.pacer.acquire(r.orders.length);
@@ -259,6 +272,11 @@ async function runChain(r: SubmitRequest, p: SubmitPorts, riders: readonly Bead[
 
   const sent: string[] = [];
   for (const o of r.orders) {
+    // Issue 17: a halt between the write-ahead and the wire still stops an entry; what was written ahead is given up.
+    if (hasEntryOrder(r) && p.killFlag() === 'SET') {
+      const unsent = r.orders.map((x) => x.orderRef).filter((ref) => !sent.includes(ref));
+      return withToken({ outcome: 'SEND_FAILED', reason: 'the kill flag was SET between the write-ahead and the send: not sent', sent, unsent } as const);
+    }
     try {
       await p.send(o);
       sent.push(o.orderRef);
@@ -269,4 +287,35 @@ async function runChain(r: SubmitRequest, p: SubmitPorts, riders: readonly Bead[
     }
   }
   return withToken({ outcome: 'SENT', orderRefs: sent } as const);
+}
+
+type TokenStep = { ok: true; tokenId?: string } | { ok: false; refused: SubmitResult };
+
+/**
+ * Step 5 (issue 17): every ticket against MAX_ORDER_UNITS; an entry's token
+ * redeemed against the order its tickets are, which must be the order the
+ * person approved; a re-send held to the binding of the token its bracket was
+ * issued under, once; no entry without one or the other.
+ */
+function tokenStep(r: SubmitRequest, p: SubmitPorts): TokenStep {
+  const refuse = (reason: string): TokenStep => ({ ok: false, refused: violation(r, 'TOKEN', reason, false) });
+  const units = unitsProblem(r.orders, p.config.MAX_ORDER_UNITS ?? DEFAULT_MAX_UNITS);
+  if (units) return refuse(units);
+  if (r.kind === 'EXIT') return hasEntryOrder(r) ? refuse('an ENTRY order needs an approval token') : { ok: true };
+  if (r.kind === 'RESEND') {
+    if (!isIssuedToken(r.issued)) return refuse('a re-send needs the token its bracket was issued under, read from the host\'s sealed TOKEN_ISSUED');
+    const problem = bracketProblem(r.issued.binding, r.account, r.orders);
+    if (problem) return refuse(`WRONG_ORDER: ${problem}`);
+    if (resentTokens.has(r.issued.tokenId)) return refuse(`the bracket of token ${r.issued.tokenId} was already re-sent once`);
+    resentTokens.add(r.issued.tokenId);
+    return { ok: true, tokenId: r.issued.tokenId };
+  }
+  const problem = bracketProblem(r.approval.binding, r.account, r.orders);
+  if (problem) return refuse(`WRONG_ORDER: ${problem}`);
+  // Redeemed synchronously with the checks above: two submits racing with one token cannot both pass.
+  const verdict = p.tokens.redeem(r.approval.token, { intentId: r.approval.intentId, contentHash: r.approval.contentHash, bindingHash: bindingHash(r.approval.binding), now: p.clock.now() });
+  if (!verdict.ok) {
+    return verdict.code === 'EXPIRED' ? { ok: false, refused: { outcome: 'REFUSED', step: 'TOKEN', reason: verdict.why } } : refuse(`${verdict.code}: ${verdict.why}`);
+  }
+  return { ok: true, tokenId: verdict.tokenId };
 }

@@ -1,22 +1,18 @@
 import { type Actor, createActor } from 'xstate';
-import { type Bead, type BeadOf, type Intent, intentSide } from '../../beads/index.ts';
-import { type ApprovalCommand, type ApprovalEmitted, type ApprovalEvent, approvalMachine, staleAt } from '../../machines/approval.ts';
+import type { Bead, BeadOf, Intent } from '../../beads/index.ts';
+import type { ApprovalActorDeps } from './approvalDeps.ts';
+import { type ApprovalCommand, type ApprovalEmitted, type ApprovalEvent, approvalMachine, type OrderBinding, staleAt } from '../../machines/approval.ts';
 import { type ApprovalSnapshot, approvalStateOf, decisionEventOf, describeApproval } from '../../machines/approvalReplay.ts';
-import type { PositionInput } from '../../machines/position.ts';
-import type { OrderTicket } from '../broker/submitGuards.ts';
-import { type ApprovalTokens, recordedHumanDecision } from '../broker/tokens.ts';
 import { isoAt } from '../../runtime/clock.ts';
 import { writeResponse } from '../intents/index.ts';
-import { entryBracket, positionIdOf, unitsFor } from './entryBracket.ts';
+import { acceptedDecisionOf, type DecisionPorts, judgeAndAnswer, unansweredOf } from './approvalDecisions.ts';
+import { type ApprovalInternals, mintFromDecision, submitBracket } from './approvalSubmit.ts';
+import { positionIdOf } from './entryBracket.ts';
 import { renderEvidenceMarkdown } from '../approval/render.ts';
-import { evidenceFromFlow } from './evidence.ts';
+import { evidenceEvent } from './evidence.ts';
 import { renderApprovalEnd } from './evidenceMarkdown.ts';
-import type { BrokerReadiness } from './brokerReadiness.ts';
-import { type FlowDeps, scaled } from './flowDeps.ts';
-import type { FlowViews } from './flowViews.ts';
-import type { PriceBook } from './priceBook.ts';
+import { scaled } from './flowDeps.ts';
 import { Mailbox } from '../../runtime/mailbox.ts';
-import type { Submitter } from './submitter.ts';
 
 /**
  * One READY intent's approval (S3.2): drives the approval machine and does
@@ -27,18 +23,7 @@ import type { Submitter } from './submitter.ts';
  * The token's secret lives here, in memory, and nowhere else.
  */
 
-export interface ApprovalActorDeps extends FlowDeps {
-  views: FlowViews;
-  prices: PriceBook;
-  tokens: ApprovalTokens;
-  submitter: Submitter;
-  /** A decision waits for the broker: no token is minted or redeemed while it is away. */
-  ready: BrokerReadiness;
-  /** The bracket was sent and the token consumed: the position's life begins. */
-  startPosition(input: PositionInput): void;
-  /** A bracket only partly sent: record the orders as given up and cancel what the broker holds. */
-  abandon(orders: readonly OrderTicket[], reason: string): Promise<void>;
-}
+export type { ApprovalActorDeps };
 
 /** How long the evidence waits for a first quote before it is shown without one. */
 const QUOTE_WAIT_MS = 2_000;
@@ -48,6 +33,8 @@ export class ApprovalActor {
   private readonly actor: Actor<typeof approvalMachine>;
   private readonly queue: Mailbox;
   private readonly decisions = new Map<string, Bead>();
+  /** Decisions this host verified, with its ATTESTATION ACCEPTED (issue 17). */
+  private readonly accepted = new Map<string, string>();
   private readonly secrets = new Map<string, string>();
   /** TOKEN_ISSUED, stamped and held for the submit that follows it: it rides in the write-ahead's append. */
   private heldTokenIssued: Bead | undefined;
@@ -116,19 +103,51 @@ export class ApprovalActor {
     const now = this.deps.clock.now();
     if (s.matches('RECEIVED')) this.send({ type: 'VALIDATE', at: now });
     else if (s.matches('VALIDATING')) void this.queue.run(() => this.gatherEvidence());
+    else if (s.matches('AWAITING_DECISION')) void this.queue.run(() => this.judgeUnanswered());
     else if (s.matches({ APPROVED: 'minting' }) && s.context.decision) {
       // The token's life runs from the person's decision, not from the restart: a decision older than that expires.
-      const { decisionBeadId, at } = s.context.decision;
-      this.mintWhenReady(decisionBeadId, s.context.contentHash, Math.min(at + s.context.tokenTtlMs, staleAt(s.context)));
+      const { decisionBeadId, at, binding } = s.context.decision;
+      this.mintWhenReady(decisionBeadId, s.context.contentHash, Math.min(at + s.context.tokenTtlMs, staleAt(s.context)), binding);
     }
   }
 
-  /** A DECISION bead for this intent appeared in the log. */
+  /**
+   * A DECISION bead for this intent appeared in the log. The host judges it
+   * first (issue 17: a person, on an authenticated channel, for the order
+   * shown) and answers it with an ATTESTATION; only an accepted one reaches
+   * the machine.
+   */
   decide(bead: BeadOf<'APPROVAL'>): void {
-    const event = decisionEventOf(bead);
-    if (event === undefined) return;
+    if (decisionEventOf(bead) === undefined || this.decisions.has(bead.bead_id)) return;
     this.decisions.set(bead.bead_id, bead);
-    this.send(event);
+    void this.queue.run(() => this.judge(bead));
+  }
+
+  private judge(bead: BeadOf<'APPROVAL'>): Promise<void> {
+    return judgeAndAnswer(this.decisionPorts(), bead);
+  }
+
+  private async judgeUnanswered(): Promise<void> {
+    for (const d of await unansweredOf(this.decisionPorts())) {
+      this.decisions.set(d.bead_id, d);
+      await this.judge(d);
+    }
+  }
+
+  private acceptedDecision(decisionBeadId: string): Promise<{ bead: Bead; attestationId: string } | undefined> {
+    return acceptedDecisionOf(this.decisionPorts(), decisionBeadId);
+  }
+
+  private decisionPorts(): DecisionPorts {
+    return {
+      intentId: this.intentId,
+      deps: this.deps,
+      ended: () => this.ended,
+      shown: () => this.snapshot.context.evidence?.order,
+      decisions: this.decisions,
+      accepted: this.accepted,
+      send: (event) => this.send(event),
+    };
   }
 
   /** The order this approval's token paid for is known to have gone out (crash recovery found its write-ahead). */
@@ -202,9 +221,9 @@ export class ApprovalActor {
       case 'gather-evidence':
         return this.gatherEvidence();
       case 'mint-token':
-        return this.mintWhenReady(c.decisionBeadId, c.contentHash, c.expiresAt);
+        return this.mintWhenReady(c.decisionBeadId, c.contentHash, c.expiresAt, c.binding);
       case 'submit':
-        return this.whenReady({ APPROVED: 'tokenIssued' }, () => this.submit(c.tokenId));
+        return this.whenReady({ APPROVED: 'tokenIssued' }, () => submitBracket(this.internals(), c.tokenId));
       case 'discard-token':
         this.secrets.delete(c.tokenId);
         return;
@@ -212,22 +231,7 @@ export class ApprovalActor {
   }
 
   private async gatherEvidence(): Promise<void> {
-    const { config, broker, prices, views, clock } = this.deps;
-    const c = this.snapshot.context;
-    const quote = await prices.waitForQuote(c.intent.pair, QUOTE_WAIT_MS);
-    const account = await broker.connector.accountSummary().catch(() => undefined);
-    const outcome = evidenceFromFlow({
-      intent: c.intent,
-      contentHash: c.contentHash,
-      now: clock.now(),
-      staleGateMs: c.staleGateMs,
-      units: unitsFor(config),
-      mode: config.mode,
-      quote,
-      account,
-      views,
-    });
-    this.send(outcome.ok ? { type: 'EVIDENCE_READY', evidence: outcome.evidence, at: clock.now() } : { type: 'EVIDENCE_FAILED', reason: outcome.reason, at: clock.now() });
+    this.send(await evidenceEvent(this.deps, this.snapshot.context, QUOTE_WAIT_MS));
   }
 
   private async showEvidence(): Promise<void> {
@@ -236,8 +240,21 @@ export class ApprovalActor {
     await writeResponse(this.deps.config.homeDir, renderEvidenceMarkdown(c.evidence, { staleAt: isoAt(staleAt(c)), stream: `approval-${this.intentId}` }));
   }
 
-  private mintWhenReady(decisionBeadId: string, contentHash: string, expiresAt: number): void {
-    this.whenReady({ APPROVED: 'minting' }, () => this.mint(decisionBeadId, contentHash, expiresAt));
+  private mintWhenReady(decisionBeadId: string, contentHash: string, expiresAt: number, binding: OrderBinding | undefined): void {
+    this.whenReady({ APPROVED: 'minting' }, () => mintFromDecision(this.internals(), decisionBeadId, contentHash, expiresAt, binding));
+  }
+
+  private internals(): ApprovalInternals {
+    return {
+      intentId: this.intentId,
+      snapshot: this.snapshot,
+      deps: this.deps,
+      send: (event) => this.send(event),
+      acceptedDecision: (id) => this.acceptedDecision(id),
+      secrets: this.secrets,
+      takeHeld: () => this.takeHeld(),
+      later: (work) => void this.queue.run(async () => work()),
+    };
   }
 
   /**
@@ -253,103 +270,6 @@ export class ApprovalActor {
         if (this.snapshot.matches(state)) await step();
       }),
     );
-  }
-
-  /** INV-NO-AUTO-APPROVAL: the token comes only from a DECISION bead read from the log. */
-  private async mint(decisionBeadId: string, contentHash: string, expiresAt: number): Promise<void> {
-    const now = this.deps.clock.now();
-    const bead = this.decisions.get(decisionBeadId);
-    const recorded =
-      bead === undefined
-        ? {
-            ok: false as const,
-            why: `no decision bead ${decisionBeadId} in the log`,
-          }
-        : recordedHumanDecision(bead);
-    const minted = recorded.ok
-      ? this.deps.tokens.mint({
-          decision: recorded.decision,
-          contentHash,
-          expiresAt,
-        })
-      : recorded;
-    if (!minted.ok) {
-      this.send({ type: 'MINT_FAILED', reason: minted.why, at: now });
-      return;
-    }
-    this.secrets.set(minted.tokenId, minted.token);
-    this.send({
-      type: 'TOKEN_MINTED',
-      tokenId: minted.tokenId,
-      expiresAt: minted.expiresAt,
-      decisionBeadId,
-      at: now,
-    });
-  }
-
-  private async submit(tokenId: string): Promise<void> {
-    const { config, broker, clock, submitter } = this.deps;
-    const c = this.snapshot.context;
-    const token = this.secrets.get(tokenId) ?? '';
-    this.secrets.delete(tokenId);
-    const recordWith = this.takeHeld();
-    const units = unitsFor(config);
-    let ids: number[];
-    try {
-      ids = broker.connector.orderIds.allocate(3);
-    } catch (err) {
-      if (recordWith.length > 0) await this.deps.writer.writeTogether(recordWith);
-      this.send({
-        type: 'SUBMIT_REFUSED',
-        reason: `no order ids: ${(err as Error).message}`,
-        at: clock.now(),
-      });
-      return;
-    }
-    const orders = entryBracket(c.intent, units, [ids[0]!, ids[1]!, ids[2]!]);
-    const submittedAt = clock.now();
-    const result = await submitter.submit({
-      kind: 'ENTRY',
-      account: broker.account,
-      orders,
-      approval: { token, intentId: c.intentId, contentHash: c.contentHash },
-      recordWith,
-    });
-    const at = clock.now();
-    if (result.tokenId === undefined) {
-      const reason =
-        result.outcome === 'REFUSED' ? `${result.step}: ${result.reason}` : result.outcome === 'SEND_FAILED' ? result.reason : 'no token was redeemed';
-      this.send({ type: 'SUBMIT_REFUSED', reason, at });
-      return;
-    }
-    const why = result.outcome === 'SENT' ? {} : { reason: result.reason };
-    this.send({
-      type: 'TOKEN_CONSUMED',
-      tokenId: result.tokenId,
-      outcome: result.outcome,
-      at,
-      ...why,
-    });
-    if (result.outcome === 'REFUSED') return;
-    // Part of the bracket went out and part did not: nothing works at the broker without the last child. The orders
-    // are given up on the record and the held ones cancelled; the position's story then ends CANCELLED.
-    if (result.outcome === 'SEND_FAILED') await this.deps.abandon(orders, result.reason);
-    const i = c.intent;
-    // After the CONSUMED bead (queued by the send above): the token's story ends before the position's begins.
-    const start = () =>
-      this.deps.startPosition({
-        positionId: positionIdOf(i.intent_id),
-        intentId: i.intent_id,
-        pair: i.pair,
-        side: intentSide(i),
-        quantity: units,
-        plannedEntry: i.entry,
-        stop: i.stop,
-        target: i.target,
-        submittedAt,
-        timeScale: config.TIME_SCALE,
-      });
-    void this.queue.run(start);
   }
 
   private async writeEnd(): Promise<void> {

@@ -1,6 +1,7 @@
 import { type Intent, intentSide } from '../../beads/index.ts';
 import { bracketOrders, bracketSequence } from '../broker/bracket.ts';
 import type { OrderTicket } from '../broker/submitGuards.ts';
+import type { OrderBinding } from '../../machines/approvalVocabulary.ts';
 
 /**
  * The bracket for an approved intent (S5.3 step 7): the entry at market, and
@@ -56,4 +57,19 @@ export function entryBracket(intent: Intent, units: number, ids: readonly [numbe
     },
   });
   return bracketSequence(bracket);
+}
+
+/** The exact order an approval shows and a person approves (issue 17): what the decision and the token are bound to. */
+export function bindingFor(intent: Intent, units: number, account: string): OrderBinding {
+  const positionId = positionIdOf(intent.intent_id);
+  return {
+    account,
+    pair: intent.pair,
+    action: intentSide(intent) === 'LONG' ? 'BUY' : 'SELL',
+    units,
+    entry: intent.entry,
+    stop: intent.stop,
+    target: intent.target,
+    order_refs: { entry: orderRefOf(positionId, 'ENTRY'), target: orderRefOf(positionId, 'TARGET'), stop: orderRefOf(positionId, 'STOP') },
+  };
 }

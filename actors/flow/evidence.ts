@@ -1,4 +1,7 @@
 import type { Intent, Mode } from '../../beads/index.ts';
+import type { ApprovalContext, ApprovalEvent } from '../../machines/approval.ts';
+import type { ApprovalActorDeps } from './approvalDeps.ts';
+import { bindingFor, unitsFor } from './entryBracket.ts';
 import { openPositions } from '../../projections/positions.ts';
 import { assembleEvidence, type EvidenceOutcome } from '../approval/evidence.ts';
 import type { AccountSummary } from '../broker/connector.ts';
@@ -45,4 +48,19 @@ export function evidenceFromFlow(s: EvidenceSources): EvidenceOutcome {
     mode: s.mode,
     gates: views.gateResults(),
   });
+}
+
+/**
+ * The approval actor's evidence step: the bundle from the broker's quote and
+ * account and the flow's views, with the exact order a person would approve
+ * (issue 17), as the machine's next event.
+ */
+export async function evidenceEvent(deps: ApprovalActorDeps, c: ApprovalContext, quoteWaitMs: number): Promise<ApprovalEvent> {
+  const { config, broker, prices, views, clock } = deps;
+  const quote = await prices.waitForQuote(c.intent.pair, quoteWaitMs);
+  const account = await broker.connector.accountSummary().catch(() => undefined);
+  const units = unitsFor(config);
+  const outcome = evidenceFromFlow({ intent: c.intent, contentHash: c.contentHash, now: clock.now(), staleGateMs: c.staleGateMs, units, mode: config.mode, quote, account, views });
+  if (!outcome.ok) return { type: 'EVIDENCE_FAILED', reason: outcome.reason, at: clock.now() };
+  return { type: 'EVIDENCE_READY', evidence: { ...outcome.evidence, order: bindingFor(c.intent, units, broker.account) }, at: clock.now() };
 }

@@ -2,6 +2,10 @@ import type { Bead, Intent } from '../../beads/index.ts';
 import type { ApprovalEvidence, ApprovalInput } from '../../machines/approval.ts';
 import { stampAt, T0 } from '../machines/support.ts';
 import { sampleIntent } from '../support/sampleIntent.ts';
+import { testBinding } from '../support/approvedOrder.ts';
+
+/** Issue 17: the order cse-1's approval shows, and a decision on it names. */
+export const BINDING = testBinding('cse-1', { account: 'DU1234567' });
 
 export { T0 };
 
@@ -43,6 +47,7 @@ export function evidence(i: Intent = intent(), hash = HASH): ApprovalEvidence {
     health: { status: 'HEALTHY', checked_at: new Date(T0).toISOString(), mode: 'PAPER' },
     paper_validation: { summary: 'P1-2 not met; P1-3 0/3 closed on paper in 0/2 host sessions', gates: [] },
     assembled_at: new Date(T0).toISOString(),
+    order: i.intent_id === 'cse-1' ? BINDING : testBinding(i.intent_id, { account: 'DU1234567' }),
   };
 }
 
@@ -61,7 +66,7 @@ export function decisionBead(at: number, fields: DecisionFields = {}, intentId =
       bead_type: 'APPROVAL',
       stream: `approval-${intentId}`,
       correlation_id: intentId,
-      data: { intent_id: intentId, event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL', content_hash: HASH, ...fields },
+      data: { intent_id: intentId, event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL', content_hash: HASH, binding: intentId === 'cse-1' ? BINDING : testBinding(intentId, { account: 'DU1234567' }), ...fields },
     },
     at,
   );

@@ -6,7 +6,8 @@ import type { Bead } from '../../beads/index.ts';
 import { type ApprovalEmitted, type ApprovalEvent, type ApprovalInput, approvalMachine } from '../../machines/approval.ts';
 import { decisionEventOf } from '../../machines/approvalReplay.ts';
 import { advance, beadsFrom } from '../machines/support.ts';
-import { approvalInput, type DecisionFields, decisionBead, evidence, T0 } from './fixtures.ts';
+import { ATTESTED, bracketOf } from '../support/approvedOrder.ts';
+import { approvalInput, BINDING, type DecisionFields, decisionBead, evidence, T0 } from './fixtures.ts';
 
 /**
  * The approval machine as the host will run it: a live actor on XState's
@@ -89,17 +90,18 @@ export class ApprovalFlow {
   private async settle(): Promise<void> {
     for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
       if (next.type !== 'command') continue;
-      if (next.command === 'mint-token') this.mint(next.decisionBeadId, next.contentHash, next.expiresAt);
+      if (next.command === 'mint-token') this.mint(next.decisionBeadId, next.contentHash, next.expiresAt, next.binding);
       else if (next.command === 'submit' && !this.holdSubmits) await this.submit(next.tokenId, next.intentId, next.contentHash);
       else if (next.command === 'discard-token') this.secrets.delete(next.tokenId);
     }
   }
 
   /** The actor's mint: only from a decision bead that is in the log. */
-  private mint(decisionBeadId: string, contentHash: string, expiresAt: number): void {
+  private mint(decisionBeadId: string, contentHash: string, expiresAt: number, binding = BINDING): void {
     const bead = this.beads.find((b) => b.bead_id === decisionBeadId);
-    const recorded = bead === undefined ? { ok: false as const, why: `no decision bead ${decisionBeadId} in the log` } : recordedHumanDecision(bead);
-    const minted = recorded.ok ? this.tokens.mint({ decision: recorded.decision, contentHash, expiresAt }) : recorded;
+    // Issue 17: the harness plays the host, which verified the decision (its ATTESTATION) before the machine heard it.
+    const recorded = bead === undefined ? { ok: false as const, why: `no decision bead ${decisionBeadId} in the log` } : recordedHumanDecision(bead, ATTESTED);
+    const minted = recorded.ok ? this.tokens.mint({ decision: recorded.decision, contentHash, binding, expiresAt }) : recorded;
     if (!minted.ok) {
       this.enqueueEvent({ type: 'MINT_FAILED', reason: minted.why, at: this.now });
       return;
@@ -124,10 +126,11 @@ export class ApprovalFlow {
 
   /** Any token, any intent: the guard chain is the last word. */
   guardChain(token: string, intentId: string, contentHash: string): Promise<SubmitResult> {
-    const n = this.results.length + 1;
-    const entry: OrderTicket = { orderId: n, orderRef: `ph-${n}`, pair: 'EURUSD', action: 'BUY', quantity: 20_000, orderType: 'MKT', role: 'ENTRY' };
+    const n = this.results.length * 3;
+    // Issue 17: the bracket is exactly the order approved; `sent` keeps its entry, the order that opens the position.
+    const orders: [OrderTicket, OrderTicket, OrderTicket] = bracketOf(BINDING, [n + 1, n + 2, n + 3]);
     return submitGuarded(
-      { kind: 'ENTRY', account: 'DU1234567', orders: [entry], approval: { token, intentId, contentHash } },
+      { kind: 'ENTRY', account: 'DU1234567', orders, approval: { token, intentId, contentHash, binding: BINDING } },
       {
         config: loadConfig({ IBKR_MODE: 'paper', IBKR_ACCOUNT: 'DU1234567' }),
         session: () => ({ port: 4002, managedAccounts: ['DU1234567'] }),
@@ -137,7 +140,7 @@ export class ApprovalFlow {
         clock: { now: () => this.now },
         appendWriteAhead: async () => [],
         send: (o) => {
-          this.sent.push(o);
+          if (o.role === 'ENTRY') this.sent.push(o);
         },
       },
     );

@@ -11,7 +11,7 @@ import { decisionEventOf } from '../../machines/approvalReplay.ts';
 import { gateResults, initialGates } from '../../projections/gates.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
-import { approvalInput, HASH, intent } from './fixtures.ts';
+import { approvalInput, BINDING, HASH, intent } from './fixtures.ts';
 import { ApprovalFlow } from './flowHarness.ts';
 
 /**
@@ -58,6 +58,8 @@ describe('INV-UX-APPROVAL-1: the approval flow completes in under 30 s (Phoenixâ
       gates: gateResults(initialGates()),
     });
     if (!gathered.ok) throw new Error(gathered.reason);
+    // Issue 17: the approval actor adds the order it would send to the bundle.
+    gathered.evidence.order = BINDING;
     await flow.send({ type: 'EVIDENCE_READY', evidence: gathered.evidence, at: flow.now });
     await writeEvidenceResponse(home, gathered.evidence);
     for (const b of flow.beads) await log.append(b.stream, [b]);
@@ -65,7 +67,7 @@ describe('INV-UX-APPROVAL-1: the approval flow completes in under 30 s (Phoenixâ
 
     // The person reads and decides: their time, not Phoenix's.
     await flow.wait(PERSON_MS);
-    const decided = await appendDecision({ log, clock: { now: () => flow.now }, ids: uuidV7Ids, hostId: 'phoenix-1', mode: 'PAPER' }, { intentId: 'cse-1', decision: 'APPROVE', decidedBy: 'alice', channel: 'TERMINAL' });
+    const decided = await appendDecision({ log, clock: { now: () => flow.now }, ids: uuidV7Ids, hostId: 'phoenix-1', mode: 'PAPER' }, { intentId: 'cse-1', decision: 'APPROVE', decidedBy: 'alice', channel: 'TERMINAL', proof: { method: 'OPERATOR', operator: 'alice' } });
     if (!decided.ok) throw new Error(decided.why);
     const entries = await log.readStream('approval-cse-1');
     const stored = entries.at(-1);

@@ -17,24 +17,25 @@ import type { Bead, BeadDraft } from '../../beads/index.ts';
 import { killSwitchMachine } from '../../machines/killswitch.ts';
 import { LogUnavailableError } from '../../store/errors.ts';
 import { stampAt, T0 } from '../machines/support.ts';
+import { ATTESTED, testBinding } from '../support/approvedOrder.ts';
 
 const HASH = 'sha256:intent-1';
 const SECRET = 'k'.repeat(40);
 let ids = 0;
 
-function mintToken(tokens: ReturnType<typeof createApprovalTokens>, expiresAt = T0 + 120_000): string {
+function mintToken(tokens: ReturnType<typeof createApprovalTokens>, expiresAt = T0 + 120_000, binding = BINDING): string {
   const bead = stampAt(
     {
       bead_type: 'APPROVAL',
       stream: 'approval-intent-1',
       correlation_id: 'intent-1',
-      data: { intent_id: 'intent-1', event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL', content_hash: HASH },
+      data: { intent_id: 'intent-1', event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL', content_hash: HASH, binding },
     },
     T0,
   );
-  const decision = recordedHumanDecision(bead);
+  const decision = recordedHumanDecision(bead, ATTESTED);
   if (!decision.ok) throw new Error(decision.why);
-  const minted = tokens.mint({ decision: decision.decision, contentHash: HASH, expiresAt });
+  const minted = tokens.mint({ decision: decision.decision, contentHash: HASH, binding, expiresAt });
   if (!minted.ok) throw new Error(minted.why);
   return minted.token;
 }
@@ -63,8 +64,10 @@ const ticket = (over: Partial<OrderTicket> = {}): OrderTicket => ({
   role: 'ENTRY',
   ...over,
 });
+/** Issue 17: the order the person approved; the bracket below is exactly it. */
+const BINDING = testBinding('intent-1', { account: 'DU1234567', entry: 1.1, stop: 1.095, target: 1.11, order_refs: { entry: 'ph-101', target: 'ph-103', stop: 'ph-102' } });
 const bracket = [
-  ticket(),
+  ticket({ orderType: 'MKT', limitPrice: undefined }),
   ticket({ orderId: 102, orderRef: 'ph-102', action: 'SELL', orderType: 'STP', limitPrice: undefined, stopPrice: 1.095, role: 'STOP', parentId: 101 }),
   ticket({ orderId: 103, orderRef: 'ph-103', action: 'SELL', limitPrice: 1.11, role: 'TARGET', parentId: 101 }),
 ] as const;
@@ -98,7 +101,7 @@ function desk(env: Record<string, string> = {}) {
     kind: 'ENTRY',
     account: 'DU1234567',
     orders: bracket,
-    approval: { token: mintToken(tokens), intentId: 'intent-1', contentHash: HASH },
+    approval: { token: mintToken(tokens), intentId: 'intent-1', contentHash: HASH, binding: BINDING },
     ...over,
   });
   const exit = (over: Partial<ExitRequest> = {}): ExitRequest => ({
@@ -137,7 +140,7 @@ describe('submit guard chain', () => {
       const d = desk();
       if (refuse === 'KILL_FLAG') d.state.flag = 'SET';
       const issued = tokenIssued();
-      const request = d.entry({ recordWith: [issued], ...(refuse === 'TOKEN' ? { approval: { token: 'forged.token', intentId: 'intent-1', contentHash: HASH } } : {}) });
+      const request = d.entry({ recordWith: [issued], ...(refuse === 'TOKEN' ? { approval: { token: 'forged.token', intentId: 'intent-1', contentHash: HASH, binding: BINDING } } : {}) });
       expect(await submitGuarded(request, d.ports)).toMatchObject({ outcome: 'REFUSED', step: refuse });
       expect(d.calls).toEqual(['append:APPROVAL']);
       expect(d.riders).toEqual([issued]);
@@ -169,7 +172,7 @@ describe('submit guard chain', () => {
     };
     const request = d.entry({
       orders: [ticket({ pair: 'GBPUSD' })],
-      approval: { token: 'forged.token', intentId: 'intent-1', contentHash: HASH },
+      approval: { token: 'forged.token', intentId: 'intent-1', contentHash: HASH, binding: BINDING },
     });
     // All of ACCOUNT, PORT, KILL_FLAG, ACTIVE_PAIR and TOKEN fail; each fix uncovers the next, in order.
     for (const step of Object.keys(failures)) failures[step]!();
@@ -220,7 +223,7 @@ describe('submit guard chain', () => {
 
   it('refuses an expired token quietly and a reused one as a violation', async () => {
     const d = desk();
-    const expired = d.entry({ approval: { token: mintToken(d.tokens, T0 + 500), intentId: 'intent-1', contentHash: HASH } });
+    const expired = d.entry({ approval: { token: mintToken(d.tokens, T0 + 500), intentId: 'intent-1', contentHash: HASH, binding: BINDING } });
     const refused = await submitGuarded(expired, d.ports);
     expect(refused).toMatchObject({ outcome: 'REFUSED', step: 'TOKEN' });
     expect(refused).not.toHaveProperty('alert');
@@ -316,7 +319,9 @@ describe('INV-IBKR-ACCOUNT-CHECK-1: a mismatched account or port rejects the ord
         async (account, port, mode) => {
           const d = desk({ IBKR_MODE: mode, IBKR_ALLOW_LIVE: 'true', IBKR_ACCOUNT: mode === 'live' ? 'U1234567' : 'DU1234567' });
           d.state.session = { port, managedAccounts: ['DU1234567', 'U1234567'] };
-          const result = await submitGuarded(d.entry({ account }), d.ports);
+          // The person approved this account's order: only the account and port guards stand between it and the wire.
+          const binding = { ...BINDING, account };
+          const result = await submitGuarded(d.entry({ account, approval: { token: mintToken(d.tokens, T0 + 120_000, binding), intentId: 'intent-1', contentHash: HASH, binding } }), d.ports);
           const matches = account === d.ports.config.IBKR_ACCOUNT && port === (mode === 'live' ? 4001 : 4002);
           expect(result.outcome === 'SENT').toBe(matches);
           if (!matches) expect(d.calls).toEqual([]);

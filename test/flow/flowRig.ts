@@ -16,6 +16,7 @@ import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { type Logger, silentLogger } from '../../runtime/logger.ts';
 import { type Bead, type BeadOf, type BeadType, type Intent, streams } from '../../beads/index.ts';
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
+import type { OrderBinding } from '../../machines/approvalVocabulary.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import type { EventLog } from '../../store/port.ts';
@@ -129,13 +130,25 @@ export async function startFlowRig(o: { env?: Record<string, string>; log?: Even
       await started.onReadyIntent(intent, bead as BeadOf<'INTENT'>);
     },
     async decide(intentId, decision = 'APPROVE', contentHash = hashOf(intentId)) {
+      // As `phoenix approve` writes it (issue 17): bound to the order shown, with the operator's proof.
+      const shown = (await ofType('APPROVAL')).filter((b) => b.data.intent_id === intentId && b.data.event === 'EVIDENCE_SHOWN').at(-1);
+      const order = (shown?.data.evidence as { order?: OrderBinding } | undefined)?.order;
       const {
         beads: [bead],
       } = await writer.write({
         bead_type: 'APPROVAL',
         stream: streams.approval(intentId),
         correlation_id: intentId,
-        data: { intent_id: intentId, event: 'DECISION', decision, decided_by: 'alice', channel: 'TERMINAL', content_hash: contentHash },
+        data: {
+          intent_id: intentId,
+          event: 'DECISION',
+          decision,
+          decided_by: 'alice',
+          channel: 'TERMINAL',
+          content_hash: contentHash,
+          ...(order ? { binding: order } : {}),
+          proof: { method: 'OPERATOR', operator: 'alice' },
+        },
       });
       return bead!;
     },

@@ -20,6 +20,7 @@ import { simEnv } from '../chaos/brokerRig.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';
 import { runPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
+import { approvedEntry } from '../support/approvedOrder.ts';
 import { runCli } from '../tools/commandIo.ts';
 
 let sim: GatewaySimHandle;
@@ -101,11 +102,9 @@ describe('phoenix halt in paper mode against the simulator', () => {
 
     // While SET, a new entry is refused at the kill-flag guard and nothing reaches the simulator.
     const placed = (await sim.state()).counts.placeOrder;
-    const token = { redeem: () => ({ ok: true as const, tokenId: 't1', intentId: 'i1', contentHash: 'h', approver: 'cli:alice', expiresAt: Date.now() + 60_000, decisionBeadId: 'd1' }) };
-    const entry = (ref: string): SubmitRequest => {
-      const [id] = h.broker.connector.orderIds.allocate(1);
-      return { kind: 'ENTRY', account: 'DU123456', orders: [resting(id!, ref, { role: 'ENTRY' })], approval: { token: 'x', intentId: 'i1', contentHash: 'h' } };
-    };
+    const token = { redeem: () => ({ ok: true as const, tokenId: 't1', intentId: 'i1', contentHash: 'h', approver: 'cli:alice', expiresAt: Date.now() + 60_000, decisionBeadId: 'd1', bindingHash: 'b' }) };
+    // Issue 17: an entry is a whole bracket, exactly the order approved.
+    const entry = (ref: string): SubmitRequest => approvedEntry('DU123456', ref, h.broker.connector.orderIds.allocate(3) as [number, number, number]);
     expect(await submitGuarded(entry('paper-e1'), { ...ports(), tokens: token })).toMatchObject({ outcome: 'REFUSED', step: 'KILL_FLAG' });
     expect((await sim.state()).counts.placeOrder).toBe(placed);
 
@@ -117,7 +116,7 @@ describe('phoenix halt in paper mode against the simulator', () => {
     expect(resumed.stdout).toMatch(/kill flag CLEARED by cli:alice: halt test over/);
     await expect.poll(() => h.killSwitch.killFlag(), { timeout: 5_000 }).toBe('ARMED');
     expect(await submitGuarded(entry('paper-e2'), { ...ports(), tokens: token })).toMatchObject({ outcome: 'SENT' });
-    await expect.poll(async () => (await sim.state()).orders.some((o) => o.orderRef === 'paper-e2'), { timeout: 5_000 }).toBe(true);
+    await expect.poll(async () => (await sim.state()).orders.some((o) => o.orderRef === 'paper-e2-entry'), { timeout: 5_000 }).toBe(true);
     await h.stop('test over');
     host = undefined;
     await log.close();

@@ -18,6 +18,7 @@ import { silentLogger } from '../../runtime/logger.ts';
 import type { Bead } from '../../beads/index.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
+import { approvedEntry } from '../support/approvedOrder.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 let home: ReturnType<typeof makeTempDir>;
@@ -37,19 +38,16 @@ afterEach(async () => {
 });
 
 const ports = () => ({ ...host.submitPorts(), tokens: NO_TOKENS });
-const allowAnyToken = { redeem: () => ({ ok: true as const, tokenId: 'tok-1', intentId: 'i-1', contentHash: 'h', approver: 'cli:alice', expiresAt: Date.now() + 60_000, decisionBeadId: 'd-1' }) };
+const allowAnyToken = { redeem: () => ({ ok: true as const, tokenId: 'tok-1', intentId: 'i-1', contentHash: 'h', approver: 'cli:alice', expiresAt: Date.now() + 60_000, decisionBeadId: 'd-1', bindingHash: 'b' }) };
 
 function ticket(over: Partial<OrderTicket>): OrderTicket {
   const [orderId] = host.broker.connector.orderIds.allocate(1);
   return { orderId: orderId!, orderRef: `t-${orderId}`, pair: 'EURUSD', action: 'BUY', quantity: 1_000, orderType: 'LMT', limitPrice: 0.5, role: 'CLOSE', ...over };
 }
 const exit = (t: OrderTicket): SubmitRequest => ({ kind: 'EXIT', account: host.broker.account, orders: [t], correlationId: 'setup', authority: { who: 'cli:test', reason: 'setup' } });
-const entry = (): SubmitRequest => ({
-  kind: 'ENTRY',
-  account: host.broker.account,
-  orders: [ticket({ role: 'ENTRY', orderType: 'MKT', limitPrice: undefined })],
-  approval: { token: 'whatever', intentId: 'i-1', contentHash: 'h' },
-});
+// Issue 17: an entry is a whole bracket, exactly the order approved.
+let entries = 0;
+const entry = (): SubmitRequest => approvedEntry(host.broker.account, `i-${++entries}`, host.broker.connector.orderIds.allocate(3) as [number, number, number]);
 
 async function beads(): Promise<Bead[]> {
   const out: Bead[] = [];

@@ -10,7 +10,7 @@ import {
 } from '../../machines/approval.ts';
 import { approvalReplayer, approvalStateOf, decisionEventOf, replayApproval } from '../../machines/approvalReplay.ts';
 import { type BeadEmitted, comparableSnapshot, emittedBy } from '../../machines/types.ts';
-import { ANCHOR_AT, approvalInput, decisionBead, evidence, HASH, intent, STALE_AT, STALE_GATE_MS, T0, TOKEN_TTL_MS } from '../approval/fixtures.ts';
+import { ANCHOR_AT, approvalInput, BINDING, decisionBead, evidence, HASH, intent, STALE_AT, STALE_GATE_MS, T0, TOKEN_TTL_MS } from '../approval/fixtures.ts';
 import { ApprovalFlow } from '../approval/flowHarness.ts';
 import { decide } from './support.ts';
 
@@ -37,6 +37,7 @@ const approve = (at = T0 + 10, over: Partial<Extract<ApprovalEvent, { type: 'DEC
   channel: 'TERMINAL',
   decisionBeadId: 'dec-1',
   contentHash: HASH,
+  binding: BINDING,
   at,
   ...over,
 });
@@ -105,7 +106,7 @@ describe('approval machine (S3.2)', () => {
     expect(approvalStateOf(snapshot)).toBe('APPROVED');
     expect(beads(emitted)).toEqual([]);
     expect(commands(emitted)).toEqual([
-      { type: 'command', command: 'mint-token', intentId: 'cse-1', decisionBeadId: 'dec-1', contentHash: HASH, expiresAt: T0 + 10 + TOKEN_TTL_MS },
+      { type: 'command', command: 'mint-token', intentId: 'cse-1', decisionBeadId: 'dec-1', contentHash: HASH, expiresAt: T0 + 10 + TOKEN_TTL_MS, binding: BINDING },
     ]);
     const late = STALE_AT - 50;
     expect(commands(when(given(validate, shown), approve(late)).emitted)[0]).toMatchObject({ expiresAt: STALE_AT });

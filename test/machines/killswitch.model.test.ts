@@ -9,6 +9,7 @@ import type { Bead, Mode } from '../../beads/index.ts';
 import { type KillSwitchEmitted, type KillSwitchEvent, killSwitchMachine } from '../../machines/killswitch.ts';
 import { killFlagOf, replayKillSwitch } from '../../machines/killswitchReplay.ts';
 import { comparableSnapshot, type Requester } from '../../machines/types.ts';
+import { ATTESTED, bracketOf, testBinding } from '../support/approvedOrder.ts';
 import { beadsFrom, stampAt, T0 } from './support.ts';
 
 /**
@@ -32,21 +33,6 @@ class Real {
   readonly beads: Bead[] = [];
   private tokenCount = 0;
   private readonly tokens = createApprovalTokens({ secret: SECRET, ids: { next: () => `t-${++this.tokenCount}` }, consumed: new Set() });
-  private readonly decision = (() => {
-    const bead = stampAt(
-      {
-        bead_type: 'APPROVAL',
-        stream: 'approval-i',
-        correlation_id: 'i',
-        data: { intent_id: 'i', event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL', content_hash: HASH },
-      },
-      T0,
-    );
-    const r = recordedHumanDecision(bead);
-    if (!r.ok) throw new Error(r.why);
-    return r.decision;
-  })();
-
   constructor(readonly mode: Mode) {
     this.actor.on('*', (e) => {
       this.emitted.push(e);
@@ -57,14 +43,27 @@ class Real {
 
   /** An order through the real guard chain, reading the live flag. */
   async submit(kind: 'ENTRY' | 'EXIT') {
-    const minted = this.tokens.mint({ decision: this.decision, contentHash: HASH, expiresAt: T0 + 60_000 });
+    // Issue 17: each entry is its own person's decision, verified by the host, for exactly its bracket: one decision, one token.
+    const binding = testBinding('i', { account: 'DU1' });
+    const bead = stampAt(
+      {
+        bead_type: 'APPROVAL',
+        stream: 'approval-i',
+        correlation_id: 'i',
+        data: { intent_id: 'i', event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL', content_hash: HASH, binding },
+      },
+      T0,
+    );
+    const decision = recordedHumanDecision(bead, ATTESTED);
+    if (!decision.ok) throw new Error(decision.why);
+    const minted = this.tokens.mint({ decision: decision.decision, contentHash: HASH, binding, expiresAt: T0 + 60_000 });
     if (!minted.ok) throw new Error(minted.why);
     const ref = `ph-${this.tokenCount}`;
     const ticket = { orderId: this.tokenCount, orderRef: ref, pair: 'EURUSD', action: 'BUY', quantity: 1000, orderType: 'MKT' } as const;
     const request =
       kind === 'ENTRY'
-        ? { kind, account: 'DU1', orders: [{ ...ticket, role: 'ENTRY' }], approval: { token: minted.token, intentId: 'i', contentHash: HASH } } as const
-        : { kind, account: 'DU1', orders: [{ ...ticket, role: 'CLOSE' }], correlationId: 'p', authority: { who: 'cli:alice', reason: 'close' } } as const;
+        ? ({ kind, account: 'DU1', orders: bracketOf(binding), approval: { token: minted.token, intentId: 'i', contentHash: HASH, binding } } as const)
+        : ({ kind, account: 'DU1', orders: [{ ...ticket, role: 'CLOSE' }], correlationId: 'p', authority: { who: 'cli:alice', reason: 'close' } } as const);
     return submitGuarded(request, {
       config: CONFIG,
       session: () => ({ port: 4002, managedAccounts: ['DU1'] }),

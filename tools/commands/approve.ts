@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline/promises';
-import { appendDecision, approvalFor, type DecisionOutcome, type DecisionRefused, renderEvidenceText } from '../../actors/approval/index.ts';
+import { appendDecision, approvalFor, type DecisionOutcome, type DecisionRefused, type DecisionRequest, describeOrder, renderEvidenceText } from '../../actors/approval/index.ts';
+import { presenceMac, presenceMessage } from '../../runtime/operators/presence.ts';
+import { decisionAct } from '../../runtime/orderBinding.ts';
 import { isoAt, systemClock } from '../../runtime/clock.ts';
 import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { staleAtOf } from '../../projections/approvals.ts';
@@ -19,15 +21,21 @@ import { operatorOf } from './operator.ts';
 
 const HELP = `Usage: phoenix approve <intent-id> [--yes] [--as NAME]
 
-Shows the evidence bundle recorded for the intent (its EVIDENCE_SHOWN bead),
-asks for confirmation, then appends an APPROVAL DECISION bead (APPROVE, by
-NAME, channel TERMINAL) to the log. The host reacts to it: it mints the T2
-token, runs the submit guard chain and sends the bracket order. Nothing is
-sent without this decision.
+Shows the evidence bundle recorded for the intent (its EVIDENCE_SHOWN bead)
+and the exact order that goes out (account, pair, side, units, entry, stop,
+target, order refs), asks for confirmation, then appends an APPROVAL
+DECISION bead (APPROVE, by NAME, channel TERMINAL) bound to that order. The
+host verifies it, answers it (an ATTESTATION bead), mints the T2 token for
+exactly that order, runs the submit guard chain and sends the bracket.
+Nothing is sent without this decision.
+
+In LIVE the decision needs you at the terminal: it asks for a fresh TOTP
+code from the phone you enrolled (phoenix operator enroll), and the host
+verifies it; --yes is refused and stdin must be a terminal.
 
 Options:
-  --yes       do not ask; needed when stdin is not a terminal (scripts)
-  --as NAME   who decides (default: PHOENIX_OPERATOR, else your OS user name)
+  --yes       do not ask; needed when stdin is not a terminal (scripts). PAPER and MOCK only
+  --as NAME   who decides (default: PHOENIX_OPERATOR, else your OS user name); in LIVE, an enrolled operator
 
 Exit codes: 0 the decision is recorded; 1 the intent is not awaiting a
 decision (already decided, stale, ended, evidence not shown yet); 2 usage, or
@@ -61,16 +69,41 @@ export function report(io: CommandIo, command: string, outcome: DecisionOutcome)
   return EXIT.ok;
 }
 
-async function confirm(io: CommandIo, question: string): Promise<boolean> {
+export async function ask(io: CommandIo, question: string): Promise<string> {
   const rl = createInterface({ input: io.stdin, output: io.stdout });
   try {
-    const answer = await rl.question(question, { signal: io.signal });
-    return /^(y|yes)$/i.test(answer.trim());
+    return (await rl.question(question, { signal: io.signal })).trim();
   } catch {
-    return false;
+    return '';
   } finally {
     rl.close();
   }
+}
+
+async function confirm(io: CommandIo, question: string): Promise<boolean> {
+  return /^(y|yes)$/i.test(await ask(io, question));
+}
+
+
+/** The host's ATTESTATION of a decision: accepted, refused with why, or none in time. */
+export async function hostAnswer(log: EventLog, stream: string, subjectId: string, timeoutMs: number): Promise<{ verdict: 'ACCEPTED' | 'REFUSED'; why?: string } | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const e of await log.readStream(stream)) {
+      if (e.kind === 'bead' && e.bead.bead_type === 'ATTESTATION' && e.bead.data.subject_id === subjectId) return { verdict: e.bead.data.verdict, ...(e.bead.data.why ? { why: e.bead.data.why } : {}) };
+    }
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function reportAnswer(io: CommandIo, answer: Awaited<ReturnType<typeof hostAnswer>>): number {
+  if (answer?.verdict === 'ACCEPTED') {
+    writeLine(io.stdout, 'The host verified your code: the order goes out as shown.');
+    return EXIT.ok;
+  }
+  writeError(io, answer ? `phoenix approve: the host refused the decision: ${answer.why ?? 'no reason given'}` : 'phoenix approve: no answer from the host yet (is it running?); the decision waits in the log, and the host judges it when it sees it');
+  return EXIT.failure;
 }
 
 export async function withLog<T>(config: Config, use: (log: EventLog) => Promise<T>): Promise<T> {
@@ -91,6 +124,9 @@ export const approveCommand: Command = {
     const intentId = oneIntentId(positionals);
     const config = loadConfig(io.env, io.cwd);
     const who = operatorOf(values.as, config).id;
+    const live = config.mode === 'LIVE';
+    // Issue 17: in LIVE only a person at a terminal, with a code from their phone, approves.
+    if (live && values.yes) throw new UsageError('--yes is refused in LIVE: approving live money needs you at the terminal with a TOTP code');
     return withLog(config, async (log) => {
       const found = await approvalFor(log, intentId, systemClock.now());
       if (!found.ok) return report(io, 'approve', found);
@@ -100,16 +136,29 @@ export const approveCommand: Command = {
         writeLine(io.stdout, renderEvidenceText(record.evidence, { ...(record.evidence_bead_id ? { beadId: record.evidence_bead_id } : {}), ...(staleAt === undefined ? {} : { staleAt: isoAt(staleAt) }) }));
         writeLine(io.stdout);
       }
-      if (!values.yes && io.stdin.isTTY !== true) throw new UsageError('stdin is not a terminal: pass --yes to approve without being asked');
+      const order = record.evidence?.order;
+      if (order) writeLine(io.stdout, `The order: ${describeOrder(order)}`);
+      if (!values.yes && io.stdin.isTTY !== true) throw new UsageError(live ? 'stdin is not a terminal: in LIVE an approval needs you at the terminal' : 'stdin is not a terminal: pass --yes to approve without being asked');
       if (!values.yes && !(await confirm(io, `Approve ${intentId} as ${who}? Nothing is sent otherwise. [y/N] `))) {
         writeError(io, `phoenix approve: not approved; ${intentId} is still awaiting a decision`);
         return EXIT.failure;
       }
+      let proof: DecisionRequest['proof'] = { method: 'OPERATOR', operator: who, ...(config.osUser ? { os_user: config.osUser } : {}) };
+      if (live) {
+        const code = await ask(io, `TOTP code for ${who} (from your phone): `);
+        if (!/^\d{6}$/.test(code)) {
+          writeError(io, 'phoenix approve: not approved; a code is 6 digits');
+          return EXIT.failure;
+        }
+        proof = (shown) => ({ method: 'TOTP', operator: who, mac: presenceMac(code, presenceMessage(...decisionAct(intentId, 'APPROVE', shown))) });
+      }
       const outcome = await appendDecision(
-        { log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode },
-        { intentId, decision: 'APPROVE', decidedBy: who, channel: 'TERMINAL' },
+        { log, clock: systemClock, ids: uuidV7Ids, hostId: `${config.PHOENIX_HOST_ID}-cli`, mode: config.mode },
+        { intentId, decision: 'APPROVE', decidedBy: who, channel: 'TERMINAL', proof },
       );
-      return report(io, 'approve', outcome);
+      const code = report(io, 'approve', outcome);
+      if (!live || !outcome.ok) return code;
+      return reportAnswer(io, await hostAnswer(log, outcome.bead.stream, outcome.bead.bead_id, 15_000));
     });
   },
 };

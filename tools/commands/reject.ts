@@ -35,8 +35,9 @@ export const rejectCommand: Command = {
     const who = operatorOf(values.as, config).id;
     return withLog(config, async (log) => {
       const outcome = await appendDecision(
-        { log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode },
-        { intentId, decision: 'REJECT', decidedBy: who, channel: 'TERMINAL', reason },
+        { log, clock: systemClock, ids: uuidV7Ids, hostId: `${config.PHOENIX_HOST_ID}-cli`, mode: config.mode },
+        // A rejection sends nothing: the operator's name is its proof in every mode (issue 17).
+        { intentId, decision: 'REJECT', decidedBy: who, channel: 'TERMINAL', reason, proof: { method: 'OPERATOR', operator: who, ...(config.osUser ? { os_user: config.osUser } : {}) } },
       );
       return report(io, 'reject', outcome);
     });
