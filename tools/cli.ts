@@ -8,6 +8,7 @@ import { gatesCommand } from './commands/gates.ts';
 import { gatewaySimCommand } from './commands/gatewaySim.ts';
 import { haltCommand } from './commands/halt.ts';
 import { mockCseCommand } from './commands/mockCse.ts';
+import { operatorCommand } from './commands/operatorEnroll.ts';
 import { queryCommand } from './commands/query.ts';
 import { rejectCommand } from './commands/reject.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   resumeCommand,
   drillCommand,
   bunnyCommand,
+  operatorCommand,
 ];
 
 /** Runs one command in this process (the tests' entry); a process started from bin/phoenix.mjs loads only its command. */

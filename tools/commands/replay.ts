@@ -2,6 +2,7 @@ import { loadConfig } from '../../runtime/config/load.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError } from '../command.ts';
 import { openLogToRead } from '../readLog.ts';
 import { replay } from '../replay/replay.ts';
+import { verifyCommand } from '../replay/verify.ts';
 
 function parseTime(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -15,6 +16,7 @@ export const replayCommand: Command = {
   readOnly: true,
   summary: 'print an incident timeline from the log, and the machines’ state at its end',
   help: `Usage: phoenix replay [--stream S] [--from T] [--to T] [--json]
+       phoenix replay --verify [--json]
 
 Reads the log in global order (or one stream in revision order) and prints one
 line per bead: time, type, stream and its key fields. Records that cannot be
@@ -27,6 +29,10 @@ Options:
   --from T     only beads at or after T (ISO-8601)
   --to T       only beads at or before T (ISO-8601)
   --json       one JSON object per line, for tools
+  --verify     check the whole log against the hosts' chains (issue 17) with
+               the chain key in PHOENIX_HOME: says "chain intact", or names
+               each row where it breaks (position, stream, revision, bead);
+               exit 1 when broken. Run it as the host's user.
 
 Examples:
   phoenix replay --stream connection-phoenix-1
@@ -37,12 +43,24 @@ Examples:
       from: { type: 'string' },
       to: { type: 'string' },
       json: { type: 'boolean' },
+      verify: { type: 'boolean' },
     });
     const from = parseTime('--from', values.from);
     const to = parseTime('--to', values.to);
     if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from is after --to');
     const config = loadConfig(io.env, io.cwd);
     const log = await openLogToRead(config);
+    if (values.verify) {
+      if (values.stream !== undefined || from !== undefined || to !== undefined) {
+        await log.close();
+        throw new UsageError('--verify checks the whole log: it takes no --stream, --from or --to');
+      }
+      try {
+        return await verifyCommand(log, config, io, values.json ?? false);
+      } finally {
+        await log.close();
+      }
+    }
     const tty = io.stderr === process.stderr && process.stderr.isTTY === true;
     try {
       const summary = await replay(
