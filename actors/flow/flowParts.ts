@@ -47,7 +47,7 @@ export async function buildFlowParts(o: FlowDeps & { pauseBeforeSendMs?: number 
     startup,
     tokens,
     router,
-    submitter: new Submitter(o, tokens, router, o.pauseBeforeSendMs ?? 0),
+    submitter: new Submitter(o, tokens, router),
     prices: new PriceBook(broker.connector, logger),
     ready,
   };

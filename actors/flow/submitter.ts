@@ -15,8 +15,6 @@ export class Submitter {
     private readonly deps: FlowDeps,
     private readonly tokens: Pick<ApprovalTokens, 'redeem'>,
     private readonly router: OrderRouter,
-    /** Test-only: how long to wait between the write-ahead beads and the send (PHOENIX_TEST_PAUSE_BEFORE_SEND_MS). */
-    private readonly pauseBeforeSendMs = 0,
   ) {}
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
@@ -28,7 +26,6 @@ export class Submitter {
   private ports(): SubmitPorts {
     const { broker, killSwitch } = this.deps;
     const base = broker.submitPorts();
-    let paused = false;
     return {
       ...base,
       killFlag: () => killSwitch.flag(),
@@ -38,14 +35,7 @@ export class Submitter {
         for (const bead of written) this.router.applyAndNotify(bead);
         return written;
       },
-      send: async (ticket) => {
-        if (!paused && this.pauseBeforeSendMs > 0) {
-          paused = true;
-          this.deps.logger.warn({ ms: this.pauseBeforeSendMs }, 'PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: pausing between the write-ahead and the send (test hook)');
-          await new Promise((r) => setTimeout(r, this.pauseBeforeSendMs));
-        }
-        await base.send(ticket);
-      },
+      send: (ticket) => base.send(ticket),
     };
   }
 

@@ -24,8 +24,6 @@ import { ReconciliationActor, type Trigger } from './reconciliationActor.ts';
 export interface TradeFlowOptions extends FlowDeps {
   /** Follow PHOENIX_HOME/intents/incoming (default true; tests that drive approvals directly turn it off). */
   watchIntents?: boolean;
-  /** Test-only: PHOENIX_TEST_PAUSE_BEFORE_SEND_MS. */
-  pauseBeforeSendMs?: number;
 }
 
 export interface TradeFlow {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { Mode } from '../../beads/index.ts';
 import { readDotenv } from './dotenv.ts';
-import { ENV_KEYS, ENV_SCHEMA, type EnvConfig, SECRET_KEYS } from './schema.ts';
+import { ENV_KEYS, ENV_SCHEMA, type EnvConfig, REFUSED_KEYS, SECRET_KEYS } from './schema.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -52,6 +52,8 @@ export function loadConfig(env?: Record<string, string | undefined>, cwd = proce
     // An empty value means "not set", as in most .env tooling.
     if (value !== undefined && value !== '') relevant[key] = value;
   }
+  const refused = Object.keys(REFUSED_KEYS).filter((key) => source[key] !== undefined && source[key] !== '');
+  if (refused.length > 0) throw new ConfigError(refused.map((key) => `${key}: ${REFUSED_KEYS[key]}`));
   const parsed = ENV_SCHEMA.safeParse(relevant);
   if (!parsed.success) throw new ConfigError(describe(parsed.error, relevant));
   const c = parsed.data;

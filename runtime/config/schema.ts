@@ -88,10 +88,18 @@ export const ENV_SCHEMA = z.object({
   DASHBOARD_PORT: port.default(7070),
   /** `phoenix watchdog`'s own /metrics on 127.0.0.1; unset: not served. */
   WATCHDOG_METRICS_PORT: port.optional(),
-
-  /** TEST ONLY: the crash test's window between the write-ahead ORDER beads and the send (0 = none). */
-  PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: int(0, 600_000).default(0),
 });
+
+/**
+ * Variables the product refuses to start with (issue 17): test hooks never
+ * belong in a running desk. PHOENIX_TEST_PAUSE_BEFORE_SEND_MS held the order
+ * path open between the write-ahead and the send, in every mode; the crash
+ * tests now make that window with the simulator's own controls.
+ */
+export const REFUSED_KEYS: Record<string, string> = {
+  PHOENIX_TEST_PAUSE_BEFORE_SEND_MS:
+    'was a test hook and is not honoured by the product: a crash between the write-ahead and the send is made with the gateway simulator (POST /lose-next-order, /silent) and a real kill; unset it',
+};
 
 /** Values that are never printed, logged or written to a bead. */
 export const SECRET_KEYS = ['APPROVAL_TOKEN_SECRET', 'TELEGRAM_BOT_TOKEN', 'EVENTSTORE_CONNECTION_STRING'] as const;

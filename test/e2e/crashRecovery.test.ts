@@ -11,8 +11,11 @@ import { openPaperDesk, type PaperDesk } from './paperDesk.ts';
  * never sent again; the fill made meanwhile recovered once).
  *
  * Real time (TIME_SCALE=1): the liveness probe then tolerates the few
- * seconds of gateway silence the second window needs.
- * PHOENIX_TEST_PAUSE_BEFORE_SEND_MS opens the window between write-ahead and send.
+ * seconds of gateway silence the second window needs. The windows are made
+ * with the simulator's own controls and a real SIGKILL (issue 17: the
+ * product honours no test hook): `lose-next-order` swallows the bracket as
+ * a gateway that dies with it in its buffer would, and `silent` lets the
+ * broker take it while the host hears nothing back.
  */
 
 let desk: PaperDesk | undefined;
@@ -23,9 +26,12 @@ afterEach(async () => {
 
 const REAL_TIME = { TIME_SCALE: '1', RECONCILE_INTERVAL_S: '300' };
 
-async function approvedUntilWriteAhead(d: PaperDesk, id: string): Promise<void> {
+async function evidenceShown(d: PaperDesk, id: string): Promise<void> {
   await d.readyIntent(id);
   await d.waitForBead('APPROVAL', (b) => b.data.intent_id === id && b.data.event === 'EVIDENCE_SHOWN', 'evidence');
+}
+
+async function approvedUntilWriteAhead(d: PaperDesk, id: string): Promise<void> {
   const approve = await d.cli(['approve', id, '--yes', '--as', 'alice']);
   expect(approve.code, approve.stderr).toBe(0);
   await d.waitForBead('ORDER', (b) => b.data.order_ref === `${id}-entry` && b.data.event === 'SUBMIT_REQUESTED', 'the write-ahead ORDER bead');
@@ -48,8 +54,12 @@ describe('crash between the write-ahead bead and the broker acknowledgement', ()
   it('killed before the send: after a restart the bracket is looked up, not found, and sent exactly once', async () => {
     desk = await openPaperDesk({ env: REAL_TIME });
     const d = desk;
-    await d.startHost({ PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: '60000' });
+    await d.startHost();
+    await evidenceShown(d, 'crash-a');
+    // The gateway takes the three placeOrder frames and loses them before its broker sees them.
+    await d.sim.control('lose-next-order', { count: 3 });
     await approvedUntilWriteAhead(d, 'crash-a');
+    await d.sim.waitForState((s) => s.counts.ordersLost === 3, 'the bracket lost in the gateway', 20_000);
     expect((await d.stopHost('SIGKILL'))?.signal).toBe('SIGKILL');
     expect(await d.simOrders('crash-a')).toEqual([]);
 
@@ -66,10 +76,11 @@ describe('crash between the write-ahead bead and the broker acknowledgement', ()
   it('killed after the broker took the bracket but before it heard back: found by orderRef, never sent again, the fill recovered once', async () => {
     desk = await openPaperDesk({ env: REAL_TIME });
     const d = desk;
-    await d.startHost({ PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: '1500' });
-    await approvedUntilWriteAhead(d, 'crash-b');
+    await d.startHost();
+    await evidenceShown(d, 'crash-b');
     // From now on the gateway hears the orders but says nothing back: no acknowledgement, no fill reaches the host.
     await d.sim.control('silent');
+    await approvedUntilWriteAhead(d, 'crash-b');
     await d.sim.waitForState((s) => s.orders.filter((o) => o.orderRef.startsWith('crash-b-')).length === 3, 'the bracket at the simulator', 20_000);
     expect((await d.stopHost('SIGKILL'))?.signal).toBe('SIGKILL');
     await d.sim.control('unsilent');
