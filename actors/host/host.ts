@@ -122,6 +122,7 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
   const phoneApprovals = notify.bot
     ? startTelegramApprovals(notify.bot, {
         decisions: { log, clock, ids: uuidV7Ids, hostId, mode: config.mode },
+        homeDir: config.homeDir,
         timers: systemTimers,
         logger,
         ...(leaseEntry === undefined ? {} : { after: leaseEntry.position }),
@@ -160,7 +161,6 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
     broker,
     alerts,
     killSwitch: killSwitchPortOf(killSwitch),
-    pauseBeforeSendMs: config.PHOENIX_TEST_PAUSE_BEFORE_SEND_MS,
   }).catch((err: Error) => {
     flowHooks.attach(undefined);
     throw err;

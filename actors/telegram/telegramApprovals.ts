@@ -15,6 +15,8 @@ export interface TelegramApprovalDeps {
   /** See ApprovalRequestDeps.after: the host passes its lease bead's position. */
   after?: LogPosition;
   retryDelaysMs?: readonly number[];
+  /** PHOENIX_HOME, where enrolled operators are kept: LIVE approvals verify their TOTP codes (issue 17). */
+  homeDir?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface TelegramApprovalDeps {
  */
 export function startTelegramApprovals(bot: Pick<TelegramBot, 'router' | 'chat'>, deps: TelegramApprovalDeps): ApprovalRequests {
   const keys = new ApprovalButtonKeys();
-  registerApprovalCallbacks(bot.router, keys, deps.decisions);
+  registerApprovalCallbacks(bot.router, keys, deps.decisions, deps.homeDir === undefined ? undefined : { homeDir: deps.homeDir });
   return followApprovalRequests({
     log: deps.decisions.log,
     chat: bot.chat,
