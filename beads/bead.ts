@@ -12,8 +12,6 @@ import {
   ApprovalData,
   AttestationData,
   BunnyData,
-  ConfigChangeData,
-  ConfigData,
   DrillData,
   HaltData,
   HeartbeatData,
@@ -21,12 +19,12 @@ import {
   IntentData,
   KillFlagData,
   LeaseData,
-  PromotionData,
   SealData,
   SecurityData,
   UxConfirmationData,
 } from './opsData.ts';
 import { ModeSchema } from './pairs.ts';
+import { AlertLabelData, ConfigChangeData, ConfigData, PromotionData } from './promotionData.ts';
 
 /** Each bead type's data schema. Adding a type here adds it everywhere. */
 export const BEAD_DATA = {
@@ -53,6 +51,7 @@ export const BEAD_DATA = {
   UX_CONFIRMATION: UxConfirmationData,
   SEAL: SealData,
   ATTESTATION: AttestationData,
+  ALERT_LABEL: AlertLabelData,
 } as const;
 
 export type BeadType = keyof typeof BEAD_DATA;

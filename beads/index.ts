@@ -5,6 +5,7 @@ export * from './intent.ts';
 export * from './opsData.ts';
 export * from './pairs.ts';
 export type * from './ports.ts';
+export * from './promotionData.ts';
 export * from './streams.ts';
 export * from './upcast.ts';
 export * from './validate.ts';

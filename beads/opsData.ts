@@ -119,25 +119,16 @@ export const HaltData = z.object({
   proof: ProofData.optional(),
 });
 
-const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
-
-export const ConfigData = z.object({
-  config_hash: z.string(),
-  params: z.record(z.string(), ParamValue),
-});
-
-export const ConfigChangeData = z.object({
-  key: z.string(),
-  old_value: ParamValue.optional(),
-  new_value: ParamValue,
-  who: z.string(),
-  reason: z.string().optional(),
-});
-
-export const PromotionData = z.object({
-  state: z.enum(['SHADOW', 'PAPER_VALIDATED', 'LIVE_ELIGIBLE', 'LIVE_ACTIVE']),
-  previous: z.enum(['SHADOW', 'PAPER_VALIDATED', 'LIVE_ELIGIBLE', 'LIVE_ACTIVE']).optional(),
-  reason: z.string(),
+/**
+ * The alert types a vector declares for its fault (the types it must raise
+ * and those it must not) and the RAISED alerts of its scratch log, by type:
+ * each declared type raised is a true positive, each one missing a false
+ * negative, each forbidden one raised a false positive.
+ */
+export const BunnyAlerts = z.object({
+  must_raise: z.array(z.string()),
+  must_not_raise: z.array(z.string()),
+  raised: z.record(z.string(), z.number().int().min(0)),
 });
 
 /** What a bunny verdict rests on: bead ids (in the vector's scratch log), counts and timings. */
@@ -171,6 +162,10 @@ export const BunnyData = z.object({
   scratch_home: z.string().optional(),
   /** Settings laid over the vector's own for the scratch host (`--with KEY=VALUE`): a parameter change under validation. */
   settings: z.record(z.string(), z.string()).optional(),
+  /** A sweep a host started after a parameter change: the PROMOTION bead that asked for it (issue 14). */
+  triggered_by: z.string().optional(),
+  /** Ground truth for alert precision and recall (S11 Phase 2): what the fault must and must not raise, and what its scratch log raised. */
+  alerts: BunnyAlerts.optional(),
 });
 
 /** What `phoenix bunny` writes: every field present. */

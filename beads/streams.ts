@@ -22,6 +22,8 @@ export const streams = {
   chain: (host: string) => `chain-${host}`,
   /** The host's answers to other processes' acts that have no stream of their own to carry them. */
   attestations: 'attestations',
+  /** Operators' labels on alerts (useful or noise): ground truth for alert precision (S11 Phase 2). */
+  alertLabels: 'alert-labels',
 } as const;
 
 /** EventStoreDB reserves names that start with `$`; Phoenix never writes one. */

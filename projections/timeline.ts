@@ -67,10 +67,16 @@ export function summarizeBead(bead: Bead): string {
       return `effective config ${bead.data.config_hash}`;
     case 'CONFIG_CHANGE': {
       const d = bead.data;
-      return `${d.key}: ${String(d.old_value ?? '(unset)')} → ${String(d.new_value)} by ${d.who}`;
+      const what = d.secret ? 'changed (secret: no value recorded)' : `${String(d.old_value ?? '(unset)')} → ${String(d.new_value ?? '(unset)')}`;
+      return `${d.key}: ${what} by ${d.who}${d.reason ? ` (${d.reason})` : ''}`;
     }
-    case 'PROMOTION':
-      return `${bead.data.previous ? `${bead.data.previous} → ` : ''}${bead.data.state}: ${bead.data.reason}`;
+    case 'PROMOTION': {
+      const d = bead.data;
+      if (d.event === 'DECISION') return `DECISION ${d.decision ?? 'PROMOTE_LIVE'} by ${d.decided_by ?? '?'} at ${d.state}: ${d.reason}`;
+      return `${d.previous ? `${d.previous} → ` : ''}${d.state}: ${d.reason}${d.sweep ? ` (sweep ${d.sweep.run_id}: ${d.sweep.vectors.join(', ')})` : ''}`;
+    }
+    case 'ALERT_LABEL':
+      return `${bead.data.label} ${bead.data.alert_type} ${bead.data.alert_id} by ${bead.data.who} on ${bead.data.channel}${bead.data.note ? `: ${bead.data.note}` : ''}`;
     case 'BUNNY':
       return `${bead.data.vector_id} ${bead.data.result}: ${bead.data.evidence}`;
     case 'DRILL': {
