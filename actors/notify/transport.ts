@@ -16,6 +16,8 @@ export class DeliveryError extends Error {
     message: string,
     /** From a 429: how long the channel asked us to wait. */
     readonly retryAfterMs?: number,
+    /** The channel refused the request itself (400, 401, 403, 404): sending it again changes nothing. */
+    readonly permanent = false,
   ) {
     super(message);
   }

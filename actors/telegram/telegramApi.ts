@@ -40,14 +40,18 @@ export function redactToken(text: string, token?: string): string {
   return plain.replace(TOKEN_PATTERN, '<token>');
 }
 
+/** Telegram's answers that no retry can change: a bad request, a bad token, a chat the bot may not write to. */
+const PERMANENT_CODES: ReadonlySet<number> = new Set([400, 401, 403, 404]);
+
 /** Turns whatever the client threw into a DeliveryError that is safe to log and to store in a bead. */
 export function describeTelegramFailure(err: unknown, token?: string): DeliveryError {
-  if (err instanceof DeliveryError) return new DeliveryError(redactToken(err.message, token), err.retryAfterMs);
+  if (err instanceof DeliveryError) return new DeliveryError(redactToken(err.message, token), err.retryAfterMs, err.permanent);
   if (err instanceof TelegramApiError) {
     const retryAfter = err.retryAfter;
     return new DeliveryError(
       redactToken(`Telegram ${err.errorCode}: ${err.description}`, token),
       retryAfter !== undefined ? retryAfter * 1000 : undefined,
+      PERMANENT_CODES.has(err.errorCode),
     );
   }
   return new DeliveryError(redactToken(causeChain(err), token));

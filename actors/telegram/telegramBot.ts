@@ -7,6 +7,7 @@ import { SECURITY_BEADS_PER_MINUTE, SecurityThrottle } from './securityThrottle.
 import { createTelegramApi, type TelegramSettings } from './telegramApi.ts';
 import { type TelegramChat, TelegramChatClient, TelegramTransport } from './telegramChat.ts';
 import { TelegramPoller } from './telegramPoller.ts';
+import { type ReplyPolicy, RetryingChat } from './telegramReplies.ts';
 import { TelegramRouter } from './telegramRouter.ts';
 import type { SecurityRecorder } from './telegramRouterTypes.ts';
 import type { Timers } from '../../runtime/timers.ts';
@@ -21,13 +22,16 @@ export interface TelegramBotOptions {
   logger: Logger;
   /** Server-side long-poll wait in seconds (30 in production; tests use 1). */
   pollTimeoutS?: number;
-  /** Backstop for any one request; the alert notifier applies its own, shorter timeout. */
+  /** Backstop for any one request; the alert notifier and the replies apply their own, shorter deadlines. */
   requestTimeoutMs?: number;
+  /** Deadline and retries of replies to the operator (telegramReplies.ts). */
+  replyPolicy?: Partial<ReplyPolicy>;
 }
 
 /**
  * The Telegram actor: one client, the configured chat, the alert transport over
- * it, and inbound polling through the router. The host registers its commands
+ * it (the notifier retries alerts), and inbound polling through the router,
+ * whose replies are retried with a deadline per request (RetryingChat). The host registers its commands
  * and buttons on `router` before `start()`.
  */
 export class TelegramBot {
@@ -42,8 +46,9 @@ export class TelegramBot {
     const api = createTelegramApi(settings, options.requestTimeoutMs);
     this.chat = new TelegramChatClient(api, settings.chatId, settings.token);
     this.transport = new TelegramTransport(this.chat);
+    const replies = new RetryingChat(this.chat, { clock: options.source.clock, timers: options.timers }, logger, options.replyPolicy);
     this.router = new TelegramRouter({
-      chat: this.chat,
+      chat: replies,
       chatId: settings.chatId,
       allowedUserIds: settings.allowedUserIds,
       recordRefusal: securityRecorder(options.log, options.source),

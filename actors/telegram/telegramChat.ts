@@ -1,6 +1,7 @@
 import type { Api } from 'node-telegram-bot-api';
 import { z } from 'zod';
 import { describeTelegramFailure } from './telegramApi.ts';
+import { fitAnswer, fitMessage, splitMessage } from './telegramText.ts';
 import type { Transport } from '../notify/transport.ts';
 
 /** One inline button; `data` comes back in the callback query (Telegram allows 64 bytes). */
@@ -15,12 +16,14 @@ export type ButtonRows = InlineButton[][];
 /**
  * The outbound side of the configured chat: what the router, the approval
  * flow and the alert transport use. Errors come out as DeliveryError, token-free.
+ * Every text is fitted to the Bot API's limits on the way out (telegramText.ts).
  */
 export interface TelegramChat {
+  /** A text over 4096 characters goes as several messages (cut instead when it carries buttons); resolves with the first. */
   sendMessage(text: string, options?: { buttons?: ButtonRows; signal?: AbortSignal }): Promise<{ messageId: number }>;
   /** Replaces a message's text; buttons omitted means the buttons are removed. */
-  editMessageText(messageId: number, text: string, options?: { buttons?: ButtonRows }): Promise<void>;
-  answerCallbackQuery(callbackQueryId: string, text?: string, options?: { alert?: boolean }): Promise<void>;
+  editMessageText(messageId: number, text: string, options?: { buttons?: ButtonRows; signal?: AbortSignal }): Promise<void>;
+  answerCallbackQuery(callbackQueryId: string, text?: string, options?: { alert?: boolean; signal?: AbortSignal }): Promise<void>;
 }
 
 const MAX_CALLBACK_DATA_BYTES = 64;
@@ -36,36 +39,43 @@ export class TelegramChatClient implements TelegramChat {
   ) {}
 
   async sendMessage(text: string, options: { buttons?: ButtonRows; signal?: AbortSignal } = {}): Promise<{ messageId: number }> {
-    const markup = options.buttons ? { reply_markup: inlineKeyboard(options.buttons) } : {};
+    // Buttons belong to one message, so a text that carries them is cut; any other is split.
+    const parts = options.buttons ? [fitMessage(text)] : splitMessage(text);
+    let first: number | undefined;
+    for (const [i, part] of parts.entries()) {
+      const markup = options.buttons && i === 0 ? { reply_markup: inlineKeyboard(options.buttons) } : {};
+      try {
+        const answer = SentMessage.safeParse(await this.api.sendMessage({ chat_id: this.chatId, text: part, ...markup }, options.signal));
+        // ok:true means Telegram took it; an odd answer must not turn a delivered message into a retried one.
+        first ??= answer.success ? answer.data.message_id : 0;
+      } catch (err) {
+        throw describeTelegramFailure(err, this.token);
+      }
+    }
+    return { messageId: first ?? 0 };
+  }
+
+  async editMessageText(messageId: number, text: string, options: { buttons?: ButtonRows; signal?: AbortSignal } = {}): Promise<void> {
     try {
-      const answer = SentMessage.safeParse(await this.api.sendMessage({ chat_id: this.chatId, text, ...markup }, options.signal));
-      // ok:true means Telegram took it; an odd answer must not turn a delivered message into a retried one.
-      return { messageId: answer.success ? answer.data.message_id : 0 };
+      await this.api.editMessageText(
+        { chat_id: this.chatId, message_id: messageId, text: fitMessage(text), reply_markup: inlineKeyboard(options.buttons ?? []) },
+        options.signal,
+      );
     } catch (err) {
       throw describeTelegramFailure(err, this.token);
     }
   }
 
-  async editMessageText(messageId: number, text: string, options: { buttons?: ButtonRows } = {}): Promise<void> {
+  async answerCallbackQuery(callbackQueryId: string, text?: string, options: { alert?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     try {
-      await this.api.editMessageText({
-        chat_id: this.chatId,
-        message_id: messageId,
-        text,
-        reply_markup: inlineKeyboard(options.buttons ?? []),
-      });
-    } catch (err) {
-      throw describeTelegramFailure(err, this.token);
-    }
-  }
-
-  async answerCallbackQuery(callbackQueryId: string, text?: string, options: { alert?: boolean } = {}): Promise<void> {
-    try {
-      await this.api.answerCallbackQuery({
-        callback_query_id: callbackQueryId,
-        ...(text !== undefined ? { text } : {}),
-        ...(options.alert ? { show_alert: true } : {}),
-      });
+      await this.api.answerCallbackQuery(
+        {
+          callback_query_id: callbackQueryId,
+          ...(text !== undefined ? { text: fitAnswer(text) } : {}),
+          ...(options.alert ? { show_alert: true } : {}),
+        },
+        options.signal,
+      );
     } catch (err) {
       throw describeTelegramFailure(err, this.token);
     }

@@ -7,6 +7,17 @@ import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
 import type { TelegramRouter } from './telegramRouter.ts';
 import { registerHaltCommands } from './haltCommands.ts';
 import { heartbeatGapMs, readDashboardView, readGapsText } from './logViews.ts';
+import { shortLine, shortReason } from './telegramText.ts';
+import type { DashboardView } from '../../projections/dashboardView.ts';
+
+const KILLSWITCH_IN_FULL = 'phoenix replay --stream killswitch';
+
+/** The view with the kill flag's reason shortened: /status and /health repeat it, and it may be pages long. */
+function phoneView(v: DashboardView): DashboardView {
+  const reason = v.kill_flag.reason;
+  if (reason === undefined) return v;
+  return { ...v, kill_flag: { ...v.kill_flag, reason: shortReason(reason, KILLSWITCH_IN_FULL) } };
+}
 
 export interface TelegramCommandDeps {
   log: EventLog;
@@ -26,14 +37,14 @@ export interface TelegramCommandDeps {
  */
 export function registerTelegramCommands(router: TelegramRouter, deps: TelegramCommandDeps): void {
   const gapMs = heartbeatGapMs(deps.config);
-  const view = () => readDashboardView(deps.log, deps.clock.now(), gapMs);
+  const view = async () => phoneView(await readDashboardView(deps.log, deps.clock.now(), gapMs));
   router
     .command(
       'status',
       async (ctx) => {
         const v = await view();
         // The live flag, not only the last bead: a SET held in memory (log unwritable) must show here.
-        const live = deps.killSwitch.killFlag() === v.kill_flag.state ? [] : [`Kill flag in this host: ${deps.killSwitch.describe()}`];
+        const live = deps.killSwitch.killFlag() === v.kill_flag.state ? [] : [`Kill flag in this host: ${shortLine(deps.killSwitch.describe(), KILLSWITCH_IN_FULL)}`];
         await ctx.reply([...briefStatusLines(v), ...live].join('\n'));
       },
       'health, mode, connection, kill flag, positions',

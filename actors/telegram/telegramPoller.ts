@@ -20,18 +20,22 @@ export interface PollerOptions {
 
 const RawUpdates = z.array(z.unknown());
 
+/** Updates being handled at once; past this, polling waits for one to finish (a flood must not grow without bound). */
+const MAX_IN_FLIGHT = 16;
+
 /**
  * Long polling of getUpdates, our own loop rather than the library's so that
  * we control three things: pending updates are dropped before anything is
  * obeyed (a stale /halt or APPROVE must never fire after a restart), every
  * update is parsed with zod (a bad one is logged and skipped, never a crash),
- * and backoff runs on the injected timers.
+ * and backoff runs on the injected timers. Updates are handled side by side.
  */
 export class TelegramPoller {
   private readonly controller = new AbortController();
   private loop: Promise<void> | undefined;
   private offset: number | undefined;
   private fetchFailures = 0;
+  private readonly inFlight = new Set<Promise<void>>();
   private markReady: () => void = () => undefined;
   /** Resolves once pending updates have been dropped and live polling has begun. */
   readonly ready: Promise<void> = new Promise((resolve) => {
@@ -47,6 +51,7 @@ export class TelegramPoller {
   async stop(): Promise<void> {
     this.controller.abort();
     await this.loop;
+    await Promise.all(this.inFlight);
   }
 
   private get stopped(): boolean {
@@ -61,8 +66,19 @@ export class TelegramPoller {
     }
     this.markReady();
     while (!this.stopped) {
-      for (const raw of await this.fetch()) await this.handle(raw);
+      for (const raw of await this.fetch()) await this.dispatch(raw);
     }
+  }
+
+  /**
+   * Each update is handled on its own, not after the one before it: a reply
+   * stuck at the Bot API holds up its own command only, never the next
+   * /status or a button press, and never the polling itself.
+   */
+  private async dispatch(raw: unknown): Promise<void> {
+    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+    const handling = this.handle(raw).finally(() => this.inFlight.delete(handling));
+    this.inFlight.add(handling);
   }
 
   /** Telegram: a negative offset returns the newest update and forgets everything before it; we skip that one too. */
