@@ -100,8 +100,9 @@ export class ChainedLog implements EventLog {
     }
     if (covered.length === 0) return this.inner.appendMany(appends);
     const fields = { hostId: this.o.hostId, seq: this.seq, prev: this.prev, beads: covered.map(sealEntry), ...(this.retract.length > 0 ? { retracts: [...this.retract] } : {}) };
+    const mac = sealMac(this.o.key, fields);
     const seal = stamp(
-      { bead_type: 'SEAL', stream: this.chainStream, correlation_id: this.chainStream, data: { seq: fields.seq, prev: fields.prev, beads: fields.beads, mac: sealMac(this.o.key, fields), ...(fields.retracts ? { retracts: fields.retracts } : {}) } },
+      { bead_type: 'SEAL', stream: this.chainStream, correlation_id: this.chainStream, data: { seq: fields.seq, prev: fields.prev, beads: fields.beads, mac, ...(fields.retracts ? { retracts: fields.retracts } : {}) } },
       { bead_id: (this.o.ids ?? uuidV7Ids).next(), ts: isoAt(this.o.clock.now()), host_id: this.o.hostId, mode: this.o.mode },
     );
     let results: AppendResult[];
@@ -109,10 +110,10 @@ export class ChainedLog implements EventLog {
       results = await this.inner.appendMany([{ stream: this.chainStream, beads: [seal], expected: 'any' }, ...appends]);
     } catch (err) {
       // All or nothing where the log allows it; elsewhere the seal may stand without its beads, and the next seal says so.
-      if (!this.inner.atomicAcrossStreams) this.advance(seal.data.mac, [this.seq]);
+      if (!this.inner.atomicAcrossStreams) this.advance(mac, [this.seq]);
       throw err;
     }
-    this.advance(seal.data.mac, []);
+    this.advance(mac, []);
     markSealed(seal);
     for (const b of covered) {
       markSealed(b);
