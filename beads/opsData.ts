@@ -200,7 +200,8 @@ export const HostData = z.object({
 
 export const SecurityData = z.object({
   who: z.string(),
-  channel: z.enum(['TELEGRAM', 'CLI', 'DASHBOARD', 'LOG']),
+  /** BROKER: a message from the gateway refused at the boundary (S14): malformed, or about an order or contract not ours. */
+  channel: z.enum(['TELEGRAM', 'CLI', 'DASHBOARD', 'LOG', 'BROKER']),
   why: z.string(),
   detail: z.string().optional(),
 });

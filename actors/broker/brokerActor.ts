@@ -9,6 +9,7 @@ import { type AlertSink, type BrokerHooks, ConnectionActor } from './connectionA
 import type { IBKRConnector } from './connector.ts';
 import { createConnector, tradingAccount } from './createConnector.ts';
 import { FillRecorder } from './fillRecorder.ts';
+import { RefusalRecorder } from './refusalRecorder.ts';
 import { appendWriteAhead } from './writeAhead.ts';
 import type { MessagePacer } from './pacer.ts';
 import type { SessionFacts, SubmitPorts } from './submitGuards.ts';
@@ -73,6 +74,9 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     logger.warn({ queued: b.queued, lane: b.lane, expectedWaitMs: Math.round(b.expectedWaitMs) }, message);
     raise({ type: 'PACING_WARNING', message, dedupeKey: `PACING_WARNING:${host}`, correlationId: runId });
   });
+  // S14: a malformed broker message, or one about an order or contract not ours, is refused at the boundary.
+  const refusals = new RefusalRecorder(writer, clock, logger, `gateway ${config.IBKR_HOST}:${config.ibkrPort}`, runId);
+  connector.on('refused', (r) => refusals.record(r));
   connector.on('notice', (n) => {
     const fields = { code: n.code, reqId: n.reqId };
     if (n.code === 100) {

@@ -1,4 +1,5 @@
 import type { Pair } from '../../beads/index.ts';
+import type { BrokerRefusal } from './inboundChecks.ts';
 import type { OrderIdAllocator } from './orderIds.ts';
 import type { MessagePacer } from './pacer.ts';
 import type { OrderTicket } from './submitGuards.ts';
@@ -149,6 +150,8 @@ export interface ConnectorEvents {
   notice: BrokerNotice;
   connectivity: { code: number; kind: ConnectivityKind; message: string };
   lost: LinkLoss;
+  /** A message from the gateway refused at the boundary (S14): malformed, or about an order or contract that is not ours. */
+  refused: BrokerRefusal;
 }
 
 export type Unsubscribe = () => void;

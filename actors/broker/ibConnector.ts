@@ -82,6 +82,8 @@ export class IbConnector implements IBKRConnector {
       now: options.now,
       alive: () => this.probe?.alive(),
       isOurOrder: (id) => this.placed.has(id),
+      // Every id this desk allocates is at most the highest used (kept from the log across restarts).
+      isKnownOrder: (id) => this.placed.has(id) || id <= this.orderIds.highestUsed,
       nextValidId: (id) => this.orderIds.adopt(id),
       commissionWaitMs: 250,
     });

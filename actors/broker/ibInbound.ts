@@ -13,6 +13,7 @@ import { pairOfContract } from './contracts.ts';
 import type { Gather } from './gather.ts';
 import { completedOrderView, isCompletedOrderDecodeError } from './ibCompletedOrders.ts';
 import { executionReport, openOrderView } from './ibOrders.ts';
+import { COMMISSION, describeFields, EXECUTION, firstProblem, NEXT_VALID_ID, OPEN_ORDER, ORDER_STATUS, POSITION } from './inboundChecks.ts';
 
 /**
  * Everything the gateway sends after the handshake, routed: answers to a
@@ -32,6 +33,8 @@ const NOT_A_REJECTION = new Set([CANCEL_CONFIRMED, 161, 399, 10147, 10148]);
 /** Informational codes that are part of a healthy session: farm status, and the like. */
 const QUIET_INFO = new Set([2104, 2106, 2107, 2108, 2119, 2158]);
 const PACING_VIOLATION = 100;
+/** @stoqey/ib's own complaint about a message it could not decode (an underrun, fields left over): the message is lost. */
+const UNDECODABLE = 505;
 const TICK_FIELD = { 1: 'bid', 2: 'ask', 4: 'last' } as const;
 
 export interface InboundHooks {
@@ -39,6 +42,8 @@ export interface InboundHooks {
   /** Every inbound message is a sign of life for the liveness probe. */
   alive(): void;
   isOurOrder(orderId: number): boolean;
+  /** An order id this desk has used, in this process or before it (the log's highest): news of any other is refused. Absent: all are. */
+  isKnownOrder?(orderId: number): boolean;
   nextValidId(id: number): void;
   commissionWaitMs: number;
 }
@@ -74,40 +79,84 @@ export class IbInbound {
     this.pendingExec.clear();
   }
 
+  /**
+   * Attaches the handlers. Each is guarded: the library calls listeners
+   * from its socket reader, so one that threw would take the process down;
+   * here it becomes a refusal of that message instead.
+   */
   wire(ib: IBApi): void {
     const h = this.hooks;
+    // The library types each event's listener apart; one guarded wrapper for all of them is typed loosely here.
+    const api = ib as unknown as { on(event: EventName, listener: (...args: unknown[]) => void): void };
+    const on = (event: EventName, message: string, handler: (...args: never[]) => void) => {
+      api.on(event, (...args: unknown[]) => {
+        try {
+          (handler as (...a: unknown[]) => void)(...args);
+        } catch (err) {
+          this.refuse(message, `could not be handled: ${(err as Error).message}`, args, `${message}:threw:${(err as Error).message}`);
+        }
+      });
+    };
     ib.on(EventName.received, () => h.alive());
-    ib.on(EventName.nextValidId, (id: number) => h.nextValidId(Number(id)));
-    ib.on(EventName.orderStatus, (orderId, status, filled, remaining, avgFillPrice, permId, parentId, lastFillPrice) => {
-      const update = { orderId, status: String(status), filled, remaining, avgFillPrice, lastFillPrice, permId, parentId };
-      const open = this.openOrders?.items.find((o) => o.orderId === orderId);
-      if (open) Object.assign(open, { status: update.status, filled, remaining });
+    on(EventName.nextValidId, 'nextValidId', (id: number) => {
+      const checked = NEXT_VALID_ID.safeParse(id);
+      if (!checked.success) {
+        this.refuse('nextValidId', `not an order id: ${firstProblem(checked.error)}`, [id], `nextValidId:${String(id)}`);
+        return;
+      }
+      h.nextValidId(checked.data);
+    });
+    on(EventName.orderStatus, 'orderStatus', (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number, parentId?: number, lastFillPrice?: number) => {
+      const fields = { orderId, status, filled, remaining, avgFillPrice, permId, parentId, lastFillPrice };
+      const checked = ORDER_STATUS.safeParse(fields);
+      if (!checked.success) {
+        this.refuse('orderStatus', firstProblem(checked.error), fields, `orderStatus:${String(orderId)}:${firstProblem(checked.error)}`);
+        return;
+      }
+      const u = checked.data;
+      if (h.isKnownOrder && !h.isKnownOrder(u.orderId)) {
+        this.refuse('orderStatus', `order ${u.orderId} is not one this desk ever sent`, fields, `orderStatus:unknown:${u.orderId}`);
+        return;
+      }
+      const update = { orderId: u.orderId, status: u.status, filled: u.filled, remaining: u.remaining, avgFillPrice: u.avgFillPrice, lastFillPrice: u.lastFillPrice, permId: u.permId, parentId: u.parentId };
+      const open = this.openOrders?.items.find((o) => o.orderId === u.orderId);
+      if (open) Object.assign(open, { status: update.status, filled: u.filled, remaining: u.remaining });
       this.emitter.emit('orderStatus', update);
     });
-    ib.on(EventName.openOrder, (orderId: number, contract: Contract, order: Order, state: OrderState) => {
+    on(EventName.openOrder, 'openOrder', (orderId: number, contract: Contract, order: Order, state: OrderState) => {
+      const checked = OPEN_ORDER.safeParse({ orderId, totalQuantity: order?.totalQuantity, filledQuantity: order?.filledQuantity, lmtPrice: order?.lmtPrice, auxPrice: order?.auxPrice });
+      if (!checked.success) {
+        this.refuse('openOrder', firstProblem(checked.error), { orderId, contract, order }, `openOrder:${String(orderId)}`);
+        return;
+      }
       this.openOrders?.add(openOrderView(orderId, contract, order, String(state?.status ?? 'Unknown')));
     });
-    ib.on(EventName.openOrderEnd, () => {
+    on(EventName.openOrderEnd, 'openOrderEnd', () => {
       this.openOrders?.end();
       this.openOrders = undefined;
     });
-    ib.on(EventName.completedOrder, (contract: Contract, order: Order, state: OrderState) => {
+    on(EventName.completedOrder, 'completedOrder', (contract: Contract, order: Order, state: OrderState) => {
       this.completed?.add(completedOrderView(contract, order, state));
     });
-    ib.on(EventName.completedOrdersEnd, () => {
+    on(EventName.completedOrdersEnd, 'completedOrdersEnd', () => {
       this.completed?.end();
       this.completed = undefined;
     });
-    ib.on(EventName.position, (account: string, contract: Contract, pos: number, avgCost?: number) => {
-      const p: BrokerPosition = { account, pair: pairOfContract(contract) ?? `${contract.symbol ?? '?'}${contract.currency ?? ''}`, quantity: Number(pos) };
-      if (avgCost !== undefined) p.avgCost = Number(avgCost);
+    on(EventName.position, 'position', (account: string, contract: Contract, pos: number, avgCost?: number) => {
+      const checked = POSITION.safeParse({ pos, avgCost });
+      if (!checked.success) {
+        this.refuse('position', firstProblem(checked.error), { account, contract, pos, avgCost }, `position:${contract?.symbol}${contract?.currency}`);
+        return;
+      }
+      const p: BrokerPosition = { account, pair: pairOfContract(contract) ?? `${contract.symbol ?? '?'}${contract.currency ?? ''}`, quantity: checked.data.pos };
+      if (checked.data.avgCost !== undefined) p.avgCost = checked.data.avgCost;
       this.positions?.add(p);
     });
-    ib.on(EventName.positionEnd, () => {
+    on(EventName.positionEnd, 'positionEnd', () => {
       this.positions?.end();
       this.positions = undefined;
     });
-    ib.on(EventName.accountSummary, (reqId: number, account: string, tag: string, value: string, currency: string) => {
+    on(EventName.accountSummary, 'accountSummary', (reqId: number, account: string, tag: string, value: string, currency: string) => {
       const g = this.summary.get(reqId);
       if (!g) return;
       let row = g.items.find((s) => s.account === account);
@@ -117,26 +166,48 @@ export class IbInbound {
       }
       row.values[tag] = { value, currency };
     });
-    ib.on(EventName.accountSummaryEnd, (reqId: number) => {
+    on(EventName.accountSummaryEnd, 'accountSummaryEnd', (reqId: number) => {
       this.summary.get(reqId)?.end();
       this.summary.delete(reqId);
     });
-    ib.on(EventName.execDetails, (reqId: number, contract: Contract, execution: Execution) => this.onExecution(reqId, contract, execution));
-    ib.on(EventName.execDetailsEnd, (reqId: number) => this.onExecutionsEnd(reqId));
-    ib.on(EventName.commissionReport, (report: CommissionReport) => this.onCommission(report));
-    ib.on(EventName.tickPrice, (reqId: number, field: number, value: number) => {
+    on(EventName.execDetails, 'execDetails', (reqId: number, contract: Contract, execution: Execution) => this.onExecution(reqId, contract, execution));
+    on(EventName.execDetailsEnd, 'execDetailsEnd', (reqId: number) => this.onExecutionsEnd(reqId));
+    on(EventName.commissionReport, 'commissionReport', (report: CommissionReport) => this.onCommission(report));
+    on(EventName.tickPrice, 'tickPrice', (reqId: number, field: number, value: number) => {
       const pair = this.marketData.get(reqId);
       const name = TICK_FIELD[field as keyof typeof TICK_FIELD];
-      if (!pair || !name || !(value > 0)) return;
+      if (!pair || !name) return;
+      // IB sends -1 for "no price yet": not malformed, just nothing to show. A non-number is.
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        this.refuse('tickPrice', `${name} of ${pair} is not a number: ${String(value)}`, { reqId, field, value }, `tickPrice:${reqId}:${field}`);
+        return;
+      }
+      if (!(value > 0)) return;
       this.emitter.emit('tick', { subscriptionId: reqId, pair, [name]: value, at: h.now() });
     });
-    ib.on(EventName.error, (error: Error, code: number, reqId: number) => this.onError(error.message, Number(code), Number(reqId)));
-    ib.on(EventName.info, (message: string, code: number) => this.onInfo(message, Number(code)));
+    on(EventName.error, 'error', (error: Error, code: number, reqId: number) => this.onError(error?.message ?? String(error), Number(code), Number(reqId)));
+    on(EventName.info, 'info', (message: string, code: number) => this.onInfo(message, Number(code)));
+  }
+
+  /** Refuses a message: nothing downstream sees it; the broker actor logs it and records it once per key. */
+  private refuse(message: string, why: string, fields: unknown, key: string): void {
+    this.emitter.emit('refused', { message, why, detail: describeFields(fields), key });
   }
 
   private onExecution(reqId: number, contract: Contract, execution: Execution): void {
+    const fields = { reqId, contract, execution };
+    const checked = EXECUTION.safeParse({ execId: execution?.execId, orderId: execution?.orderId, shares: execution?.shares, price: execution?.price, side: execution?.side });
+    const key = `execDetails:${String(execution?.execId)}`;
+    if (!checked.success) {
+        this.refuse('execDetails', firstProblem(checked.error), fields, key);
+        return;
+      }
     const report = executionReport(contract, execution, this.hooks.now());
-    if (!report) return;
+    if (!report) {
+      const named = `${contract?.localSymbol || `${contract?.symbol ?? '?'}.${contract?.currency ?? '?'}`} (${contract?.secType ?? '?'})`;
+      this.refuse('execDetails', `execution ${checked.data.execId} of order ${checked.data.orderId} is for ${named}, none of the six pairs Phoenix trades`, fields, key);
+      return;
+    }
     const g = this.executions.get(reqId);
     if (g) {
       g.add(report);
@@ -165,16 +236,23 @@ export class IbInbound {
   }
 
   private onCommission(report: CommissionReport): void {
-    if (!report.execId || report.commission === undefined || !Number.isFinite(report.commission)) return;
-    const pending = this.pendingExec.get(report.execId);
+    // IB leaves the commission unset (Double.MAX_VALUE) until it is known: nothing to record yet, not malformed.
+    if (report?.commission === undefined) return;
+    const checked = COMMISSION.safeParse({ execId: report.execId, commission: report.commission });
+    if (!checked.success) {
+        this.refuse('commissionReport', firstProblem(checked.error), report, `commissionReport:${String(report.execId)}`);
+        return;
+      }
+    const { execId, commission } = checked.data;
+    const pending = this.pendingExec.get(execId);
     if (pending) {
-      pending.report.commission = report.commission;
-      this.releaseExecution(report.execId);
+      pending.report.commission = commission;
+      this.releaseExecution(execId);
       return;
     }
     for (const g of this.executions.values()) {
-      const e = g.items.find((x) => x.execId === report.execId);
-      if (e) e.commission = report.commission;
+      const e = g.items.find((x) => x.execId === execId);
+      if (e) e.commission = commission;
     }
   }
 
@@ -190,6 +268,11 @@ export class IbInbound {
     if (this.completed?.open && isCompletedOrderDecodeError(message)) {
       this.completed.fail(new Error(`completed orders: an answer the client could not read (${code} ${message})`));
       this.completed = undefined;
+    }
+    if (code === UNDECODABLE && reqId < 0) {
+      // The library dropped a message it could not read field for field: refused, and said so once per kind.
+      this.refuse('undecodable', `the client could not decode a message from the gateway (IB ${code}): ${message}`, { code, message }, `undecodable:${message.split(':', 1)[0]}`);
+      return;
     }
     const failed = this.summary.get(reqId) ?? this.executions.get(reqId);
     if (failed) {

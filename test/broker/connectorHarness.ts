@@ -27,7 +27,7 @@ export interface ConnectorHarness {
 }
 
 function record(connector: IBKRConnector): ConnectorHarness['events'] {
-  const events: ConnectorHarness['events'] = { orderStatus: [], execution: [], orderRejected: [], tick: [], notice: [], connectivity: [], lost: [] };
+  const events: ConnectorHarness['events'] = { orderStatus: [], execution: [], orderRejected: [], tick: [], notice: [], connectivity: [], lost: [], refused: [] };
   for (const name of Object.keys(events) as (keyof ConnectorEvents)[]) {
     connector.on(name, (payload) => (events[name] as unknown[]).push(payload));
   }

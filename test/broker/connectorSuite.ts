@@ -174,6 +174,10 @@ export function connectorSuite(harness: () => ConnectorHarness): void {
     await h.connector.unsubscribe(sub);
   });
 
+  it('refuses nothing of a normal session: every message the broker sent so far passed the boundary checks (S14)', () => {
+    expect(h.events.refused).toEqual([]);
+  });
+
   it('closes cleanly: nothing is sent after close', async () => {
     await h.close();
     expect(h.connector.session()).toBeUndefined();

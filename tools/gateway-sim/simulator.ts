@@ -10,6 +10,7 @@ import { FX_PAIRS, PAIR_NAMES, type PairName } from './market/fxPairs.ts';
 import { PriceBook } from './market/priceBook.ts';
 import { errorMessage } from './protocol/responses.ts';
 import { BrokerFanout } from './server/brokerFanout.ts';
+import { type MalformedKind, malformedMessages } from './server/malformedMessages.ts';
 import { GatewayServer } from './server/gatewayServer.ts';
 import { DEFAULT_PACING, type PacingOptions } from './server/pacing.ts';
 import { CLIENT_ID_IN_USE, type GatewayContext, handleRequest, quoteTicks } from './server/requestHandlers.ts';
@@ -177,6 +178,21 @@ export class GatewaySimulator implements GatewayContext {
     for (const session of sessions) {
       session.send(errorMessage(session.serverVersion, -1, code, text));
       if (code === 1101) session.marketData.clear();
+    }
+    return sessions.length;
+  }
+
+  /**
+   * Sends a malformed message of one kind (see server/malformedMessages.ts)
+   * to every ready client, or those of one client id. Returns how many got one.
+   */
+  sendMalformed(kind: MalformedKind, clientId?: number): number {
+    const sessions = this.server.readySessions(clientId);
+    for (const session of sessions) {
+      const own = this.broker.state.orders.filter((o) => o.clientId === session.clientId && o.status !== 'Untransmitted');
+      this.server.stats.malformedSent += 1;
+      const ctx = { serverVersion: session.serverVersion, clientId: session.clientId ?? 0, account: this.account, lastOrder: own.at(-1), seq: this.server.stats.malformedSent, now: this.now() };
+      for (const message of malformedMessages(kind, ctx)) session.send(message);
     }
     return sessions.length;
   }

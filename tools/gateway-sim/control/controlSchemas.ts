@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PAIR_NAMES, type PairName } from '../market/fxPairs.ts';
 import { SUPPORTED_SERVER_VERSIONS } from '../protocol/messageIds.ts';
+import { MALFORMED_KINDS } from '../server/malformedMessages.ts';
 
 /** `EURUSD`, `EUR.USD`, `eur/usd` all name the same pair. */
 const pair = z
@@ -57,6 +58,7 @@ export const controlSchemas = {
     .object({ event: z.enum(['lost', 'restored-data-lost', 'restored-data-kept', 'server-broken']) })
     .strict(),
   step: z.object({ count: z.number().int().positive().max(100_000).default(1) }).strict(),
+  malformed: z.object({ kind: z.enum(MALFORMED_KINDS), clientId: z.number().int().optional() }).strict(),
 } as const;
 
 export type ControlCommand = keyof typeof controlSchemas;

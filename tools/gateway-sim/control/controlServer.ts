@@ -154,6 +154,10 @@ export class ControlServer {
         const b = body as ControlBody<'connectivity'>;
         return ok({ event: b.event, clients: sim.announceConnectivity(b.event) });
       }
+      case 'malformed': {
+        const b = body as ControlBody<'malformed'>;
+        return ok({ kind: b.kind, clients: sim.sendMalformed(b.kind, b.clientId) });
+      }
       case 'step': {
         const b = body as ControlBody<'step'>;
         for (let i = 0; i < b.count; i += 1) sim.step();

@@ -97,14 +97,24 @@ export function openOrderMessage(serverVersion: number, o: SimOrder): Message {
   return m;
 }
 
+/**
+ * What the malformed-message chaos control (server/malformedMessages.ts)
+ * puts in place of a field the broker would send: another contract (conId,
+ * symbol, secType, …, localSymbol, tradingClass), or a price as raw text ('NaN').
+ */
+export interface ExecDetailsOverrides {
+  contract?: readonly (string | number)[];
+  price?: string;
+}
+
 /** reqId is -1 for a live fill, or the reqExecutions request id when replaying. */
-export function execDetailsMessage(serverVersion: number, reqId: number, e: Execution): Message {
+export function execDetailsMessage(serverVersion: number, reqId: number, e: Execution, over: ExecDetailsOverrides = {}): Message {
   const p = FX_PAIRS[e.pair];
   const m: Message = [SERVER_MSG.executionData];
   if (serverVersion < MIN_SERVER_VER.lastLiquidity) m.push(10);
   m.push(reqId, e.orderId);
-  m.push(p.conId, p.symbol, 'CASH', '', 0, '', '', 'IDEALPRO', p.currency, p.localSymbol, p.localSymbol);
-  m.push(e.execId, e.time, e.account, 'IDEALPRO', e.side, e.shares, e.price, e.permId, e.clientId);
+  m.push(...(over.contract ?? [p.conId, p.symbol, 'CASH', '', 0, '', '', 'IDEALPRO', p.currency, p.localSymbol, p.localSymbol]));
+  m.push(e.execId, e.time, e.account, 'IDEALPRO', e.side, e.shares, over.price ?? e.price, e.permId, e.clientId);
   m.push(0, e.cumQty, e.avgPrice, e.orderRef); // liquidation, cumQty, avgPrice, orderRef
   m.push('', ''); // evRule, evMultiplier
   if (serverVersion >= MIN_SERVER_VER.modelsSupport) m.push('');

@@ -26,6 +26,8 @@ export interface TrafficStats {
   clientIdRefusals: number;
   /** Requests whose handling threw: simulator bugs. */
   internalErrors: number;
+  /** Messages sent by the `malformed` chaos control, one per client told. */
+  malformedSent: number;
 }
 
 function emptyStats(): TrafficStats {
@@ -41,6 +43,7 @@ function emptyStats(): TrafficStats {
     pacingDisconnects: 0,
     clientIdRefusals: 0,
     internalErrors: 0,
+    malformedSent: 0,
   };
 }
 
