@@ -37,7 +37,13 @@ function landed(bead: BeadOf<'KILL_FLAG'>, s: KillSwitchSnapshot): boolean {
   return s.matches('SET') && last?.who === bead.data.who && last.reason === bead.data.reason;
 }
 
-export function replayKillSwitch(beads: readonly Bead[]): ReplayResult<KillSwitchSnapshot> {
+/**
+ * `counts` (issue 17) says whether a CLEARED bead clears anything: the host
+ * passes its rule (its own sealed clear, or in PAPER and MOCK an operator's
+ * clear from the CLI); a clear it does not count is a request at most, and is
+ * left out. A SET always counts: anything may stop trading.
+ */
+export function replayKillSwitch(beads: readonly Bead[], counts: (cleared: BeadOf<'KILL_FLAG'>) => boolean = () => true): ReplayResult<KillSwitchSnapshot> {
   let snapshot = initialTransition(killSwitchMachine)[0];
   const anomalies: string[] = [];
   for (const bead of beads) {
@@ -45,6 +51,7 @@ export function replayKillSwitch(beads: readonly Bead[]): ReplayResult<KillSwitc
       anomalies.push(`${bead.bead_id}: a ${bead.bead_type} bead does not belong to the killswitch stream`);
       continue;
     }
+    if (bead.data.state === 'CLEARED' && !counts(bead)) continue;
     const event = killSwitchEventOf(bead);
     const next = event && transition(killSwitchMachine, snapshot, event)[0];
     if (next === undefined || !landed(bead, next)) {

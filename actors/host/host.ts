@@ -114,7 +114,7 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
   });
   const alerts = outboxAlerts(writer, config, clock);
   // Restored before the broker starts: no order can be judged against a flag not yet read.
-  const killSwitch = await startKillSwitch({ writer, mode: config.mode, alerts, logger, timers: systemTimers });
+  const killSwitch = await startKillSwitch({ writer, mode: config.mode, alerts, logger, timers: systemTimers, homeDir: config.homeDir, clock });
   const notify = createNotify(config, log, logger);
   await notify.notifier.start();
   if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });

@@ -71,6 +71,8 @@ export async function followHostHalts(deps: HostHaltDeps): Promise<HostHalts> {
       if (entry.kind !== 'bead') return;
       const bead = entry.bead;
       if (bead.stream === streams.killswitch) {
+        // Issue 17: a clear another process wrote is judged and answered; only one the host counts moves the flag.
+        if (bead.bead_type === 'KILL_FLAG' && bead.data.state === 'CLEARED') await deps.killSwitch.answerClear(bead);
         if (entry.revision > deps.killSwitch.recordedUpTo()) await deps.killSwitch.catchUp();
         return;
       }

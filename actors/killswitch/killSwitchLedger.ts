@@ -1,5 +1,6 @@
 import { transition } from 'xstate';
-import { type Bead, type BeadDraft, streams } from '../../beads/index.ts';
+import type { z } from 'zod';
+import { type Bead, type BeadDraft, type BeadOf, type ProofData, streams } from '../../beads/index.ts';
 import { type KillSwitchEmitted, type KillSwitchEvent, killSwitchMachine } from '../../machines/killswitch.ts';
 import { describeKillSwitch, killFlagOf, type KillSwitchSnapshot, replayKillSwitch } from '../../machines/killswitchReplay.ts';
 import { type AlertRequest, emittedBy } from '../../machines/types.ts';
@@ -33,6 +34,14 @@ export interface KillSwitchLedgerDeps {
   logger: Logger;
   /** The KILL_FLAG_SET alert the machine asks for, into the ALERT outbox. */
   raiseAlert(request: AlertRequest): Promise<unknown>;
+  /** Whether a CLEARED bead clears the flag (issue 17: see clearTrust.ts); default every one, as a CLI's advisory view. */
+  counts?: (cleared: BeadOf<'KILL_FLAG'>) => boolean;
+}
+
+/** What a person's clear carries with it (issue 17): its proof, and the request it answers. */
+export interface ClearRider {
+  proof?: z.input<typeof ProofData>;
+  cause?: string;
 }
 
 /** Losing this many races in a row means something is writing in a loop; give up loudly rather than spin. */
@@ -61,7 +70,7 @@ export class KillSwitchLedger {
 
   /** Rebuilds the flag from the stream: a flag SET before a crash is still SET after it. */
   static async load(deps: KillSwitchLedgerDeps): Promise<KillSwitchLedger> {
-    return new KillSwitchLedger(deps, await readKillSwitch(deps.writer, deps.logger));
+    return new KillSwitchLedger(deps, await readKillSwitch(deps.writer, deps.logger, deps.counts));
   }
 
   killFlag(): KillFlag {
@@ -86,14 +95,14 @@ export class KillSwitchLedger {
   }
 
   /** Decides `event` on the stream's state and appends what the machine emits; serialised with every other change. */
-  request(event: KillSwitchEvent): Promise<LedgerOutcome> {
+  request(event: KillSwitchEvent, rider: ClearRider = {}): Promise<LedgerOutcome> {
     const before = this.killFlag();
     const sets = isSetting(event) && transition(killSwitchMachine, this.snapshot, event)[0].matches('SET');
     if (sets) this.settingNow += 1;
     if (sets && before === 'ARMED') this.notify();
     return this.serialised(async () => {
       try {
-        return await this.decide(event);
+        return await this.decide(event, rider);
       } finally {
         if (sets) this.settingNow -= 1;
       }
@@ -120,11 +129,11 @@ export class KillSwitchLedger {
     return run;
   }
 
-  private async decide(event: KillSwitchEvent): Promise<LedgerOutcome> {
+  private async decide(event: KillSwitchEvent, rider: ClearRider = {}): Promise<LedgerOutcome> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const [next, actions] = transition(killSwitchMachine, this.snapshot, event);
       const emitted = emittedBy<KillSwitchEmitted>(actions);
-      const drafts = emitted.flatMap((e) => (e.type === 'bead' && e.draft.stream === streams.killswitch ? [e.draft] : []));
+      const drafts = emitted.flatMap((e) => (e.type === 'bead' && e.draft.stream === streams.killswitch ? [withRider(e.draft, rider)] : []));
       const elsewhere = emitted.flatMap((e) => (e.type === 'bead' && e.draft.stream !== streams.killswitch ? [e.draft] : []));
       const refusal = emitted.find((e) => e.type === 'refused');
       await this.appendElsewhere(elsewhere);
@@ -159,7 +168,7 @@ export class KillSwitchLedger {
 
   private async refresh(): Promise<void> {
     const before = this.killFlag();
-    const restored = await readKillSwitch(this.deps.writer, this.deps.logger);
+    const restored = await readKillSwitch(this.deps.writer, this.deps.logger, this.deps.counts);
     this.snapshot = restored.snapshot;
     this.folded = restored.revision;
     if (this.killFlag() !== before) this.notify();
@@ -185,11 +194,16 @@ export class KillSwitchLedger {
  * The whole stream, replayed: it holds a few beads per incident, so reading it
  * again after a lost race is cheaper than keeping an incremental fold right.
  */
-async function readKillSwitch(writer: BeadWriter, logger: Logger): Promise<{ snapshot: KillSwitchSnapshot; revision: number }> {
+async function readKillSwitch(writer: BeadWriter, logger: Logger, counts?: (cleared: BeadOf<'KILL_FLAG'>) => boolean): Promise<{ snapshot: KillSwitchSnapshot; revision: number }> {
   const entries = await writer.log.readStream(streams.killswitch);
   const beads = entries.flatMap((e) => (e.kind === 'bead' ? [e.bead] : []));
   const corrupt = entries.length - beads.length;
-  const { snapshot, anomalies } = replayKillSwitch(beads);
+  const { snapshot, anomalies } = replayKillSwitch(beads, counts);
   if (corrupt > 0 || anomalies.length > 0) logger.warn({ corrupt, anomalies }, 'killswitch stream has beads that do not fit the machine; they were skipped');
   return { snapshot, revision: entries.at(-1)?.revision ?? -1 };
+}
+
+function withRider(draft: BeadDraft, rider: ClearRider): BeadDraft {
+  if (draft.bead_type !== 'KILL_FLAG' || draft.data.state !== 'CLEARED') return draft;
+  return { ...draft, ...(rider.cause ? { causation_id: rider.cause } : {}), data: { ...draft.data, ...(rider.proof ? { proof: rider.proof } : {}) } };
 }

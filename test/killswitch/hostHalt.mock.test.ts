@@ -102,9 +102,9 @@ describe('halt through the host (mock backend)', () => {
     // SET: the submit guard refuses a new entry before it reaches the token step.
     expect(await submitGuarded(entry(), { ...ports(), tokens: allowAnyToken })).toMatchObject({ outcome: 'REFUSED', step: 'KILL_FLAG' });
 
-    // A resume from another process (its own ledger on the same log) reaches the host through the log.
+    // A resume from another process (its own ledger on the same log) reaches the host through the log, with the operator's proof (issue 17).
     const resume = await KillSwitchLedger.load({ writer: cli, logger: silentLogger, raiseAlert: async () => undefined });
-    expect(await resume.request({ type: 'CLEAR', by: { kind: 'human', id: 'alice', channel: 'CLI' }, reason: 'drill over' })).toMatchObject({ kind: 'recorded' });
+    expect(await resume.request({ type: 'CLEAR', by: { kind: 'human', id: 'alice', channel: 'CLI' }, reason: 'drill over' }, { proof: { method: 'OPERATOR', operator: 'alice' } })).toMatchObject({ kind: 'recorded' });
     await expect.poll(() => host.killSwitch.killFlag(), { timeout: 5_000 }).toBe('ARMED');
     expect(await submitGuarded(entry(), { ...ports(), tokens: allowAnyToken })).toMatchObject({ outcome: 'SENT' });
   });
