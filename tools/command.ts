@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 2,
   guardFailed: 3,
   leaseHeld: 4,
+  /** `phoenix run`: the IB connection ended ESCALATED (S3.1), final until a person restarts the host; systemd must not (RestartPreventExitStatus=5). */
+  escalated: 5,
 } as const;
 
 export interface CommandIo {

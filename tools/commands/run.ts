@@ -12,6 +12,7 @@ import { openEventLog } from '../../store/open.ts';
 import { defaultLogPath } from '../../store/sqlite.ts';
 import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
 import { commandLogger } from '../terminal.ts';
+import { connectionEscalated } from './escalation.ts';
 
 /** Read-only, so a refused start leaves no trace; no log at all means no paper history. */
 async function paperGatesHoldIn(config: Config): Promise<boolean> {
@@ -47,7 +48,9 @@ IBKR_PORT (a real IB Gateway, or 'phoenix gateway-sim') and records every
 connect, loss and reconnect as IBKR_SESSION beads; the default mock mode uses
 the in-process mock broker. A startup guard that fails (live without
 IBKR_ALLOW_LIVE=true, an account or port that does not fit the mode, a gateway
-that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.
+that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3. A
+connection lost for good (three reconnect attempts failed: ESCALATED) ends it
+with exit 5 once the CRITICAL alert is out: a person restarts it (RB-001).
 
 Approval tokens are signed with APPROVAL_TOKEN_SECRET. Paper and live refuse
 to start without it (exit 2; make one with: openssl rand -hex 32). In mock
@@ -86,7 +89,14 @@ PHOENIX_HOME/${APPROVAL_SECRET_FILE} (mode 0600) and uses it on every start.`,
       if (io.signal.aborted) resolve(String(io.signal.reason));
       io.signal.addEventListener('abort', () => resolve(String(io.signal.reason)), { once: true });
     });
-    const outcome = await Promise.race([stopSignal.then((s) => ({ signal: s })), host.fatal.then((e) => ({ fatal: e }))]);
+    const escalated = connectionEscalated(host, log).then((reason) => ({ escalated: reason }));
+    const outcome = await Promise.race([stopSignal.then((s) => ({ signal: s })), host.fatal.then((e) => ({ fatal: e })), escalated]);
+    if ('escalated' in outcome) {
+      writeError(io, `phoenix run: ESCALATED: the IB connection is given up (${outcome.escalated}); restart by hand once the gateway is back (RB-001)`);
+      await host.stop('connection ESCALATED').catch(() => undefined);
+      await log.close();
+      return EXIT.escalated;
+    }
     if ('fatal' in outcome) {
       const guard = outcome.fatal instanceof GuardFailedError;
       writeError(io, `phoenix run: ${guard ? 'GUARD_FAILED' : 'stopping'}: ${outcome.fatal.message}`);
