@@ -28,6 +28,7 @@ import { loadChainKey, secureHome } from '../../runtime/chain/chainKey.ts';
 import type { ChainFinding } from '../../runtime/chain/checker.ts';
 import { findingReporter } from '../../runtime/chain/findings.ts';
 import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
+import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
 import { createNotify } from './notifyWiring.ts';
 import { PHOENIX_VERSION } from './version.ts';
 
@@ -80,7 +81,8 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
   const tightened = secureHome(config.homeDir);
   if (tightened.length > 0) logger.warn({ tightened }, 'PHOENIX_HOME was open to others: tightened to 0700 (files 0600)');
   let reportFinding: (f: ChainFinding) => void = () => undefined;
-  const log = await ChainedLog.open(viewLog, { key: loadChainKey(config.homeDir, { create: true })!, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) });
+  const chainKey = loadChainKey(config.homeDir, { create: true })!;
+  const log = await ChainedLog.open(viewLog, { key: chainKey, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) });
   const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
   reportFinding = findingReporter({ logger, write: (draft) => writer.write(draft) });
   const ttlMs = config.LEASE_TTL_S * 1000;
@@ -132,7 +134,10 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
   // the background while alerts queue in the outbox (RB-006).
   void notify.bot?.start().catch((err: Error) => logger.error({ err: err.message }, 'telegram bot did not start'));
 
-  const flowHooks = flowBrokerHooks(brokerHooks);
+  // Issue 17: LIVE starts only on paper evidence the chain proves, tied to the paper account's executions.
+  const chainedGate = config.mode === 'LIVE' ? await liveGateOnChainedEvidence(untimedLog, chainKey, { runbooks: runbookInputs() }) : undefined;
+  if (chainedGate && !chainedGate.holds) logger.error({ leftOut: chainedGate.leftOut, notMet: chainedGate.gates.filter((g) => g.status !== 'MET').map((g) => g.id) }, 'the paper gates do not hold on sealed evidence: live may not start');
+  const flowHooks = flowBrokerHooks(chainedGate ? { ...brokerHooks, paperValidationComplete: async () => chainedGate.holds && (await (brokerHooks?.paperValidationComplete?.() ?? true)) } : brokerHooks);
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks });
   dashboard?.followMarket(broker.connector);
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
