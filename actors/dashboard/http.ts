@@ -9,8 +9,11 @@ export class DashboardPortError extends Error {
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+/** An IPv4 loopback address, written out: 127.0.0.1, 127.0.0.2… Never a name that merely starts with "127." (issue 17). */
+const LOOPBACK_IPV4 = /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
 export function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+  return LOOPBACK_NAMES.has(host) || LOOPBACK_IPV4.test(host);
 }
 
 /**
