@@ -35,7 +35,15 @@ export class OrderRouter {
       connector.on('orderStatus', (u) => void this.queue.run(() => this.onStatus(u))),
       connector.on('orderRejected', (r) => void this.queue.run(() => this.onRejected(r))),
     );
-    fills.onFill(({ bead }) => void this.queue.run(() => this.applyAndNotify(bead)));
+    fills.onFill(({ bead }) =>
+      void this.queue.run(() => {
+        if (bead.bead_type === 'FILL') {
+          const f = bead.data;
+          this.logger.info({ orderRef: f.order_ref, positionId: f.position_id, pair: f.pair, side: f.side, quantity: f.quantity, price: f.price, execId: f.exec_id }, 'fill');
+        }
+        this.applyAndNotify(bead);
+      }),
+    );
   }
 
   stop(): void {
@@ -90,6 +98,10 @@ export class OrderRouter {
     // IB repeats a status many times; only a change is a fact worth a bead.
     if (o.acknowledged && o.status === u.status && o.filled >= u.filled) return;
     const recovered = this.lookingUp.delete(o.orderRef) && !o.acknowledged;
+    // An exit order (stop, target, close) done in full ends its position: the one place that is known first.
+    if (o.role !== 'ENTRY' && u.status === 'Filled' && o.status !== 'Filled') {
+      this.logger.info({ positionId: o.positionId, orderRef: o.orderRef, by: o.role, pair: o.pair, side: o.action, quantity: u.filled, ...(u.avgFillPrice > 0 ? { price: u.avgFillPrice } : {}) }, 'position closed');
+    }
     await this.record(o, {
       event: recovered ? 'RECOVERED' : 'STATUS',
       ...(recovered ? { reason: 'reported by the broker after a restart: it had reached the broker, so it is not sent again' } : {}),
@@ -105,7 +117,8 @@ export class OrderRouter {
   private async onRejected(r: OrderRejection): Promise<void> {
     const o = this.book.byOrderId(r.orderId);
     if (o === undefined || o.rejected) return;
-    this.logger.warn({ orderRef: o.orderRef, code: r.code }, `order rejected by the broker: ${r.message}`);
+    const price = o.limitPrice ?? o.stopPrice;
+    this.logger.warn({ orderRef: o.orderRef, positionId: o.positionId, role: o.role, pair: o.pair, side: o.action, quantity: o.quantity, ...(price === undefined ? {} : { price }), code: r.code }, `order rejected by the broker: ${r.message}`);
     await this.record(o, {
       event: 'REJECTED',
       error_code: r.code,

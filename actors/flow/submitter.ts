@@ -35,7 +35,11 @@ export class Submitter {
         for (const bead of written) this.router.applyAndNotify(bead);
         return written;
       },
-      send: (ticket) => base.send(ticket),
+      send: async (ticket) => {
+        await base.send(ticket);
+        const price = ticket.limitPrice ?? ticket.stopPrice;
+        this.deps.logger.info({ orderRef: ticket.orderRef, orderId: ticket.orderId, positionId: ticket.positionId, role: ticket.role, pair: ticket.pair, side: ticket.action, quantity: ticket.quantity, type: ticket.orderType, ...(price === undefined ? {} : { price }) }, 'order sent');
+      },
     };
   }
 
