@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LogUnavailableError } from '../errors.ts';
@@ -41,7 +41,11 @@ export interface OpenOptions {
 export function openLogDatabase(path: string, options: OpenOptions): Database.Database {
   let db: Database.Database | undefined;
   try {
-    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+    if (!options.readonly && path !== ':memory:' && path !== '') {
+      // The log is the host's alone (issue 17): a new PHOENIX_HOME is 0700 and the file 0600 (SQLite gives -wal and -shm the file's mode).
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    }
     db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
     // Set first: the statements below may themselves wait for another process's lock.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
