@@ -29,6 +29,8 @@ import type { ChainFinding } from '../../runtime/chain/checker.ts';
 import { findingReporter } from '../../runtime/chain/findings.ts';
 import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
 import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
+import { watchWritability } from '../../store/writability.ts';
+import { failClosedOnUnwritableLog } from './failClosed.ts';
 import { createNotify } from './notifyWiring.ts';
 import { PHOENIX_VERSION } from './version.ts';
 
@@ -73,7 +75,9 @@ export interface RunningHost {
  * the broker and the heartbeat that keeps the lease renewed; on stop it records
  * that it is stopping and lets the lease go.
  */
-export async function startHost({ config, log: untimedLog, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
+export async function startHost({ config, log: opened, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
+  // S2 fail closed: every append this host makes is watched, so a log that refuses one is known at once (failClosed.ts).
+  const untimedLog = watchWritability(opened, () => clock.now());
   const telemetry = new HostTelemetry();
   const viewLog = telemetry.timedLog(untimedLog);
   const hostId = config.PHOENIX_HOST_ID;
@@ -119,6 +123,7 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
   const killSwitch = await startKillSwitch({ writer, mode: config.mode, alerts, logger, timers: systemTimers, homeDir: config.homeDir, clock });
   const notify = createNotify(config, log, logger);
   await notify.notifier.start();
+  const stopFailClosed = failClosedOnUnwritableLog(untimedLog, { killSwitch, raiseWithoutLog: (a) => notify.notifier.raiseWithoutLog(a), logger, hostId, correlationId: correlation });
   if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });
   // Approvals evidenced after our lease bead are new to this run: a restart never announces one twice.
   const phoneApprovals = notify.bot
@@ -205,6 +210,7 @@ export async function startHost({ config, log: untimedLog, clock, logger, broker
     async stop(reason = 'signal') {
       if (stopped) return;
       stopped = true;
+      stopFailClosed();
       await monitor.stop();
       await following.stop();
       await flow.stop().catch((err: Error) => logger.error({ err: err.message }, 'trade flow did not stop cleanly'));
