@@ -12,6 +12,9 @@ import type { DashboardView } from '../../projections/dashboardView.ts';
 
 const KILLSWITCH_IN_FULL = 'phoenix replay --stream killswitch';
 
+/** The buttons of `phoenix telegram test --sequence`'s mock approval: pressed, they are answered and do nothing. */
+export const TEST_BUTTON_ACTION = 'TEST';
+
 /** The view with the kill flag's reason shortened: /status and /health repeat it, and it may be pages long. */
 function phoneView(v: DashboardView): DashboardView {
   const reason = v.kill_flag.reason;
@@ -66,5 +69,6 @@ export function registerTelegramCommands(router: TelegramRouter, deps: TelegramC
       },
       'heartbeat gaps (24 h) and lost IB sessions (7 days)',
     );
+  router.callback(TEST_BUTTON_ACTION, () => ({ answer: 'A test button (phoenix telegram test): nothing was done.' }));
   registerHaltCommands(router, deps);
 }

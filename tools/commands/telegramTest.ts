@@ -6,9 +6,10 @@ import { type AlertSource, buildAlertBead, queuedAlertOf, recordDelivered } from
 import { createTelegramApi, describeTelegramFailure, telegramSettingsFrom } from '../../actors/telegram/telegramApi.ts';
 import { TelegramChatClient } from '../../actors/telegram/telegramChat.ts';
 import { openEventLog } from '../../store/open.ts';
-import { type Command, EXIT, parseCommandArgs, wantsHelp, writeError, writeLine } from '../command.ts';
+import { type Command, EXIT, parseCommandArgs, UsageError, wantsHelp, writeError, writeLine } from '../command.ts';
+import { runSequence } from './telegramSequence.ts';
 
-const HELP = `Usage: phoenix telegram test [--message TEXT] [--no-record]
+const HELP = `Usage: phoenix telegram test [--message TEXT | --sequence] [--no-record]
 
 Sends one test alert (TEST_ALERT, runbook RB-006) straight to the configured
 Telegram chat and says whether the Bot API accepted it: the live check of
@@ -16,18 +17,30 @@ INV-TELEGRAM-LIVE-1. The delivery is then recorded in the log as a RAISED and
 a SENT alert bead (the evidence gate P1-4 looks for), in one append, so a
 running host never sends it a second time.
 
+With --sequence it runs the device check through the real alert pipeline
+(group wait ALERT_GROUP_WAIT_S, the 3 s throttle, retries): a health ping, a
+mock READY approval request with buttons that do nothing, a mock DRIFT and a
+mock KILL alert (CRITICAL), 10 alerts grouped into one message, and 50 that
+the throttle holds back and summarises. Every message starts "🧪 TEST". It
+prints what the Bot API accepted at each step and, when every step passed,
+records one TEST_ALERT delivery naming them all (P1-4). Nothing else of it
+is written to the desk's log. About 35 s with the default group wait.
+
 Needs TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID (in .env or the environment);
 TELEGRAM_API_ROOT points it at another Bot API server.
 
 Options:
   --message TEXT   the text to send (default: a line naming this host and time)
+  --sequence       the device check, step by step
   --no-record      send only; write nothing to the log
 
-Exit codes: 0 delivered, 1 not delivered (or not configured), 2 bad usage.
+Exit codes: 0 delivered (every step, with --sequence), 1 not delivered (or not
+configured), 2 bad usage.
 
 Examples:
   phoenix telegram test
-  phoenix telegram test --message "drill: ignore"`;
+  phoenix telegram test --message "drill: ignore"
+  phoenix telegram test --sequence`;
 
 /** Points the operator at the variable to fix, from what the Bot API said. */
 function hintFor(error: string): string {
@@ -52,7 +65,8 @@ export const telegramTestCommand: Command = {
       writeError(io, `phoenix telegram: unknown subcommand ${JSON.stringify(sub ?? '')}; try 'phoenix telegram test'`);
       return EXIT.usage;
     }
-    const { values } = parseCommandArgs(rest, { message: { type: 'string' }, 'no-record': { type: 'boolean' } });
+    const { values } = parseCommandArgs(rest, { message: { type: 'string' }, sequence: { type: 'boolean' }, 'no-record': { type: 'boolean' } });
+    if (values.sequence && values.message !== undefined) throw new UsageError('--message and --sequence do not go together');
     const config = loadConfig(io.env, io.cwd);
     const settings = telegramSettingsFrom(config);
     if (!settings) {
@@ -61,6 +75,7 @@ export const telegramTestCommand: Command = {
       return EXIT.failure;
     }
     const source: AlertSource = { hostId: config.PHOENIX_HOST_ID, mode: config.mode, clock: systemClock };
+    if (values.sequence) return runSequence(config, settings, source, io, !values['no-record']);
     const when = new Date(systemClock.now()).toISOString();
     const raised = buildAlertBead(source, {
       type: 'TEST_ALERT',
