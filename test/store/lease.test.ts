@@ -6,6 +6,8 @@ import { HostLease, type HostLeaseOptions, LeaseHeldError, LeaseLostError, Lease
 import { MemoryEventLog } from '../../store/memory.ts';
 import type { EventLog } from '../../store/port.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import { EventStoreDbEventLog } from '../../store/eventstoredb.ts';
+import { FakeEventStore } from '../esdb/fakeEventStore.ts';
 import { testBead } from '../support/beads.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
@@ -16,7 +18,7 @@ interface LeaseFixture {
   cleanup: () => Promise<void>;
 }
 
-const adapters: [string, () => LeaseFixture][] = [
+const adapters: [string, () => LeaseFixture | Promise<LeaseFixture>][] = [
   [
     'memory',
     () => {
@@ -40,6 +42,28 @@ const adapters: [string, () => LeaseFixture][] = [
         cleanup: async () => {
           for (const h of handles) await h.close();
           temp.remove();
+        },
+      };
+    },
+  ],
+  [
+    // The real @eventstore/db-client over gRPC to the loopback server (test/esdb): S2's single writer, where it scales.
+    'eventstoredb',
+    async () => {
+      const server = new FakeEventStore();
+      await server.start();
+      const open = () => new EventStoreDbEventLog({ connectionString: server.connectionString, appendTimeoutMs: 5_000, readTimeoutMs: 5_000 });
+      const handles = [open()];
+      return {
+        log: handles[0]!,
+        other: () => {
+          const handle = open();
+          handles.push(handle);
+          return handle;
+        },
+        cleanup: async () => {
+          for (const h of handles) await h.close();
+          await server.stop();
         },
       };
     },
@@ -74,8 +98,8 @@ describe.each(adapters)('host lease on %s', (_name, openFixture) => {
       return e.bead as BeadOf<'LEASE'>;
     });
 
-  beforeEach(() => {
-    fixture = openFixture();
+  beforeEach(async () => {
+    fixture = await openFixture();
     clock = new ManualClock();
     running = new Set([1000, 2000]);
   });
