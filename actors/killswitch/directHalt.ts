@@ -3,6 +3,7 @@ import { uuidV7Ids } from '../../store/ids.ts';
 import type { EventLog } from '../../store/port.ts';
 import type { IBKRConnector } from '../broker/connector.ts';
 import { readBrokerLogFacts } from '../broker/brokerLogFacts.ts';
+import { checkStartupGuards } from '../broker/startupGuards.ts';
 import { createConnector, tradingAccount } from '../broker/createConnector.ts';
 import { FillRecorder } from '../broker/fillRecorder.ts';
 import { appendWriteAhead } from '../broker/writeAhead.ts';
@@ -86,6 +87,13 @@ export async function directHalt(deps: DirectHaltDeps): Promise<DirectHaltResult
     c.on('execution', (e) => recording.push(fills.record(e).catch((err: Error) => logger.error({ err: err.message }, 'could not record a fill'))));
     const connected = await c.connect();
     connectError = connected.ok ? undefined : connected.reason;
+    // Issue 17: the port and managed-account guards before any cancel, as the host's startup guards would.
+    const refused = connected.ok ? guardProblems(connectorConfig, c) : [];
+    if (refused.length > 0) {
+      connectError = `refused by the guards before any cancel: ${refused.join('; ')}`;
+      await c.disconnect('guards refused').catch(() => undefined);
+      connector = undefined;
+    }
   };
   const need = () => {
     if (!connector) throw new Error('the halt asked the broker before connecting');
@@ -123,6 +131,15 @@ export async function directHalt(deps: DirectHaltDeps): Promise<DirectHaltResult
     await connector?.disconnect('halt done').catch(() => undefined);
     await connector?.close().catch(() => undefined);
   }
+}
+
+const HALT_GUARDS = new Set(['PORT', 'ACCOUNT_SET', 'ACCOUNT_PREFIX', 'MANAGED_ACCOUNT']);
+
+/** The startup guards a halt's own session must pass: the mode's port, and an account of the mode that the gateway manages. */
+function guardProblems(config: Config, connector: IBKRConnector): string[] {
+  const session = connector.session();
+  const verdict = checkStartupGuards({ ...config, ibkrPort: session?.port ?? config.ibkrPort }, { paperValidationComplete: true, managedAccounts: session?.managedAccounts ?? [] });
+  return verdict.ok ? [] : verdict.problems.filter((p) => HALT_GUARDS.has(p.guard)).map((p) => p.message);
 }
 
 /** The halt stream's beads of one halt, oldest first (for reports after the fact). */

@@ -81,6 +81,18 @@ export async function executeHalt(request: HaltRequest, ports: HaltPorts): Promi
     cancelled = before.length;
     await ports.record('ORDERS_CANCELLED', { elapsed_ms: since(), count: cancelled, detail: `the broker confirmed no working order left` }, request);
 
+    if (!request.flatten) {
+      // Issue 17: the global cancel took every stop and target with it; a position still open is now unprotected, and says so loudly.
+      const exposed = open(await retryBusy(() => broker.positions(), pollMs, settleMs).catch(() => [] as BrokerPosition[]));
+      if (exposed.length > 0) {
+        const which = exposed.map((p) => `${p.pair} ${p.quantity > 0 ? '+' : ''}${p.quantity}`).join(', ');
+        notes.push(`UNPROTECTED: ${which} still open with no stop and no target (the global cancel took them); close with phoenix halt --flatten or protect them by hand (RB-014)`);
+        await ports
+          .raiseAlert({ type: 'POSITION_UNPROTECTED', message: `Halt without --flatten by ${request.who}: ${which} still open with no stop and no target: the global cancel took them. Close with phoenix halt --flatten, or protect them by hand (RB-014).`, dedupeKey: `${request.haltId}:unprotected`, correlationId: request.haltId, causationId: request.startedBeadId })
+          .catch(() => undefined);
+      }
+    }
+
     if (request.flatten) {
       const positions = open(await retryBusy(() => broker.positions(), pollMs, settleMs));
       if (positions.length > 0) await broker.flatten(positions, request);

@@ -117,6 +117,13 @@ describe('phoenix halt in paper mode against the simulator', () => {
     await expect.poll(() => h.killSwitch.killFlag(), { timeout: 5_000 }).toBe('ARMED');
     expect(await submitGuarded(entry('paper-e2'), { ...ports(), tokens: token })).toMatchObject({ outcome: 'SENT' });
     await expect.poll(async () => (await sim.state()).orders.some((o) => o.orderRef === 'paper-e2-entry'), { timeout: 5_000 }).toBe(true);
+    // The entry is a whole bracket now (issue 17) and its market order filled: flat again, for the next test's flatten.
+    const eur = async () => (await sim.state()).positions.find((p) => p.pair === 'EURUSD')?.position ?? 0;
+    await expect.poll(eur, { timeout: 5_000 }).not.toBe(0);
+    const [closeId] = h.broker.connector.orderIds.allocate(1);
+    const close: SubmitRequest = { kind: 'EXIT', account: 'DU123456', orders: [resting(closeId!, 'paper-e2-close', { action: 'SELL', orderType: 'MKT', limitPrice: undefined, quantity: await eur() })], correlationId: 'paper-e2', authority: { who: 'cli:test', reason: 'flat again' } };
+    expect((await submitGuarded(close, ports())).outcome).toBe('SENT');
+    await expect.poll(eur, { timeout: 5_000 }).toBe(0);
     await h.stop('test over');
     host = undefined;
     await log.close();
