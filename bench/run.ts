@@ -12,6 +12,7 @@ import { benchAlertDelivery } from './b4AlertDelivery.ts';
 import { benchDetection } from './b4Detection.ts';
 import { benchColdStart } from './b5ColdStart.ts';
 import { benchHeartbeat } from './b6Heartbeat.ts';
+import { benchChain } from './chainCost.ts';
 import { type Measure, renderTable, toRow } from './table.ts';
 
 /**
@@ -28,6 +29,7 @@ const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B4a', run: benchAlertDelivery },
   { id: 'B5', run: benchColdStart },
   { id: 'B6', run: benchHeartbeat },
+  { id: 'CHAIN', run: benchChain },
 ];
 
 /** The filesystem the temp dir lives on: fsync cost, and so B1, depends on it. */

@@ -190,7 +190,7 @@ export class ChainedLog implements EventLog {
     if (bead.host_id !== this.o.hostId || !isHostOnlyFact(bead)) return entry;
     if (this.o.verifyTypes && !this.o.verifyTypes.has(bead.bead_type)) return entry;
     const proven = await this.lookup.prove(bead, entry.position);
-    if (proven.ok) return entry;
+    if (proven.ok || proven.legacy) return entry;
     const kind = proven.why.includes('edited') ? 'EDITED' : 'UNSEALED';
     return this.refuse(entry, { kind, position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type, why: proven.why });
   }

@@ -13,6 +13,7 @@ import { chainStreamOf, isSeal, markSealed, parseSealEntry, type SealBead, sealI
  */
 export class SealLookup {
   private readonly cache = new Map<string, SealBead | undefined>();
+  private readonly firstSeal = new Map<string, number>();
 
   constructor(
     private readonly log: Pick<EventLog, 'readStream'>,
@@ -20,7 +21,9 @@ export class SealLookup {
   ) {}
 
   /** Whether `bead` (stored at `position`) is listed, with its hash, by a genuine seal of its host; marks it sealed if so. */
-  async prove(bead: Bead, position: LogPosition): Promise<{ ok: true } | { ok: false; why: string }> {
+  async prove(bead: Bead, position: LogPosition): Promise<{ ok: true } | { ok: false; why: string; legacy?: true }> {
+    // A bead older than its host's first seal was written before the host kept a chain: unproven, not forged.
+    if (position < (await this.firstSealAt(bead.host_id))) return { ok: false, legacy: true, why: `${bead.bead_type} bead ${bead.bead_id} predates ${bead.host_id}'s chain` };
     const seal = await this.sealBefore(bead.host_id, position);
     if (!seal) return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} carries host ${bead.host_id}'s name, and no seal of ${bead.host_id} comes before it` };
     const listed = seal.data.beads.map(parseSealEntry).find((e) => e?.id === bead.bead_id);
@@ -28,6 +31,16 @@ export class SealLookup {
     if (listed.hash !== beadHash(bead)) return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${bead.host_id} sealed: the row was edited` };
     markSealed(bead);
     return { ok: true };
+  }
+
+  /** The position of the host's first seal; +∞ while it has none (everything before is from before the chain). */
+  private async firstSealAt(hostId: string): Promise<number> {
+    const known = this.firstSeal.get(hostId);
+    if (known !== undefined) return known;
+    const [first] = await this.log.readStream(chainStreamOf(hostId), { from: 0, limit: 1 });
+    const at = first?.position ?? Number.POSITIVE_INFINITY;
+    if (first) this.firstSeal.set(hostId, at);
+    return at;
   }
 
   private async sealBefore(hostId: string, position: LogPosition): Promise<SealBead | undefined> {

@@ -137,6 +137,26 @@ describe('the chain of a host’s beads', () => {
     );
   });
 
+  it('beads a host wrote before it kept a chain are read as unproven, not as forgeries (an upgrade keeps its history)', async () => {
+    const findings: ChainFinding[] = [];
+    const temp = makeTempDir('phoenix-chain-legacy');
+    temps.push(temp.remove);
+    const raw = new SqliteEventLog(defaultLogPath(temp.dir));
+    const old = await new BeadWriter({ log: raw, clock, ids: uuidV7Ids, hostId: HOST, mode: 'PAPER' }).write(order('old-entry', 20_000));
+    const log = await ChainedLog.open(raw, { key: KEY, hostId: HOST, mode: 'PAPER', clock, onFinding: (f) => findings.push(f) });
+    await new BeadWriter({ log, clock, ids: uuidV7Ids, hostId: HOST, mode: 'PAPER' }).write(order('new-entry', 20_000));
+    const read: Bead[] = [];
+    for await (const e of log.readAll()) if (e.kind === 'bead') read.push(e.bead);
+    expect(read.map((b) => b.bead_type)).toEqual(['ORDER', 'SEAL', 'ORDER']);
+    expect(isSealed(read[0]!)).toBe(false);
+    expect(read[0]!.bead_id).toBe(old.beads[0]!.bead_id);
+    expect(isSealed(read[2]!)).toBe(true);
+    const [alone] = await log.readStream(streams.order('old-entry'));
+    expect(alone?.kind).toBe('bead');
+    expect(findings).toEqual([]);
+    expect((await verifyLog(raw, KEY)).findings).toEqual([]);
+  });
+
   it('on a log without atomic multi-stream commits the seal still opens the commit (memory log)', async () => {
     const raw = new MemoryEventLog();
     const log = await ChainedLog.open(raw, { key: KEY, hostId: HOST, mode: 'MOCK', clock });

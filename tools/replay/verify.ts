@@ -24,7 +24,7 @@ export async function verifyCommand(log: EventLog, config: Config, io: CommandIo
     writeError(io, `phoenix replay --verify: no chain key at ${chainKeyPath(config.homeDir)}: run it as the host's user, on the host's PHOENIX_HOME (a log no host has sealed cannot be verified)`);
     return EXIT.failure;
   }
-  const report = await verifyLog(log, key, { knownHosts: [config.PHOENIX_HOST_ID] });
+  const report = await verifyLog(log, key);
   if (json) {
     writeLine(io.stdout, JSON.stringify({ intact: report.findings.length === 0, ...report, ms: Math.round(report.ms) }));
     return report.findings.length === 0 ? EXIT.ok : EXIT.failure;
