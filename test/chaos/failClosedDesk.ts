@@ -20,6 +20,8 @@ export interface FailClosedDesk {
   bot: FakeBotApi;
   env: Record<string, string>;
   host: RunningPhoenix;
+  /** The host's dashboard, e.g. http://127.0.0.1:1234/ */
+  dashboardUrl: string;
   cli(args: string[]): Promise<Finished>;
   /** A READY EURUSD intent through `phoenix mock-cse`, and its evidence shown. */
   readyIntent(id: string): Promise<void>;
@@ -35,7 +37,10 @@ export interface FailClosedDesk {
 export async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = await check();
+    // A read that fails (the log is away) is "not yet", not the end of the wait.
+    const found = await Promise.resolve()
+      .then(check)
+      .catch(() => undefined);
     if (found !== undefined) return found;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -75,6 +80,7 @@ export async function openFailClosedDesk(o: DeskOptions): Promise<FailClosedDesk
   };
   const host = startPhoenix(['run'], { ...env, ...o.hostEnv });
   await host.waitForOutput(/running in PAPER mode/, 40_000);
+  const dashboardUrl = (await host.waitForOutput(/dashboard: http:\/\/127\.0\.0\.1:\d+\//, 10_000)).replace('dashboard: ', '');
   let log: EventLog | undefined;
   const beads = async <T extends BeadType>(type: T): Promise<BeadOf<T>[]> => {
     log ??= await o.readLog();
@@ -88,6 +94,7 @@ export async function openFailClosedDesk(o: DeskOptions): Promise<FailClosedDesk
     bot,
     env,
     host,
+    dashboardUrl,
     cli,
     async readyIntent(id) {
       await sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
