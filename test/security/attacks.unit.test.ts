@@ -4,6 +4,7 @@ import { judgeDecision } from '../../actors/approval/judgeDecision.ts';
 import { type OrderTicket, type ResendRequest, type SubmitPorts, submitGuarded } from '../../actors/broker/submitGuards.ts';
 import { issuedTokenOf } from '../../actors/broker/tokens.ts';
 import { hostHeaderAllowed } from '../../actors/dashboard/http.ts';
+import { clearAct, judgeClear } from '../../actors/killswitch/clearTrust.ts';
 import { startKillSwitch } from '../../actors/killswitch/killSwitchActor.ts';
 import { type Bead, type BeadDraft, type BeadOf, stamp, streams } from '../../beads/index.ts';
 import { foldAllGates, gateResults, paperGatesHold } from '../../projections/gates.ts';
@@ -111,6 +112,21 @@ describe('a CLEARED bead written into the log as a Telegram user not on the list
       expect(beads.find((b) => b.bead_type === 'SECURITY')?.data).toMatchObject({ who: 'telegram:999', why: expect.stringMatching(/did not write itself/) });
     });
   }
+});
+
+describe('clearing the kill flag in LIVE', () => {
+  const clear = (proof: NonNullable<BeadOf<'KILL_FLAG'>['data']['proof']>) =>
+    stampAt({ bead_type: 'KILL_FLAG', stream: streams.killswitch, correlation_id: 'killswitch-1', data: { state: 'CLEARED', who: 'cli:alice', reason: 'drift explained', proof } }, T0) as BeadOf<'KILL_FLAG'>;
+  it('needs a fresh code from the enrolled phone, over this clear; a name alone (enough in PAPER) is refused', () => {
+    const dir = home();
+    const now = Date.now();
+    const op = enrol(dir, 'alice', { now });
+    expect(judgeClear(clear({ method: 'OPERATOR', operator: 'alice' }), { mode: 'LIVE', homeDir: dir, now })).toMatchObject({ ok: false, why: expect.stringMatching(/TOTP/) });
+    expect(judgeClear(clear({ method: 'OPERATOR', operator: 'alice' }), { mode: 'PAPER', homeDir: dir, now })).toMatchObject({ ok: true });
+    const mac = presenceMac(totpOf(op).generate({ timestamp: now }), clearAct('cli:alice', 'drift explained'));
+    expect(judgeClear(clear({ method: 'TOTP', operator: 'alice', mac }), { mode: 'LIVE', homeDir: dir, now })).toMatchObject({ ok: true, method: 'TOTP' });
+    expect(judgeClear(clear({ method: 'TOTP', operator: 'alice', mac }), { mode: 'LIVE', homeDir: dir, now })).toMatchObject({ ok: false, why: expect.stringMatching(/already used/) });
+  });
 });
 
 async function collect(log: EventLog): Promise<Bead[]> {
