@@ -109,7 +109,7 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
     '/events': (req, res) => (req.method === 'HEAD' ? send(res, 200, 'text/event-stream; charset=utf-8', '') : hub.accept(req, res)),
   };
 
-  const server = createServer((req, res) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     if (!hostHeaderAllowed(host, req.headers.host)) return send(res, 403, 'text/plain; charset=utf-8', 'this dashboard answers only to a loopback host name\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, 'text/plain; charset=utf-8', 'the dashboard is read-only: GET only\n', { Allow: 'GET, HEAD' });
@@ -117,9 +117,12 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
     const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
     const route = Object.hasOwn(routes, path) ? routes[path] : path.startsWith('/runbooks/') ? serveRunbook(path.slice('/runbooks/'.length)) : serveAsset(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no such page: ${path}\n`);
-    // In a promise, so a handler that throws synchronously is answered 500 like one that rejects, never a crash.
-    new Promise<void>((resolve) => resolve(route(req, res))).catch((err: Error) => {
-      logger.error({ err: err.message, path }, 'dashboard request failed');
+    return route(req, res);
+  };
+  // All of a request runs in one promise: a throw anywhere (a handler, a URL that does not parse) is a 500 and a log line, never a crash.
+  const server = createServer((req, res) => {
+    new Promise<void>((resolve) => resolve(dispatch(req, res))).catch((err: Error) => {
+      logger.error({ err: err.message, url: req.url }, 'dashboard request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });
