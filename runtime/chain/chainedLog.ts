@@ -1,11 +1,10 @@
 import { type Bead, type BeadType, type Clock, type IdSource, type Mode, stamp } from '../../beads/index.ts';
 import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription } from '../../store/port.ts';
-import { uuidV7Ids } from '../../store/ids.ts';
 import { isoAt } from '../clock.ts';
 import { type ChainFinding, ChainChecker } from './checker.ts';
 import { isHostOnlyFact } from './hostOnly.ts';
 import { SealLookup } from './lookup.ts';
-import { chainStreamOf, GENESIS, isSeal, markSealed, sealEntry, sealIsGenuine, sealMac } from './seal.ts';
+import { chainStreamOf, GENESIS, isSeal, markSealed, sealEntry, sealIds, sealIsGenuine, sealMac } from './seal.ts';
 
 /**
  * The host's log (issue 17): every append this process makes, whichever
@@ -43,6 +42,7 @@ export class ChainedLog implements EventLog {
   private readonly sealedIds = new Set<string>();
   private readonly lookup: SealLookup;
   private readonly chainStream: string;
+  private readonly ids = sealIds();
 
   private constructor(
     private readonly inner: EventLog,
@@ -103,7 +103,7 @@ export class ChainedLog implements EventLog {
     const mac = sealMac(this.o.key, fields);
     const seal = stamp(
       { bead_type: 'SEAL', stream: this.chainStream, correlation_id: this.chainStream, data: { seq: fields.seq, prev: fields.prev, beads: fields.beads, mac, ...(fields.retracts ? { retracts: fields.retracts } : {}) } },
-      { bead_id: (this.o.ids ?? uuidV7Ids).next(), ts: isoAt(this.o.clock.now()), host_id: this.o.hostId, mode: this.o.mode },
+      { bead_id: (this.o.ids ?? this.ids).next(), ts: isoAt(this.o.clock.now()), host_id: this.o.hostId, mode: this.o.mode },
     );
     let results: AppendResult[];
     try {
