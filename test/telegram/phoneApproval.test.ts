@@ -138,8 +138,14 @@ describe('approval from the phone', () => {
     // The decision beads: one each, the same shape, bar who and where.
     const [phone] = await approvalBeads('tg-phone-1', 'DECISION');
     const [term] = await approvalBeads('tg-term-1', 'DECISION');
-    expect(phone!.data).toEqual({ intent_id: 'tg-phone-1', event: 'DECISION', decision: 'APPROVE', decided_by: `telegram:${OPERATOR_ID}`, channel: 'TELEGRAM', content_hash: 'sha256-tg-phone-1' });
-    expect({ ...phone!.data, intent_id: 'x', content_hash: 'x', decided_by: 'x', channel: 'x' }).toEqual({ ...term!.data, intent_id: 'x', content_hash: 'x', decided_by: 'x', channel: 'x' });
+    // Issue 17: each names the order it was shown and carries its proof (the Telegram user the host heard; the operator at the terminal).
+    const { binding, binding_hash, proof, ...shape } = phone!.data;
+    expect(shape).toEqual({ intent_id: 'tg-phone-1', event: 'DECISION', decision: 'APPROVE', decided_by: `telegram:${OPERATOR_ID}`, channel: 'TELEGRAM', content_hash: 'sha256-tg-phone-1' });
+    expect(binding).toMatchObject({ action: 'BUY', pair: 'EURUSD', order_refs: { entry: 'tg-phone-1-entry' } });
+    expect(binding_hash).toEqual(expect.any(String));
+    expect(proof).toEqual({ method: 'TELEGRAM', operator: `telegram:${OPERATOR_ID}` });
+    const comparable = (d: NonNullable<typeof phone>["data"]) => ({ ...d, intent_id: 'x', content_hash: 'x', decided_by: 'x', channel: 'x', binding: 'x', binding_hash: 'x', proof: 'x' });
+    expect(comparable(phone!.data)).toEqual(comparable(term!.data));
     expect(term!.data).toMatchObject({ decided_by: 'alice', channel: 'TERMINAL' });
     const [phoneEvidence] = await approvalBeads('tg-phone-1', 'EVIDENCE_SHOWN');
     const [termEvidence] = await approvalBeads('tg-term-1', 'EVIDENCE_SHOWN');
