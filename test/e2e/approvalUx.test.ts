@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { systemClock } from '../../runtime/clock.ts';
 import { loadConfig } from '../../runtime/config/load.ts';
+import { appendDecision } from '../../actors/approval/decision.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
 import { intentFolders, responsePath, writeFileAtomic } from '../../actors/intents/index.ts';
@@ -78,7 +79,10 @@ describe('INV-UX-APPROVAL-1', () => {
       await until(async () => (await readFile(responsePath(config.homeDir), 'utf8').catch(() => '')).includes(`Approval needed: \`${id}\``), 'the evidence');
       // Nothing goes to the broker before the person decides.
       expect((await sim.state()).orders.filter((o) => o.orderRef.startsWith(`${id}-`))).toEqual([]);
-      const { beads } = await person.write({ bead_type: 'APPROVAL', stream: streams.approval(id), correlation_id: id, data: { intent_id: id, event: 'DECISION', decision: 'APPROVE', decided_by: 'alice', channel: 'TERMINAL' } });
+      // As `phoenix approve` writes it (issue 17): bound to the order shown, with the operator's proof.
+      const decided = await appendDecision({ log: person.log, clock: systemClock, ids: uuidV7Ids, hostId: 'cli', mode: 'PAPER' }, { intentId: id, decision: 'APPROVE', decidedBy: 'alice', channel: 'TERMINAL', proof: { method: 'OPERATOR', operator: 'alice' } });
+      if (!decided.ok) throw new Error(decided.why);
+      const beads = [decided.bead];
       await until(async () => (await sim.state()).orders.filter((o) => o.orderRef.startsWith(`${id}-`) && o.status !== 'Untransmitted').length === 3, 'the bracket at the broker');
       await until(async () => (await approvalEvents(id)).includes('CONSUMED'), 'the approval CONSUMED');
       expect(await approvalEvents(id)).toEqual(['RECEIVED', 'ANCHOR_CHECKED', 'EVIDENCE_SHOWN', 'DECISION', 'TOKEN_ISSUED', 'CONSUMED']);
