@@ -4,7 +4,7 @@ import { isoAt } from '../clock.ts';
 import { type ChainFinding, ChainChecker } from './checker.ts';
 import { isHostOnlyFact } from './hostOnly.ts';
 import { SealLookup } from './lookup.ts';
-import { chainStreamOf, GENESIS, isSeal, markSealed, sealEntry, sealIds, sealIsGenuine, sealMac } from './seal.ts';
+import { chainStreamOf, GENESIS, isSeal, markSealed, RecentKeys, sealEntry, sealIds, sealIsGenuine, sealMac } from './seal.ts';
 
 /**
  * The host's log (issue 17): every append this process makes, whichever
@@ -39,7 +39,7 @@ export class ChainedLog implements EventLog {
   private prev = GENESIS;
   private retract: number[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly sealedIds = new Set<string>();
+  private readonly sealedIds = new RecentKeys(RECENTLY_SEALED);
   private readonly lookup: SealLookup;
   private readonly chainStream: string;
   private readonly ids = sealIds();
@@ -117,8 +117,7 @@ export class ChainedLog implements EventLog {
     markSealed(seal);
     for (const b of covered) {
       markSealed(b);
-      this.sealedIds.add(b.bead_id);
-      if (this.sealedIds.size > RECENTLY_SEALED) this.sealedIds.delete(this.sealedIds.values().next().value as string);
+      this.sealedIds.set(b.bead_id, true);
     }
     return results.slice(1);
   }

@@ -2,7 +2,7 @@ import type { BeadType } from '../../beads/index.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { beadHash } from './canonical.ts';
 import { isHostOnlyFact } from './hostOnly.ts';
-import { GENESIS, isSeal, markSealed, parseSealEntry, type SealBead, sealIsGenuine } from './seal.ts';
+import { GENESIS, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
 
 /**
  * Reads a log in global order against the hosts' chains (issue 17). A seal
@@ -53,7 +53,7 @@ export class ChainChecker {
   private readonly hosts = new Map<string, HostChain>();
   private readonly claims = new Map<string, { hash: string; host: string }>();
   /** Beads proven lately: a retried append lists a bead stored by an earlier commit. */
-  private readonly recent = new Map<string, string>();
+  private readonly recent = new RecentKeys<string>(RECENT);
   private readonly knownHosts: Set<string>;
   counts = { sealed: 0, seals: 0, foreign: 0, skipped: 0 };
 
@@ -160,7 +160,6 @@ export class ChainChecker {
 
   private remember(id: string, hash: string): void {
     this.recent.set(id, hash);
-    if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   private broken(finding: ChainFinding): { verdict: 'BROKEN'; finding: ChainFinding } {

@@ -95,3 +95,27 @@ export function sealIds(now: () => number = Date.now): { next(): string } {
     },
   };
 }
+
+/**
+ * The last few thousand keys seen, in two generations: O(1) to add and ask.
+ * (Dropping the oldest entry of one Set or Map each time makes V8 skip ever
+ * more deleted slots from the front: that cost a single append 0.1 ms.)
+ */
+export class RecentKeys<V = true> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+  constructor(private readonly generation: number) {}
+  get(key: string): V | undefined {
+    return this.current.get(key) ?? this.previous.get(key);
+  }
+  has(key: string): boolean {
+    return this.current.has(key) || this.previous.has(key);
+  }
+  set(key: string, value: V): void {
+    this.current.set(key, value);
+    if (this.current.size >= this.generation) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+  }
+}
