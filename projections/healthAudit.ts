@@ -122,6 +122,11 @@ export interface ScarRecord {
   runId: string;
   vectorId: string;
   evidence: string;
+  /** FULL, PARTIAL or SWEEP; a SWEEP a host triggered after a parameter change names the PROMOTION bead that asked for it. */
+  scope?: string;
+  triggeredBy?: string;
+  /** The settings the vector ran under (`--with`): the parameter change a sweep validates. */
+  settings?: Record<string, string>;
 }
 
 /** Bunny scars: chaos vectors that FAILED. */
@@ -132,7 +137,16 @@ export class ScarFold {
 
   apply(bead: Bead): void {
     if (bead.bead_type !== 'BUNNY' || bead.data.result !== 'FAIL' || Date.parse(bead.ts) < this.fromMs) return;
-    this.scars.push({ at: bead.ts, runId: bead.data.run_id, vectorId: bead.data.vector_id, evidence: bead.data.evidence });
+    const d = bead.data;
+    this.scars.push({
+      at: bead.ts,
+      runId: d.run_id,
+      vectorId: d.vector_id,
+      evidence: d.evidence,
+      ...(d.run_scope ? { scope: d.run_scope } : {}),
+      ...(d.triggered_by ? { triggeredBy: d.triggered_by } : {}),
+      ...(d.settings ? { settings: d.settings } : {}),
+    });
   }
 
   result(): ScarRecord[] {

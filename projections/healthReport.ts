@@ -114,5 +114,13 @@ export function positionsText(records: readonly PositionRecord[], window: Report
 
 export function scarsText(scars: readonly ScarRecord[], window: ReportWindow): string[] {
   const head = scars.length === 0 ? `No bunny scars in the last ${window.label}` : `${scars.length} bunny scar${scars.length === 1 ? '' : 's'} in the last ${window.label}`;
-  return [head, ...table(['time', 'run', 'vector', 'evidence'], scars.map((s) => [time(s.at), s.runId, s.vectorId, oneLine(s.evidence)]))];
+  const sweeps = scars.filter((s) => s.scope === 'SWEEP').length;
+  const also = sweeps > 0 ? ` (${sweeps} in revalidation sweeps)` : '';
+  return [`${head}${also}`, ...table(['time', 'run', 'scope', 'vector', 'evidence'], scars.map((s) => [time(s.at), s.runId, scopeOf(s), s.vectorId, oneLine(s.evidence)]))];
+}
+
+/** "SWEEP ORDER_UNITS=30000": a sweep's scar says which change it was validating. */
+function scopeOf(s: ScarRecord): string {
+  const settings = Object.entries(s.settings ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  return [s.scope ?? '—', s.triggeredBy ? 'triggered' : '', settings].filter(Boolean).join(' ');
 }

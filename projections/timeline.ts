@@ -73,7 +73,7 @@ export function summarizeBead(bead: Bead): string {
     case 'PROMOTION': {
       const d = bead.data;
       if (d.event === 'DECISION') return `DECISION ${d.decision ?? 'PROMOTE_LIVE'} by ${d.decided_by ?? '?'} at ${d.state}: ${d.reason}`;
-      return `${d.previous ? `${d.previous} → ` : ''}${d.state}: ${d.reason}${d.sweep ? ` (sweep ${d.sweep.run_id}: ${d.sweep.vectors.join(', ')})` : ''}`;
+      return `${d.previous ? `${d.previous} → ` : ''}${d.state}: ${d.reason}`;
     }
     case 'ALERT_LABEL':
       return `${bead.data.label} ${bead.data.alert_type} ${bead.data.alert_id} by ${bead.data.who} on ${bead.data.channel}${bead.data.note ? `: ${bead.data.note}` : ''}`;
