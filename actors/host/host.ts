@@ -4,7 +4,7 @@ import { uuidV7Ids } from '../../store/ids.ts';
 import { HostLease, LeaseLostError } from '../../store/lease.ts';
 import type { EventLog } from '../../store/port.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { type Config, publicParams } from '../../runtime/config/load.ts';
+import type { Config } from '../../runtime/config/load.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { outboxAlerts, type RunningBroker, startBroker } from '../broker/brokerActor.ts';
 import type { BrokerHooks } from '../broker/connectionActor.ts';
@@ -18,7 +18,7 @@ import { systemTimers } from '../../runtime/timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { HostTelemetry } from '../dashboard/hostTelemetry.ts';
 import { RUNBOOKS_DIR, runbookInputs } from '../gates/runbookInputs.ts';
-import { gatesFold } from '../../projections/gates.ts';
+import { standingFold } from '../../projections/deskStanding.ts';
 import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../flow/tradeFlow.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
@@ -29,6 +29,9 @@ import type { ChainFinding } from '../../runtime/chain/checker.ts';
 import { findingReporter } from '../../runtime/chain/findings.ts';
 import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
 import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
+import { recordConfigAtStart } from '../promotion/configChanges.ts';
+import { type RunningPromotion, standingOptions, startPromotion } from '../promotion/promotionActor.ts';
+import { startSweepRunner } from '../promotion/sweepRunner.ts';
 import { watchWritability } from '../../store/writability.ts';
 import { failClosedOnUnwritableLog } from './failClosed.ts';
 import { createNotify } from './notifyWiring.ts';
@@ -105,12 +108,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
     correlation_id: correlation,
     data: { event: 'STARTED', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname() },
   });
-  await writer.write({
-    bead_type: 'CONFIG',
-    stream: streams.config,
-    correlation_id: correlation,
-    data: { config_hash: config.configHash, params: publicParams(config) },
-  });
+  // Issue 14: a parameter that differs from the last CONFIG bead is a CONFIG_CHANGE first (a hand edit of .env is caught here).
+  await recordConfigAtStart({ log, writer, config, chainKey, correlation });
   const dashboard = await startHostDashboard(config, viewLog, clock, logger, telemetry);
   logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
@@ -196,6 +195,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
     },
   });
   const following = monitor.semantic.follow(viewLog);
+  // Issue 14: the promotion machine follows the log; a CONFIG_CHANGE sends the desk to SHADOW and starts a bunny sweep.
+  const promotion: RunningPromotion = startPromotion({ config, log, writer, clock, logger, sweeps: startSweepRunner({ config, logger }), runbooks: runbookInputs() });
 
   let stopped = false;
   return {
@@ -211,6 +212,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
       if (stopped) return;
       stopped = true;
       stopFailClosed();
+      await promotion.stop();
       await monitor.stop();
       await following.stop();
       await flow.stop().catch((err: Error) => logger.error({ err: err.message }, 'trade flow did not stop cleanly'));
@@ -246,7 +248,7 @@ async function startHostDashboard(config: Config, log: EventLog, clock: Clock, l
       clock,
       runbooksDir: RUNBOOKS_DIR,
       // The same gates `phoenix gates` computes, runbooks included, folded as the log grows.
-      gates: gatesFold({ runbooks: runbookInputs() }),
+      gates: standingFold({ ...standingOptions(config), runbooks: runbookInputs() }),
       heartbeatGapMs: (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE,
       telemetry,
     });

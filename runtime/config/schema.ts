@@ -76,6 +76,8 @@ export const ENV_SCHEMA = z.object({
   LEASE_TTL_S: num(1, 3600).default(90),
   RECONCILE_INTERVAL_S: num(1, 3600).default(300),
   ALERT_GROUP_WAIT_S: num(0, 600).default(10),
+  /** The validation window before LIVE_ELIGIBLE (S3.6), in days; time-scaled by TIME_SCALE like every named delay. */
+  PROMOTION_WINDOW_DAYS: num(0.0001, 365).default(5),
 
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'a Bot API token such as 123456:ABC…').optional(),
   TELEGRAM_CHAT_ID: z.string().regex(/^-?\d+$/, 'a numeric chat id').optional(),
