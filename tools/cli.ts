@@ -1,4 +1,5 @@
 import type { Command, CommandIo } from './command.ts';
+import { alertsCommand } from './commands/alerts.ts';
 import { approveCommand } from './commands/approve.ts';
 import { bunnyCommand } from './commands/bunny.ts';
 import { closeCommand } from './commands/close.ts';
@@ -9,6 +10,7 @@ import { gatewaySimCommand } from './commands/gatewaySim.ts';
 import { haltCommand } from './commands/halt.ts';
 import { mockCseCommand } from './commands/mockCse.ts';
 import { operatorCommand } from './commands/operatorEnroll.ts';
+import { promoteCommand } from './commands/promote.ts';
 import { queryCommand } from './commands/query.ts';
 import { rejectCommand } from './commands/reject.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -41,6 +43,8 @@ export const COMMANDS: Command[] = [
   drillCommand,
   bunnyCommand,
   operatorCommand,
+  promoteCommand,
+  alertsCommand,
 ];
 
 /** Runs one command in this process (the tests' entry); a process started from bin/phoenix.mjs loads only its command. */

@@ -26,5 +26,7 @@ export const COMMAND_LOADERS: Readonly<Record<string, () => Promise<Command>>> =
   resume: async () => (await import('./commands/resume.ts')).resumeCommand,
   drill: async () => (await import('./commands/drill.ts')).drillCommand,
   bunny: async () => (await import('./commands/bunny.ts')).bunnyCommand,
+  promote: async () => (await import('./commands/promote.ts')).promoteCommand,
+  alerts: async () => (await import('./commands/alerts.ts')).alertsCommand,
   operator: async () => (await import('./commands/operatorEnroll.ts')).operatorCommand,
 };

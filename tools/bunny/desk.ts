@@ -45,6 +45,8 @@ export interface Ran {
 export class ScratchDesk {
   host: ToolProcess | undefined;
   watchdog: ToolProcess | undefined;
+  /** The scratch log's RAISED alerts by type, counted as the desk closes (undefined when the log could not be read). */
+  alertsRaised: Record<string, number> | undefined;
   private reader: EventLog | undefined;
   private readonly procs: ToolProcess[] = [];
 
@@ -217,13 +219,29 @@ export class ScratchDesk {
   }
 
   /** Every process down, the reader closed; the home stays for the runner to keep or remove. */
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  /** Closing twice closes once: the runner closes a desk on a cut-off vector, and again once the vector's own code has ended. */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
     for (const p of this.procs) this.stopped.add(p);
     // The verdict is in: a short grace for a clean stop, then SIGKILL (a scratch desk keeps nothing that needs it).
     await Promise.all(this.procs.map((p) => p.stop(1_000)));
     await Promise.all([this.sim.stop(), this.tg.stop()]);
+    this.alertsRaised = await this.countRaised().catch(() => undefined);
     await this.reader?.close().catch(() => undefined);
+  }
+
+  /** Every process has stopped: what the log holds is all the desk raised. */
+  private async countRaised(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const { bead } of await this.entries()) if (bead.bead_type === 'ALERT' && bead.data.event === 'RAISED') out[bead.data.alert_type] = (out[bead.data.alert_type] ?? 0) + 1;
+    return out;
   }
 }
 

@@ -1,6 +1,8 @@
 import { initialTransition, transition } from 'xstate';
-import { type Bead, type BeadDraft, stamp } from '../../beads/index.ts';
+import { type Bead, type BeadDraft, stamp, streams } from '../../beads/index.ts';
 import { type PositionEmitted, type PositionEvent, positionMachine } from '../../machines/position.ts';
+import { type PromotionEmitted, type PromotionEvent, promotionMachine } from '../../machines/promotion.ts';
+import { decisionEventOf } from '../../machines/promotionReplay.ts';
 import { emittedBy } from '../../machines/types.ts';
 import { BUNNY_VECTORS } from '../../projections/gates.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
@@ -41,9 +43,36 @@ function roundTrip(id: string, t: number): Bead[] {
   return out;
 }
 
-/** `bunny: false` leaves P1-8 out: the history of P1-1…P1-6 only, for a desk whose bunny runs are its own. */
-export function seededPaperHistory(now: number, o: { bunny?: boolean } = {}): Bead[] {
-  const t0 = now - 3_600_000;
+/**
+ * A promotion to LIVE_ACTIVE as the machine writes it (issue 14): the gates
+ * met, the window served, a person's decision. The live gate needs it as
+ * well as the paper gates.
+ */
+function promotedToLive(t: number, windowMs: number): Bead[] {
+  let [s] = initialTransition(promotionMachine, { windowMs, startedAt: 0 });
+  const out: Bead[] = [];
+  const step = (event: PromotionEvent) => {
+    const [next, actions] = transition(promotionMachine, s, event);
+    s = next;
+    for (const e of emittedBy<PromotionEmitted>(actions)) if (e.type === 'bead') out.push(at(e.at ?? event.at, e.draft));
+  };
+  const met = { phase1: { met: true, missing: [] }, ops: { met: true, missing: [] } };
+  step({ type: 'FACTS', at: t, facts: met });
+  step({ type: 'FACTS', at: t + windowMs, facts: met });
+  const decision = at(t + windowMs + 1_000, { bead_type: 'PROMOTION', stream: streams.promotion, correlation_id: 'promotion', data: { event: 'DECISION', state: 'LIVE_ELIGIBLE', decision: 'PROMOTE_LIVE', decided_by: 'bunny', reason: 'seeded by bunny for a live scratch desk' } });
+  out.push(decision);
+  step(decisionEventOf(decision as never)!);
+  return out;
+}
+
+/**
+ * `bunny: false` leaves P1-8 out: the history of P1-1…P1-6 only, for a desk
+ * whose bunny runs are its own. `promotionWindowMs` adds a promotion to
+ * LIVE_ACTIVE over a window that long (the history then starts that much
+ * earlier, so the window is served before now).
+ */
+export function seededPaperHistory(now: number, o: { bunny?: boolean; promotionWindowMs?: number } = {}): Bead[] {
+  const t0 = now - 3_600_000 - (o.promotionWindowMs ?? 0) - 60_000;
   const host = (ms: number) => at(t0 + ms, { bead_type: 'HOST', stream: `host-${HOST}`, correlation_id: `seed-${ms}`, data: { event: 'STARTED', version: 'seeded-by-bunny', config_hash: 'seeded', pid: 1 } });
   const session = (ms: number, event: 'CONNECT' | 'DISCONNECT' | 'RECONNECT') =>
     at(t0 + ms, { bead_type: 'IBKR_SESSION', stream: `connection-${HOST}`, correlation_id: 'seed', data: { event, mode: 'PAPER', account: 'DU123456', port: 4002, reconnect_attempt: event === 'RECONNECT' ? 1 : 0 } });
@@ -65,10 +94,11 @@ export function seededPaperHistory(now: number, o: { bunny?: boolean } = {}): Be
     ...(o.bunny === false ? [] : BUNNY_VECTORS).map((v, i) =>
       at(t0 + 700_000 + i, { bead_type: 'BUNNY', stream: 'bunny', correlation_id: 'seed', data: { run_id: 'seeded-by-bunny', vector_id: v, result: 'PASS', evidence: 'seeded for a live scratch desk', run_scope: 'FULL' } }),
     ),
+    ...(o.promotionWindowMs === undefined ? [] : promotedToLive(t0 + 800_000, o.promotionWindowMs)),
   ];
 }
 
-export async function seedPaperHistory(log: EventLog, now = Date.now(), o: { bunny?: boolean } = {}): Promise<number> {
+export async function seedPaperHistory(log: EventLog, now = Date.now(), o: { bunny?: boolean; promotionWindowMs?: number } = {}): Promise<number> {
   const beads = seededPaperHistory(now, o);
   for (const b of beads) await log.append(b.stream, [b]);
   return beads.length;

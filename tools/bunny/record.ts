@@ -17,6 +17,8 @@ export interface RunInfo {
   codeVersion: string;
   configHash: string;
   settings: Record<string, string>;
+  /** A revalidation sweep a host started: the PROMOTION bead that asked for it. */
+  triggeredBy?: string;
 }
 
 /** The package version and, in a git checkout, the commit (with -dirty for uncommitted changes). */
@@ -46,6 +48,8 @@ export async function recordVerdict(writer: BeadWriter, run: RunInfo, r: VectorR
     config_hash: run.configHash,
     ...(r.keptHome ? { scratch_home: r.keptHome } : {}),
     ...(Object.keys(run.settings).length ? { settings: run.settings } : {}),
+    ...(run.triggeredBy ? { triggered_by: run.triggeredBy } : {}),
+    ...(r.alerts ? { alerts: r.alerts } : {}),
   });
   const { beads } = await writer.write({ bead_type: 'BUNNY', stream: streams.bunny, correlation_id: run.id, data });
   return beads[0] as BeadOf<'BUNNY'>;

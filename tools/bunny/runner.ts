@@ -8,6 +8,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 } from 'uuid';
+import type { BeadData } from '../../beads/index.ts';
+
+type BunnyAlerts = NonNullable<BeadData<'BUNNY'>['alerts']>;
 import { ScratchDesk } from './desk.ts';
 import { Judge, Missing } from './judge.ts';
 import type { Vector } from './vector.ts';
@@ -23,6 +26,8 @@ export interface VectorResult {
   keptHome?: string;
   /** Stopped by the operator (SIGINT/SIGTERM) before it finished. */
   interrupted?: true;
+  /** The vector's declared alerts against its scratch log's (ground truth for alert precision and recall). */
+  alerts?: BunnyAlerts;
 }
 
 export interface RunOptions {
@@ -65,11 +70,23 @@ async function runOne(vector: Vector, index: number, runId: string, o: RunOption
   const judge = new Judge();
   const startedAt = Date.now();
   let desk: ScratchDesk | undefined;
+  let own: ScratchDesk | undefined;
+  // Set when the vector is cut off: a desk that opens after that is closed at once, so nothing outlives the vector.
+  let cutOff = false;
+  let work: Promise<void> = Promise.resolve();
   const limit = budget(vector, o.signal);
   try {
-    const ctx = { home, settings: o.settings };
-    const work = (async () => {
+    const ctx = {
+      home,
+      settings: o.settings,
+      observe(d: ScratchDesk) {
+        own = d;
+        if (cutOff) void d.close();
+      },
+    };
+    work = (async () => {
       if (vector.opensDesk !== false) desk = await ScratchDesk.open(home, { ...vector.desk, env: { ...vector.desk.env, ...o.settings } });
+      if (cutOff) throw new Interrupted('cut off while its desk opened');
       await vector.run(desk as ScratchDesk, judge, ctx);
     })();
     work.catch(() => undefined);
@@ -78,14 +95,21 @@ async function runOne(vector: Vector, index: number, runId: string, o: RunOption
     if (err instanceof Interrupted) judge.aborted = 'interrupted: bunny was stopped (SIGINT/SIGTERM) before the vector finished';
     else judge.stopped(err);
   } finally {
+    cutOff = true;
     limit.cancel();
+    await desk?.close().catch(() => undefined);
+    await own?.close().catch(() => undefined);
+    // The vector's own code ends too (its waits fail on a closed desk), and then whatever desk it opened late.
+    await Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, 15_000).unref())]);
     await desk?.close().catch(() => undefined);
   }
   const passed = judge.passed;
+  const raised = (desk ?? own)?.alertsRaised;
+  const alerts: BunnyAlerts | undefined = raised === undefined ? undefined : { must_raise: [...vector.alerts.raise], must_not_raise: [...vector.alerts.notRaise], raised };
   const keep = o.keep || !passed;
   if (!keep) rmSync(home, { recursive: true, force: true });
   const interrupted = o.signal.aborted && !passed;
-  return { vector, index, passed, judge, startedAt, durationMs: Date.now() - startedAt, ...(keep ? { keptHome: home } : {}), ...(interrupted ? { interrupted: true as const } : {}) };
+  return { vector, index, passed, judge, startedAt, durationMs: Date.now() - startedAt, ...(keep ? { keptHome: home } : {}), ...(interrupted ? { interrupted: true as const } : {}), ...(alerts ? { alerts } : {}) };
 }
 
 export async function runVectors(vectors: readonly Vector[], runId: string, o: RunOptions): Promise<VectorResult[]> {

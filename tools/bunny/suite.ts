@@ -1,3 +1,4 @@
+import { SWEEPS } from '../../machines/promotionSweeps.ts';
 import { COMPONENTS, type Component, type Vector } from './vector.ts';
 import { alertStorm, telegramBlocked } from './vectors/alerts.ts';
 import { gatewayAutoUpdate, gatewayKilled, gatewayRestarted } from './vectors/gateway.ts';
@@ -28,15 +29,8 @@ export const VECTORS: readonly Vector[] = [
   halfOpen, clientIdInUse, nextValidIdRollback, killBetweenWriteAheadAndAck, fillsDuringDisconnect, logNotWritable, esdbUnreachable,
 ];
 
-/** Component → the vectors that exercise it most directly; at most 5 each (S3.6). */
-export const SWEEPS: Record<Component, readonly string[]> = {
-  broker: ['CV_S33_1', 'CV_S33_2', 'CV_S33_3', 'S10_HALF_OPEN', 'S10_CLIENT_ID_IN_USE'],
-  monitor: ['CV_S33_4', 'CV_S33_5', 'CV_S33_6', 'S10_LOG_NOT_WRITABLE', 'S10_ESDB_UNREACHABLE'],
-  notify: ['CV_S33_7', 'CV_S33_8', 'CV_S33_1', 'CV_S33_4'],
-  approval: ['CV_S33_9', 'CV_S33_13', 'CV_S33_10', 'S10_KILL9_WRITE_AHEAD'],
-  flow: ['CV_S33_10', 'CV_S33_11', 'CV_S33_12', 'S10_KILL9_WRITE_AHEAD', 'S10_FILLS_DURING_DISCONNECT'],
-  config: ['CV_S33_15', 'CV_S33_13', 'CV_S33_9', 'CV_S33_6', 'CV_S33_14'],
-};
+/** Component → its vectors (at most 5): the one table, in machines/promotionSweeps.ts, that the promotion machine reads too. */
+export { SWEEPS };
 
 /** Names an operator may use for a component. */
 const ALIASES: Record<string, Component> = { position: 'flow', 'flow/position': 'flow', telegram: 'notify', alerts: 'notify', watchdog: 'monitor', heartbeat: 'monitor', gateway: 'broker' };

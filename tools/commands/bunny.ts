@@ -16,6 +16,7 @@ import { paintFor } from '../terminal.ts';
 
 const HELP = `Usage: phoenix bunny [--vector ID ...] [--wave N ...] [--sweep COMPONENT ...]
                      [--with KEY=VALUE ...] [--keep] [--json] [--list]
+                     [--run-id ID] [--triggered-by BEAD]
 
 The chaos suite of S10. Each vector runs on its own scratch desk under
 PHOENIX_HOME/bunny/<run>/<vector>: the gateway simulator, the Bot API
@@ -40,6 +41,11 @@ Options:
   --keep            keep every scratch home, not only the failures'
   --json            one JSON document at the end instead of the table
   --list            list the vectors and the sweep table, run nothing
+  --run-id ID       the run's id (bunny-…), chosen by whoever started it: a
+                    host names its revalidation sweep before it starts
+  --triggered-by B  the PROMOTION bead that asked for this sweep; the run
+                    then also ends when its stdin closes (the host that
+                    started it is gone)
 
 Exit codes: 0 every selected vector PASSED; 1 one or more FAILED (a vector
 that could not run is a FAIL with its reason, never a skip); 2 usage.
@@ -122,7 +128,17 @@ export const bunnyCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { vector: { type: 'string', multiple: true }, wave: { type: 'string', multiple: true }, sweep: { type: 'string', multiple: true }, with: { type: 'string', multiple: true }, keep: { type: 'boolean' }, json: { type: 'boolean' }, list: { type: 'boolean' } },
+      {
+        vector: { type: 'string', multiple: true },
+        wave: { type: 'string', multiple: true },
+        sweep: { type: 'string', multiple: true },
+        with: { type: 'string', multiple: true },
+        keep: { type: 'boolean' },
+        json: { type: 'boolean' },
+        list: { type: 'boolean' },
+        'run-id': { type: 'string' },
+        'triggered-by': { type: 'string' },
+      },
       true,
     );
     if (positionals.length > 0) throw new UsageError(`unexpected ${JSON.stringify(positionals.join(' '))}; name vectors with --vector ID`);
@@ -135,7 +151,11 @@ export const bunnyCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     // Secrets given with --with reach the scratch host only; the beads and the report name them, masked.
     const shown = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, (SECRET_KEYS as readonly string[]).includes(k) && v !== '' ? '(secret)' : v]));
-    const run: RunInfo = { id: newRunId(), scope: selection.scope, codeVersion: codeVersion(), configHash: config.configHash, settings: shown };
+    const runId = values['run-id'] ?? newRunId();
+    if (!/^bunny-[A-Za-z0-9-]{1,120}$/.test(runId)) throw new UsageError(`--run-id must look like bunny-… (letters, digits, dashes; got ${JSON.stringify(runId)})`);
+    const triggeredBy = values['triggered-by'];
+    const run: RunInfo = { id: runId, scope: selection.scope, codeVersion: codeVersion(), configHash: config.configHash, settings: shown, ...(triggeredBy ? { triggeredBy } : {}) };
+    const signal = triggeredBy ? stopWithParent(io) : { signal: io.signal, release: () => undefined };
     const log = await openEventLog(config);
     const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: config.PHOENIX_HOST_ID, mode: config.mode });
     const startedAt = Date.now();
@@ -147,7 +167,7 @@ export const bunnyCommand: Command = {
         homeDir: config.homeDir,
         settings,
         keep: values.keep === true,
-        signal: io.signal,
+        signal: signal.signal,
         onStart: (i, v) => show.start(i, v.id, v.wave, v.title),
         onDone: async (r) => {
           // A vector cut short by the operator's Ctrl-C is no verdict on Phoenix: it is reported, not recorded as a scar.
@@ -157,13 +177,14 @@ export const bunnyCommand: Command = {
       });
     } finally {
       show.end();
+      signal.release();
       await log.close();
     }
     const finishedAt = Date.now();
     const dir = join(config.homeDir, 'reports');
     await mkdir(dir, { recursive: true });
     const path = join(dir, REPORT_FILE);
-    await writeFile(path, renderReport(run, results, { startedAt, finishedAt, selected: selection.vectors.length, interrupted: io.signal.aborted }));
+    await writeFile(path, renderReport(run, results, { startedAt, finishedAt, selected: selection.vectors.length, interrupted: signal.signal.aborted }));
     const failed = results.filter((r) => !r.passed && !r.interrupted);
     const cut = selection.vectors.length - results.length + results.filter((r) => r.interrupted).length;
     const allRan = cut === 0;
@@ -179,3 +200,32 @@ export const bunnyCommand: Command = {
     return failed.length === 0 && allRan ? EXIT.ok : EXIT.failure;
   },
 };
+
+/**
+ * A sweep a host started (--triggered-by) stops with the operator's signal
+ * or when its stdin closes: the host holds the other end and never writes,
+ * so a host that dies without a word (SIGKILL) takes its sweep with it.
+ */
+function stopWithParent(io: CommandIo): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(io.signal.reason);
+  if (io.signal.aborted) onAbort();
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  const gone = () => controller.abort('the host that started this sweep is gone');
+  io.stdin.on('end', gone);
+  io.stdin.on('close', gone);
+  io.stdin.on('error', gone);
+  io.stdin.resume();
+  return {
+    signal: controller.signal,
+    release() {
+      io.signal.removeEventListener('abort', onAbort);
+      io.stdin.off('end', gone);
+      io.stdin.off('close', gone);
+      io.stdin.off('error', gone);
+      // A flowing stdin keeps the process up: let it go once the run is done.
+      io.stdin.pause();
+      (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    },
+  };
+}

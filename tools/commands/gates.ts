@@ -1,12 +1,16 @@
 import { loadConfig } from '../../runtime/config/load.ts';
 import { computeGates, RUNBOOKS_DIR } from '../../actors/gates/computeGates.ts';
+import { readStanding } from '../../actors/promotion/readStanding.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
 import { type Command, EXIT, parseCommandArgs, UsageError, writeLine } from '../command.ts';
 import { openLogToRead } from '../readLog.ts';
 import { paintFor } from '../terminal.ts';
 import { confirmUx, UX_LOG_FILE } from './gatesConfirmUx.ts';
+import { phase2Lines } from './promoteStatus.ts';
 
 const HELP = `Usage: phoenix gates [--json] [--runbooks DIR]
+       phoenix gates --phase 2 [--json]
        phoenix gates confirm-ux --note TEXT [--as NAME] [--json]
 
 Computes the S11 phase-1 gates from the log and prints each with its status
@@ -24,6 +28,19 @@ is self-declared: a gate is MET only when the log shows it.
   P1-8 BUNNY_PHASE1_PASSES   all 15 seed vectors PASS in the latest full bunny run
                              (phoenix bunny; a --vector, --wave or --sweep run does not count)
 
+--phase 2 computes the Phase-2 ops quality over the validation window (the
+last PROMOTION_WINDOW_DAYS, time-scaled), each figure with its evidence:
+
+  P2-1 DRIFT_FREE        reconciliation DRIFT events = 0
+  P2-2 ALERT_PRECISION   > 80%, ground truth from bunny vectors' declared
+                         alerts and operators' labels (phoenix alerts label)
+  P2-3 ALERT_RECALL      > 90%, the same ground truth
+  P2-4 E2E_LATENCY       median intent file seen → entry acknowledged < 30 s
+  P2-5 DAEMON_UPTIME     > 99% of the window covered by a live host's
+                         heartbeats (watchdog MISSED beads count against it)
+
+Promotion (phoenix promote --status) needs them all met for LIVE_ELIGIBLE.
+
 confirm-ux records your confirmation that the approval flow works for you
 (a UX_CONFIRMATION bead, as NAME: --as, else PHOENIX_OPERATOR, else your OS
 user) with the paper flows the log has timed, and writes them with your note
@@ -32,6 +49,7 @@ approval flow is in the log.
 
 Options:
   --json           one JSON document: the gates and whether live may start
+  --phase N        1 (the default) or 2: the Phase-2 ops quality
   --runbooks DIR   the runbooks folder (default: the one shipped with Phoenix)
   --note TEXT      confirm-ux: what you checked, in your words (required)
   --as NAME        confirm-ux: who confirms
@@ -54,7 +72,9 @@ export const gatesCommand: Command = {
   help: HELP,
   readOnly: true,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, runbooks: { type: 'string' }, note: { type: 'string' }, as: { type: 'string' } }, true);
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, runbooks: { type: 'string' }, note: { type: 'string' }, as: { type: 'string' }, phase: { type: 'string' } }, true);
+    if (values.phase !== undefined && values.phase !== '1' && values.phase !== '2') throw new UsageError(`--phase must be 1 or 2 (got ${JSON.stringify(values.phase)})`);
+    if (values.phase !== undefined && positionals.length > 0) throw new UsageError('--phase goes with phoenix gates, not confirm-ux');
     const [sub, ...extra] = positionals;
     if (sub !== undefined && sub !== 'confirm-ux') throw new UsageError(`unknown argument ${JSON.stringify(sub)}; the only subcommand is confirm-ux`);
     if (extra.length > 0) throw new UsageError(`unexpected ${JSON.stringify(extra.join(' '))}; put the note in --note "TEXT"`);
@@ -64,6 +84,7 @@ export const gatesCommand: Command = {
       return confirmUx(values, config, io);
     }
     if (values.note !== undefined || values.as !== undefined) throw new UsageError('--note and --as go with phoenix gates confirm-ux');
+    if (values.phase === '2') return phase2(config, values, io);
     const log = await openLogToRead(config);
     let result: Awaited<ReturnType<typeof computeGates>>;
     try {
@@ -84,3 +105,18 @@ export const gatesCommand: Command = {
     return EXIT.ok;
   },
 };
+
+async function phase2(config: ReturnType<typeof loadConfig>, values: { json?: boolean; runbooks?: string }, io: Parameters<Command['run']>[1]): Promise<number> {
+  const log = await openLogToRead(config);
+  const standing = await readStanding(log, config, systemClock.now(), values.runbooks ?? RUNBOOKS_DIR).finally(() => log.close());
+  const window = { from: new Date(standing.window.from).toISOString(), to: new Date(standing.window.to).toISOString() };
+  if (values.json) {
+    writeLine(io.stdout, JSON.stringify({ phase: 2, window, gates: standing.phase2, ops_quality_met: standing.facts.ops.met, promotion: standing.promotion.state, live_may_start: standing.live.open, unreadable_records: standing.unreadable }));
+    return EXIT.ok;
+  }
+  for (const line of phase2Lines(standing, paintFor(io.stdout, io.env))) writeLine(io.stdout, line);
+  writeLine(io.stdout);
+  writeLine(io.stdout, standing.facts.ops.met ? 'Ops quality MET over the window.' : `Ops quality NOT_MET: ${standing.phase2.filter((g) => g.status !== 'MET').map((g) => g.id).join(', ')} (phoenix promote --status for the whole standing).`);
+  if (standing.unreadable > 0) writeLine(io.stderr, `phoenix gates: ${standing.unreadable} unreadable records were skipped (see phoenix replay)`);
+  return EXIT.ok;
+}

@@ -64,7 +64,7 @@ const QUERIES = {
     },
   },
   scars: {
-    summary: 'bunny scars: chaos vectors that failed',
+    summary: 'bunny scars: chaos vectors that failed, in any run (a revalidation sweep names the change it ran under)',
     defaultWindow: { days: 30 },
     answer({ window }) {
       const fold = new ScarFold(window.from);

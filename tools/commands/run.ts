@@ -4,9 +4,9 @@ import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, 
 import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
-import { computeGates } from '../../actors/gates/computeGates.ts';
+import { readStanding } from '../../actors/promotion/readStanding.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { paperGatesHold } from '../../projections/gates.ts';
+import type { LiveGateVerdict } from '../../projections/liveGate.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
 import { openEventLog } from '../../store/open.ts';
 import { defaultLogPath } from '../../store/sqlite.ts';
@@ -14,12 +14,18 @@ import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../
 import { commandLogger } from '../terminal.ts';
 import { connectionEscalated } from './escalation.ts';
 
-/** Read-only, so a refused start leaves no trace; no log at all means no paper history. */
-async function paperGatesHoldIn(config: Config): Promise<boolean> {
-  if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) return false;
+/**
+ * The live gate in full (S11, issue 14): the phase-1 gates on paper and
+ * promotion at LIVE_ACTIVE, from the log. Read-only, so a refused start
+ * leaves no trace; no log at all means no paper history and no promotion.
+ */
+async function liveGateIn(config: Config): Promise<LiveGateVerdict> {
+  if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) {
+    return { open: false, missing: [`no event log at ${defaultLogPath(config.homeDir)}: no paper history (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
+  }
   const log = await openEventLog(config, { readonly: true });
   try {
-    return paperGatesHold((await computeGates(log)).gates);
+    return (await readStanding(log, config, systemClock.now())).live;
   } finally {
     await log.close();
   }
@@ -48,7 +54,11 @@ IBKR_PORT (a real IB Gateway, or 'phoenix gateway-sim') and records every
 connect, loss and reconnect as IBKR_SESSION beads; the default mock mode uses
 the in-process mock broker. A startup guard that fails (live without
 IBKR_ALLOW_LIVE=true, an account or port that does not fit the mode, a gateway
-that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3. A
+that does not manage IBKR_ACCOUNT) ends it with GUARD_FAILED and exit 3.
+
+Live starts only when the phase-1 gates hold on paper and promotion is
+LIVE_ACTIVE, which only a person's 'phoenix promote --live' makes it; a
+refusal lists each missing piece ('phoenix promote --status' shows them). A
 connection lost for good (three reconnect attempts failed: ESCALATED) ends it
 with exit 5 once the CRITICAL alert is out: a person restarts it (RB-001).
 
@@ -60,11 +70,14 @@ PHOENIX_HOME/${APPROVAL_SECRET_FILE} (mode 0600) and uses it on every start.`,
     parseCommandArgs(argv, {});
     const loaded = loadConfig(io.env, io.cwd);
     // Refused before the lease, any socket or any write: live without IBKR_ALLOW_LIVE, or before the
-    // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1), and the other S4.1 rules, never start.
-    const paperValidationComplete = loaded.mode === 'LIVE' ? await paperGatesHoldIn(loaded) : true;
+    // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1) and a person has promoted the desk to
+    // LIVE_ACTIVE (issue 14), and the other S4.1 rules, never start.
+    const live = loaded.mode === 'LIVE' ? await liveGateIn(loaded) : undefined;
+    const paperValidationComplete = live?.open ?? true;
     const startup = checkStartupGuards(loaded, { paperValidationComplete });
     if (!startup.ok) {
       writeError(io, `phoenix run: GUARD_FAILED: ${startup.message}`);
+      for (const missing of live?.missing ?? []) writeLine(io.stderr, `  missing: ${missing}`);
       return EXIT.guardFailed;
     }
     // Paper and live without APPROVAL_TOKEN_SECRET stop here (exit 2): every approval would be refused.

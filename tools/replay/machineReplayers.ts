@@ -3,6 +3,7 @@ import { approvalReplayer } from '../../machines/approvalReplay.ts';
 import { connectionReplayer } from '../../machines/connectionReplay.ts';
 import { killSwitchReplayer } from '../../machines/killswitchReplay.ts';
 import { positionReplayer } from '../../machines/positionReplay.ts';
+import { promotionReplayer } from '../../machines/promotionReplay.ts';
 
 /**
  * The hook through which `phoenix replay` shows each machine's state at the
@@ -17,4 +18,4 @@ export interface MachineReplayer {
   stateAfter(beads: readonly Bead[]): string;
 }
 
-export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer, approvalReplayer, positionReplayer];
+export const machineReplayers: MachineReplayer[] = [connectionReplayer, killSwitchReplayer, approvalReplayer, positionReplayer, promotionReplayer];

@@ -16,6 +16,7 @@ export const telegramBlocked: Vector = {
   inject: 'the Bot API stand-in refuses connections while a gateway restart raises CONNECTION_LOST and its RESOLVED notice; then it answers again',
   expect: 'alerts queued and retried (FAILED beads); no crash; delivered once Telegram is back; no duplicates',
   runbook: 'RB-006',
+  alerts: { raise: ['CONNECTION_LOST', 'TELEGRAM_DOWN'], notRaise: ['HOST_DOWN', 'RECONCILIATION_DRIFT', 'CONNECTION_ESCALATED'] },
   desk: { timeScale: 0.05 },
   budgetMs: 60_000,
   async run(desk, j) {
@@ -64,6 +65,8 @@ export const alertStorm: Vector = {
   inject: '50 WARNING alerts of five types and one CRITICAL raised through the host’s outbox (ALERT RAISED beads in its log) within 5 s, real time',
   expect: 'grouped and throttled; every alert accounted for at the Bot API and in the log; the CRITICAL sent at once',
   runbook: 'RB-006',
+  // The storm's alerts are injected, not detected: they are no ground truth either way; the desk itself must stay quiet.
+  alerts: { raise: [], notRaise: ['HOST_DOWN', 'CONNECTION_LOST', 'HEALTH_DEGRADED'] },
   // Real time: the storm's beads are stamped by bunny's clock, which only a host at TIME_SCALE 1 shares.
   desk: { timeScale: 1 },
   budgetMs: 60_000,

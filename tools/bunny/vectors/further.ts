@@ -10,6 +10,7 @@ export const halfOpen: Vector = {
   inject: 'the simulator goes silent (/silent): the socket stays up, nothing comes back',
   expect: 'detected within 10 s (time-scaled): IBKR_SESSION DISCONNECT by the liveness probe and a CONNECTION_LOST alert',
   runbook: 'RB-001',
+  alerts: { raise: ['CONNECTION_LOST'], notRaise: ['HOST_DOWN', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.5 },
   budgetMs: 40_000,
   async run(desk, j) {
@@ -36,6 +37,7 @@ export const clientIdInUse: Vector = {
   inject: 'the simulator holds the host’s client id as in use (hold-client-id) when the host connects; released 1 s later',
   expect: 'a failed attempt with a clear reason naming 326 and the id; the same id connects once it is free',
   runbook: 'RB-001',
+  alerts: { raise: [], notRaise: ['HOST_DOWN', 'RECONCILIATION_DRIFT', 'GUARD_VIOLATION'] },
   desk: { timeScale: 0.05 },
   budgetMs: 40_000,
   async run(desk, j) {
@@ -58,6 +60,7 @@ export const nextValidIdRollback: Vector = {
   inject: 'gateway and host both restarted; the gateway comes back offering nextValidId 1 (--force-next-valid-id) below ids already used',
   expect: 'no order id reused: the next bracket takes ids above every id in the log; no duplicate-id refusal',
   runbook: 'RB-007',
+  alerts: { raise: [], notRaise: ['RECONCILIATION_DRIFT', 'GUARD_VIOLATION', 'ORDER_REJECTED'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600' }, sim: { nextValidId: 700 } },
   budgetMs: 75_000,
   async run(desk, j) {
@@ -85,6 +88,7 @@ export const killBetweenWriteAheadAndAck: Vector = {
   inject: 'SIGKILL the host after its write-ahead ORDER beads and before the bracket reaches the broker (PHOENIX_TEST_PAUSE_BEFORE_SEND_MS holds the window open), then start it again',
   expect: 'after the restart: exactly one bracket at the broker, one entry execution, its fill recorded once; the position MANAGED',
   runbook: 'RB-014',
+  alerts: { raise: [], notRaise: ['POSITION_UNPROTECTED', 'CLOSE_FAILED', 'RECONCILIATION_DRIFT', 'ORDER_REJECTED'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600' } },
   budgetMs: 75_000,
   async run(desk, j) {
@@ -119,6 +123,7 @@ export const fillsDuringDisconnect: Vector = {
   inject: 'a position open with its bracket working; the gateway restarts (1.5 s down) and, while the host is cut off, the price hits the target',
   expect: 'recovered on reconnect: the target’s FILL recorded once, the position CLOSED with its AUTOPSY',
   runbook: 'RB-001',
+  alerts: { raise: ['CONNECTION_LOST'], notRaise: ['RECONCILIATION_DRIFT', 'POSITION_UNPROTECTED', 'CLOSE_FAILED'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600' } },
   budgetMs: 60_000,
   async run(desk, j) {

@@ -12,6 +12,7 @@ export const gatewayKilled: Vector = {
   inject: 'SIGKILL the gateway simulator process while the host is connected',
   expect: 'loss detected; CRITICAL alert at the Bot API; IBKR_SESSION DISCONNECT',
   runbook: 'RB-001',
+  alerts: { raise: ['CONNECTION_LOST'], notRaise: ['RECONCILIATION_DRIFT', 'GUARD_VIOLATION', 'HOST_DOWN', 'KILL_FLAG_SET'] },
   desk: { timeScale: 0.05 },
   budgetMs: 45_000,
   async run(desk, j) {
@@ -37,6 +38,7 @@ export const gatewayRestarted: Vector = {
   inject: 'restart the gateway (simulator /restart, 0.6 s down) with a position open and its bracket working',
   expect: 'reconnect within 3 attempts; state recovered: orders, positions, fills, reconciled to MATCH',
   runbook: 'RB-001',
+  alerts: { raise: ['CONNECTION_LOST'], notRaise: ['CONNECTION_ESCALATED', 'RECONCILIATION_DRIFT', 'HOST_DOWN', 'KILL_FLAG_SET'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600' } },
   budgetMs: 60_000,
   async run(desk, j) {
@@ -69,6 +71,7 @@ export const gatewayAutoUpdate: Vector = {
   inject: 'restart the gateway as an auto-update: new server version 187, nextValidId rolled back to 1',
   expect: 'reconnect; IBKR_SESSION beads; reconciliation; the next order takes a fresh id (none reused)',
   runbook: 'RB-007',
+  alerts: { raise: ['CONNECTION_LOST', 'GATEWAY_RESTARTED'], notRaise: ['CONNECTION_ESCALATED', 'RECONCILIATION_DRIFT', 'GUARD_VIOLATION', 'HOST_DOWN'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600' }, sim: { nextValidId: 500 } },
   budgetMs: 75_000,
   async run(desk, j) {

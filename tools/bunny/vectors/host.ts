@@ -13,6 +13,7 @@ export const hostKilled: Vector = {
   inject: 'SIGKILL `phoenix run` while `phoenix watchdog` watches it',
   expect: 'the watchdog writes HEARTBEAT MISSED; a CRITICAL HOST_DOWN alert reaches the Bot API',
   runbook: 'RB-010',
+  alerts: { raise: ['HOST_DOWN'], notRaise: ['RECONCILIATION_DRIFT', 'GUARD_VIOLATION', 'CONNECTION_ESCALATED'] },
   desk: { timeScale: 0.05 },
   budgetMs: 45_000,
   async run(desk, j) {
@@ -40,6 +41,7 @@ export const orderStatusStale: Vector = {
   inject: 'the simulator swallows the bracket (lose-next-order ×3): the orders never hear a status; 10 min pass (time-scaled)',
   expect: 'DEGRADED, not HEALTHY; the HEARTBEAT bead names the stale order',
   runbook: 'RB-011',
+  alerts: { raise: ['HEALTH_DEGRADED'], notRaise: ['HOST_DOWN', 'CONNECTION_LOST', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.01, env: { RECONCILE_INTERVAL_S: '60' } },
   budgetMs: 45_000,
   async run(desk, j) {
@@ -70,6 +72,7 @@ export const heartbeatJitter: Vector = {
   inject: 'SIGSTOP/SIGCONT the host at random moments for 0–10 s (time-scaled), 6 times, with the watchdog watching: beats land up to 10 s late on top of the ±5 s jitter',
   expect: 'jitter absorbed: a late beat is at most a MISSED bead, never three in a row, never a HOST_DOWN alert; the beat goes on',
   runbook: 'RB-010',
+  alerts: { raise: [], notRaise: ['HOST_DOWN', 'HEALTH_DEGRADED', 'CONNECTION_LOST'] },
   desk: { timeScale: 0.05 },
   budgetMs: 60_000,
   async run(desk, j) {

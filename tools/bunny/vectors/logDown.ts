@@ -14,6 +14,7 @@ export const logNotWritable: Vector = {
   inject: 'a person approves; before the host acts on it, the disk under the SQLite log fills up (PHOENIX_HOME on a 48 MiB tmpfs filled to ENOSPC; where mounting is not allowed, the WAL made immutable)',
   expect: 'fail closed: nothing reaches the broker; a CRITICAL "Event log unavailable" alert reaches the phone anyway; the host stays up',
   runbook: 'RB-013',
+  alerts: { raise: ['LOG_UNAVAILABLE'], notRaise: ['HOST_DOWN', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.05 },
   opensDesk: false,
   budgetMs: 60_000,
@@ -22,6 +23,7 @@ export const logNotWritable: Vector = {
     let desk: ScratchDesk | undefined;
     try {
       desk = await ScratchDesk.open(ctx.home, { ...this.desk, env: { ...this.desk.env, ...ctx.settings, PHOENIX_HOME: volume.home } });
+      ctx.observe?.(desk);
       const host = await desk.startHost();
       await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
       await dropIntent(desk, 'lw');
@@ -64,6 +66,7 @@ export const esdbUnreachable: Vector = {
   inject: 'the host runs on EventStoreDB (a loopback node in its own process); the node goes down; the operator presses APPROVE on the phone meanwhile; the node comes back',
   expect: 'fail closed (nothing sent), an alert, and the host resubscribes on return: a later approval goes through',
   runbook: 'RB-013',
+  alerts: { raise: ['LOG_UNAVAILABLE'], notRaise: ['HOST_DOWN', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.2 },
   opensDesk: false,
   budgetMs: 75_000,
@@ -74,6 +77,7 @@ export const esdbUnreachable: Vector = {
     let desk: ScratchDesk | undefined;
     try {
       desk = await ScratchDesk.open(ctx.home, { ...this.desk, env: { ...this.desk.env, ...ctx.settings, EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${node.port}?tls=false` } });
+      ctx.observe?.(desk);
       await desk.startHost();
       await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
       await dropIntent(desk, 'es-1');

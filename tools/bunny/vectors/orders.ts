@@ -12,6 +12,7 @@ export const staleApproval: Vector = {
   inject: 'a fresh READY intent is shown; the person waits past STALE_GATE_MINUTES (15 min, time-scaled) and only then approves',
   expect: 'STATE_CONFLICT; the approval is blocked; nothing is sent to the broker',
   runbook: 'RB-012',
+  alerts: { raise: [], notRaise: ['GUARD_VIOLATION', 'ORDER_REJECTED', 'CONNECTION_LOST'] },
   desk: { timeScale: 0.005 },
   budgetMs: 45_000,
   async run(desk, j) {
@@ -44,6 +45,7 @@ export const invalidOrder: Vector = {
   inject: 'the broker refuses the entry: "No security definition has been found for the request" (simulator reject-next-order)',
   expect: 'REJECTED; an ORDER_REJECTED alert; no crash',
   runbook: 'RB-012',
+  alerts: { raise: ['ORDER_REJECTED'], notRaise: ['GUARD_VIOLATION', 'CONNECTION_LOST', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.05 },
   budgetMs: 45_000,
   async run(desk, j) {
@@ -72,6 +74,7 @@ export const haltDrill: Vector = {
   inject: '`phoenix halt --reason` on a desk with a position open and its stop and target working at the broker',
   expect: 'halt done: kill flag SET, the working orders cancelled at the broker; the resolution time recorded',
   runbook: 'RB-004',
+  alerts: { raise: ['HALT_EXECUTED', 'KILL_FLAG_SET'], notRaise: ['RECONCILIATION_DRIFT', 'CONNECTION_LOST', 'GUARD_VIOLATION'] },
   desk: { timeScale: 0.05 },
   budgetMs: 60_000,
   async run(desk, j) {
@@ -105,6 +108,7 @@ export const wrongAccount: Vector = {
   inject: 'a paper host (DU123456) pointed at a gateway that manages only a live account (U1234567), with an approved intent waiting',
   expect: 'rejected at the guard: GUARD_FAILED before any order; the simulator received nothing',
   runbook: 'RB-009',
+  alerts: { raise: ['GUARD_VIOLATION'], notRaise: ['ORDER_REJECTED', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.05, sim: { account: 'U1234567' }, env: { IBKR_ACCOUNT: 'DU123456' } },
   budgetMs: 40_000,
   async run(desk, j) {
@@ -129,6 +133,7 @@ export const orderSpam: Vector = {
   inject: '12 READY intents approved at once: 36 bracket orders in a burst at the gateway’s 50 messages/s limit',
   expect: 'rate limited: no error 100, no disconnect, a PACING_WARNING logged; every order reaches the broker',
   runbook: 'RB-008',
+  alerts: { raise: ['PACING_WARNING'], notRaise: ['CONNECTION_LOST', 'GUARD_VIOLATION', 'ORDER_REJECTED'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600', MAX_ORDER_UNITS: '100000' } },
   budgetMs: 75_000,
   async run(desk, j) {

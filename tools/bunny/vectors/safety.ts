@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../runtime/config/load.ts';
 import { openEventLog } from '../../../store/open.ts';
 import { configCommand } from '../../commands/configCheck.ts';
+import { windowMsOf } from '../../../machines/promotion.ts';
 import { seedPaperHistory } from '../liveSeed.ts';
 import { messagesAt } from '../trading.ts';
 import { ROOT } from '../toolProcess.ts';
@@ -14,9 +15,10 @@ export const liveDrift: Vector = {
   id: 'CV_S33_12',
   wave: 3,
   title: 'spoofed live position mismatch',
-  inject: 'a live-configured host (its scratch log seeded with a paper history that meets the live gate) against the simulator; the simulator spoofs a EURUSD position of +25000',
+  inject: 'a live-configured host (its scratch log seeded with a paper history that meets the live gate, and a promotion to LIVE_ACTIVE) against the simulator; the simulator spoofs a EURUSD position of +25000',
   expect: 'RECONCILIATION DRIFT; kill flag SET; a CRITICAL alert naming the runbook',
   runbook: 'RB-002',
+  alerts: { raise: ['RECONCILIATION_DRIFT', 'KILL_FLAG_SET'], notRaise: ['CONNECTION_LOST', 'HOST_DOWN', 'GUARD_VIOLATION'] },
   desk: {
     timeScale: 0.05,
     sim: { account: 'U1234567' },
@@ -27,9 +29,11 @@ export const liveDrift: Vector = {
     // Live: the sim's port is the live port, and paper gets another.
     const env = { IBKR_LIVE_PORT: desk.env.IBKR_PORT!, IBKR_PAPER_PORT: desk.env.IBKR_PORT === '4002' ? '4003' : '4002' };
     Object.assign(desk.env, env);
-    const log = await openEventLog(loadConfig(desk.env, ROOT));
+    const config = loadConfig(desk.env, ROOT);
+    const log = await openEventLog(config);
     try {
-      j.count('seeded_history_beads', await seedPaperHistory(log));
+      // The live gate in full: the paper gates, and a promotion to LIVE_ACTIVE over this desk's (time-scaled) window.
+      j.count('seeded_history_beads', await seedPaperHistory(log, Date.now(), { promotionWindowMs: windowMsOf(config.PROMOTION_WINDOW_DAYS, config.TIME_SCALE) }));
     } finally {
       await log.close();
     }
@@ -53,26 +57,29 @@ export const parameterChange: Vector = {
   inject: '`phoenix config set HEARTBEAT_INTERVAL_S 20 --reason …` while the host runs in paper validation',
   expect: 'a CONFIG_CHANGE bead; the shadow period restarts (PROMOTION SHADOW); a bunny sweep of the changed component is triggered',
   runbook: 'RB-011',
+  alerts: { raise: [], notRaise: ['HOST_DOWN', 'HEALTH_DEGRADED', 'CONNECTION_LOST'] },
   desk: { timeScale: 0.05 },
-  budgetMs: 40_000,
+  budgetMs: 75_000,
   async run(desk, j) {
     await desk.startHost();
     const before = await desk.tail();
+    // The desk's own .env, as an operator's: config set writes there, never into the repository's.
+    const envFile = join(desk.home, '.env');
+    writeFileSync(envFile, '# the scratch desk of CV_S33_15\nHEARTBEAT_JITTER_S=5\n', { mode: 0o600 });
+    desk.env.PHOENIX_ENV_FILE = envFile;
     const ran = await desk.cli(configCommand, ['set', 'HEARTBEAT_INTERVAL_S', '20', '--reason', 'bunny CV_S33_15', '--as', 'bunny']);
-    const said = ran.code === 0 ? '' : ` (phoenix config set answered: ${ran.stderr.trim().split('\n')[0]})`;
-    const change = await desk.waitFor('CONFIG_CHANGE', (b) => b.data.key === 'HEARTBEAT_INTERVAL_S', 'CONFIG_CHANGE bead for HEARTBEAT_INTERVAL_S', 5_000, { after: before }).catch((err: Error) => err);
-    if (change instanceof Error) {
-      const machine = existsSync(join(ROOT, 'machines', 'promotion.ts')) ? '' : ': there is no promotion machine (machines/promotion.ts)';
-      j.check(false, 'a CONFIG_CHANGE bead records the change', `missing: ${change.message}${said}`);
-      j.check((await desk.beads('PROMOTION', before)).length > 0, 'the shadow period restarts (PROMOTION SHADOW)', `missing: no PROMOTION bead${machine}`);
-      j.check(false, 'a bunny sweep of the changed component is triggered', 'missing: no sweep (BUNNY beads of a SWEEP run) without a CONFIG_CHANGE to trigger it');
-      return;
-    }
-    j.cite(change);
-    j.check(String(change.data.new_value) === '20', 'the CONFIG_CHANGE names old and new', `${String(change.data.old_value)} → ${String(change.data.new_value)} by ${change.data.who}`);
-    const shadow = j.cite(await desk.waitFor('PROMOTION', (b) => b.data.state === 'SHADOW', 'a PROMOTION SHADOW bead (the shadow period restarted)', 15_000, { after: change.position }));
-    j.check(true, 'the shadow period restarted', shadow.data.reason);
-    const sweep = j.cite(await desk.waitFor('BUNNY', (b) => b.data.run_scope === 'SWEEP', 'a BUNNY bead of the triggered sweep', 30_000, { after: change.position }));
-    j.check(true, 'a bunny sweep was triggered', `${sweep.data.vector_id} ${sweep.data.result} in ${sweep.data.run_id}`);
+    j.ensure(ran.code === 0, 'phoenix config set writes the change', `exit ${ran.code}: ${ran.stderr.trim().split('\n')[0]}`);
+    const written = readFileSync(envFile, 'utf8');
+    j.check(/^HEARTBEAT_INTERVAL_S=20$/m.test(written) && written.startsWith('# the scratch desk of CV_S33_15\nHEARTBEAT_JITTER_S=5\n'), 'the desk’s .env holds the new value, its comment and its other line kept', JSON.stringify(written));
+    const change = j.cite(await desk.waitFor('CONFIG_CHANGE', (b) => b.data.key === 'HEARTBEAT_INTERVAL_S', 'a CONFIG_CHANGE bead for HEARTBEAT_INTERVAL_S', 5_000, { after: before }));
+    j.check(String(change.data.old_value) === '30' && String(change.data.new_value) === '20' && change.data.who === 'cli:bunny', 'the CONFIG_CHANGE names old and new, who and why', `${String(change.data.old_value)} → ${String(change.data.new_value)} by ${change.data.who}: ${change.data.reason ?? ''}`);
+    const shadow = j.cite(await desk.waitFor('PROMOTION', (b) => b.data.state === 'SHADOW' && b.data.cause_id === change.bead_id, 'a PROMOTION SHADOW bead caused by the change (the shadow period restarted)', 15_000, { after: change.position }));
+    const sweep = shadow.data.sweep;
+    if (sweep === undefined) return j.require(false, 'the shadow period restarted, asking for a sweep', 'the SHADOW bead names no sweep');
+    j.require(sweep.components.includes('monitor') && sweep.settings.HEARTBEAT_INTERVAL_S === '20', 'the shadow period restarted, asking for a sweep of the monitor with the new value', `${sweep.run_id}: ${sweep.components.join(', ')} (${sweep.vectors.join(', ')}) with ${JSON.stringify(sweep.settings)}`);
+    const verdict = j.cite(await desk.waitFor('BUNNY', (b) => b.data.run_id === sweep.run_id, `a BUNNY bead of the triggered sweep ${sweep.run_id}`, 55_000, { after: shadow.position }));
+    j.check(verdict.data.run_scope === 'SWEEP' && verdict.data.triggered_by === shadow.bead_id && verdict.data.settings?.HEARTBEAT_INTERVAL_S === '20', 'the host ran the sweep (phoenix bunny --sweep monitor --with HEARTBEAT_INTERVAL_S=20): its verdicts carry its run id', `${verdict.data.vector_id} ${verdict.data.result} in ${verdict.data.run_id} (${verdict.data.run_scope}, triggered by ${verdict.data.triggered_by ?? '?'})`);
+    // A clean stop takes the sweep down with the host.
+    await desk.stopHost();
   },
 };
