@@ -1,5 +1,4 @@
-import type { Intent, Mode, OrderBindingData, Side } from '../beads/index.ts';
-import type { z } from 'zod';
+import type { BeadOf, Intent, Mode, Side } from '../beads/index.ts';
 import type { BeadEmitted } from './types.ts';
 
 /**
@@ -25,7 +24,7 @@ export type DecisionChannel = 'TERMINAL' | 'TELEGRAM';
  * refs. The decision names it, the token is bound to its hash, and the guard
  * chain holds every ticket to it.
  */
-export type OrderBinding = z.output<typeof OrderBindingData>;
+export type OrderBinding = NonNullable<BeadOf<'APPROVAL'>['data']['binding']>;
 
 /** Whether two bindings name the same order, field by field. */
 export function sameBinding(a: OrderBinding | undefined, b: OrderBinding | undefined): boolean {

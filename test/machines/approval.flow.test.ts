@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApprovalEvent } from '../../machines/approval.ts';
 import { replayApproval } from '../../machines/approvalReplay.ts';
 import { comparableSnapshot } from '../../machines/types.ts';
-import { evidence, HASH, STALE_AT, TOKEN_TTL_MS } from '../approval/fixtures.ts';
+import { BINDING, evidence, HASH, STALE_AT, TOKEN_TTL_MS } from '../approval/fixtures.ts';
 import { ApprovalFlow } from '../approval/flowHarness.ts';
 
 /**
@@ -41,7 +41,7 @@ describe('the approval flow against the guard chain', () => {
     // A DECISION event with no bead behind it: the machine asks, the token module refuses, nothing is sent.
     const spoofed = new ApprovalFlow();
     await spoofed.validateAndShow();
-    await spoofed.send({ type: 'DECISION', decision: 'APPROVE', decidedBy: 'mallory', channel: 'TELEGRAM', decisionBeadId: 'not-in-the-log', at: spoofed.now });
+    await spoofed.send({ type: 'DECISION', decision: 'APPROVE', decidedBy: 'mallory', channel: 'TELEGRAM', decisionBeadId: 'not-in-the-log', binding: BINDING, at: spoofed.now });
     expect(spoofed.state()).toBe('REJECTED');
     expect(spoofed.minted).toEqual([]);
     expect(spoofed.sent).toEqual([]);
