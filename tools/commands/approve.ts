@@ -69,15 +69,47 @@ export function report(io: CommandIo, command: string, outcome: DecisionOutcome)
   return EXIT.ok;
 }
 
+interface LineReader {
+  rl: ReturnType<typeof createInterface>;
+  lines: string[];
+  waiting: ((line: string) => void)[];
+  closed: boolean;
+}
+
+/** One reader per input for the life of the command: a confirmation and then a code arrive as two lines of one stream. */
+const readers = new WeakMap<object, LineReader>();
+
+function readerOf(io: CommandIo): LineReader {
+  const known = readers.get(io.stdin);
+  if (known) return known;
+  const r: LineReader = { rl: createInterface({ input: io.stdin }), lines: [], waiting: [], closed: false };
+  r.rl.on('line', (line) => {
+    const waiter = r.waiting.shift();
+    if (waiter) waiter(line);
+    else r.lines.push(line);
+  });
+  r.rl.on('close', () => {
+    r.closed = true;
+    for (const waiter of r.waiting.splice(0)) waiter('');
+  });
+  readers.set(io.stdin, r);
+  return r;
+}
+
+/** Asks one question on the terminal and waits for its line; the input is paused between questions, so nothing holds the process up. */
 export async function ask(io: CommandIo, question: string): Promise<string> {
-  const rl = createInterface({ input: io.stdin, output: io.stdout });
-  try {
-    return (await rl.question(question, { signal: io.signal })).trim();
-  } catch {
-    return '';
-  } finally {
-    rl.close();
-  }
+  const r = readerOf(io);
+  io.stdout.write(question);
+  const buffered = r.lines.shift();
+  if (buffered !== undefined) return buffered.trim();
+  if (r.closed || io.signal.aborted) return '';
+  r.rl.resume();
+  const line = await new Promise<string>((resolve) => {
+    r.waiting.push(resolve);
+    io.signal.addEventListener('abort', () => resolve(''), { once: true });
+  });
+  r.rl.pause();
+  return line.trim();
 }
 
 async function confirm(io: CommandIo, question: string): Promise<boolean> {
