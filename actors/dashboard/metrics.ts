@@ -170,3 +170,43 @@ function registerViewGauges(registry: Registry, view: ViewSource, sseClients: ()
   });
   gauge(registry, 'phoenix_dashboard_clients', 'Browsers following the live update stream.', [], (g) => one(g, sseClients()));
 }
+
+/** What the Phase-2 gauges read: the desk's standing as the promotion actor keeps it (issue 14). */
+export interface Phase2Source {
+  promotion: string;
+  liveGateOpen: boolean;
+  gates: readonly { id: string; name: string; status: string; value: number | null }[];
+}
+
+const PROMOTION_STATES = ['SHADOW', 'PAPER_VALIDATED', 'LIVE_ELIGIBLE', 'LIVE_ACTIVE'] as const;
+
+/**
+ * The Phase-2 ops quality over the validation window, the promotion state
+ * and the live gate, read at scrape time (issue 14). A figure with nothing
+ * to measure yet is left out rather than scraped as 0.
+ */
+export function registerPhase2Gauges(registry: Registry, read: () => Phase2Source | undefined): void {
+  const figure = (id: string) => read()?.gates.find((g) => g.id === id)?.value ?? null;
+  // Labelled by its gate so that a figure with nothing to measure has no series at all (a labelless gauge would read 0).
+  const one = (name: string, help: string, id: string, scale = 1) =>
+    gauge(registry, name, help, ['gate'], (g) => {
+      const v = figure(id);
+      if (v !== null) g.set({ gate: id }, v * scale);
+    });
+  one('phoenix_phase2_drift_events', 'Reconciliation DRIFT events in the validation window (P2-1 needs 0).', 'P2-1');
+  one('phoenix_phase2_alert_precision_ratio', 'Alert precision over the validation window, 0…1 (P2-2 needs > 0.8): bunny ground truth and operator labels.', 'P2-2');
+  one('phoenix_phase2_alert_recall_ratio', 'Alert recall over the validation window, 0…1 (P2-3 needs > 0.9).', 'P2-3');
+  one('phoenix_phase2_e2e_latency_median_seconds', 'Median intent file seen → entry acknowledged by the broker, human time included, over the window (P2-4 needs < 30 s).', 'P2-4', 1 / 1000);
+  one('phoenix_phase2_uptime_ratio', "Share of the validation window covered by a live host's heartbeats, 0…1 (P2-5 needs > 0.99).", 'P2-5');
+  gauge(registry, 'phoenix_phase2_gate_met', 'Each Phase-2 gate: 1 MET, 0 NOT_MET.', ['gate'], (g) => {
+    for (const r of read()?.gates ?? []) g.set({ gate: r.id }, Number(r.status === 'MET'));
+  });
+  gauge(registry, 'phoenix_promotion_state', 'Promotion (S3.6): 1 for the current state, 0 for the others.', ['state'], (g) => {
+    const s = read();
+    if (s) for (const state of PROMOTION_STATES) g.set({ state }, Number(s.promotion === state));
+  });
+  gauge(registry, 'phoenix_live_gate_open', '1 when the phase-1 gates hold and promotion is LIVE_ACTIVE: live may start.', [], (g) => {
+    const s = read();
+    if (s) g.set(Number(s.liveGateOpen));
+  });
+}

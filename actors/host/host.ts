@@ -12,11 +12,13 @@ import type { SubmitPorts } from '../broker/submitGuards.ts';
 import { haltBrokerOf, NO_TOKENS } from '../killswitch/haltBroker.ts';
 import { followHostHalts, type HostHalts } from '../killswitch/hostHalts.ts';
 import { type KillSwitch, startKillSwitch } from '../killswitch/killSwitchActor.ts';
+import { registerAlertLabelCallbacks } from '../telegram/alertLabelCallbacks.ts';
 import { startTelegramApprovals } from '../telegram/telegramApprovals.ts';
 import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
 import { systemTimers } from '../../runtime/timers.ts';
 import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { HostTelemetry } from '../dashboard/hostTelemetry.ts';
+import { registerPhase2Gauges } from '../dashboard/metrics.ts';
 import { RUNBOOKS_DIR, runbookInputs } from '../gates/runbookInputs.ts';
 import { standingFold } from '../../projections/deskStanding.ts';
 import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
@@ -30,7 +32,7 @@ import { findingReporter } from '../../runtime/chain/findings.ts';
 import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
 import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
 import { recordConfigAtStart } from '../promotion/configChanges.ts';
-import { type RunningPromotion, standingOptions, startPromotion } from '../promotion/promotionActor.ts';
+import { phase2Source, type RunningPromotion, standingOptions, startPromotion } from '../promotion/promotionActor.ts';
 import { startSweepRunner } from '../promotion/sweepRunner.ts';
 import { watchWritability } from '../../store/writability.ts';
 import { failClosedOnUnwritableLog } from './failClosed.ts';
@@ -124,6 +126,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   await notify.notifier.start();
   const stopFailClosed = failClosedOnUnwritableLog(untimedLog, { killSwitch, raiseWithoutLog: (a) => notify.notifier.raiseWithoutLog(a), logger, hostId, correlationId: correlation });
   if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });
+  if (notify.bot) registerAlertLabelCallbacks(notify.bot.router, { writer });
   // Approvals evidenced after our lease bead are new to this run: a restart never announces one twice.
   const phoneApprovals = notify.bot
     ? startTelegramApprovals(notify.bot, {
@@ -197,6 +200,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   const following = monitor.semantic.follow(viewLog);
   // Issue 14: the promotion machine follows the log; a CONFIG_CHANGE sends the desk to SHADOW and starts a bunny sweep.
   const promotion: RunningPromotion = startPromotion({ config, log, writer, clock, logger, sweeps: startSweepRunner({ config, logger }), runbooks: runbookInputs() });
+  registerPhase2Gauges(telemetry.registry, () => (promotion.caughtUp() ? phase2Source(promotion.standing()) : undefined));
 
   let stopped = false;
   return {

@@ -20,6 +20,23 @@ export interface RenderInput {
 /** Older than this when sent, an alert carries its raise time so nobody mistakes it for news. */
 const LATE_AFTER_MS = 60_000;
 
+/** The callback action of the label buttons (actors/telegram/alertLabelCallbacks.ts answers it). */
+export const LABEL_ACTION = 'LABEL';
+
+/**
+ * Buttons for the operator's word on an alert (issue 14: ground truth for
+ * alert precision): 👍 useful / 👎 noise, on a message that is about one
+ * firing alert. A grouped message or a RESOLVED notice carries none: a label
+ * there would not say which alert it meant.
+ */
+export function labelButtons(input: Pick<RenderInput, 'detailed' | 'summarised'>): { text: string; data: string }[][] | undefined {
+  const [only, ...more] = [...input.detailed, ...input.summarised];
+  if (only === undefined || more.length > 0 || only.resolved) return undefined;
+  // Telegram takes 64 bytes of callback data: an id that would not fit gets no buttons, never a refused message.
+  if (new TextEncoder().encode(`${LABEL_ACTION}:${only.alertId}:u`).length > 64) return undefined;
+  return [[{ text: '👍 useful', data: `${LABEL_ACTION}:${only.alertId}:u` }, { text: '👎 noise', data: `${LABEL_ACTION}:${only.alertId}:n` }]];
+}
+
 /** Renders a notification and splits it into Telegram-sized messages, each naming its runbooks. */
 export function renderNotification(input: RenderInput, limit = TELEGRAM_MAX_CHARS): string[] {
   const all = [...input.detailed, ...input.summarised];

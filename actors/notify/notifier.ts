@@ -4,7 +4,7 @@ import { streams } from '../../beads/index.ts';
 import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { alertsOf, type Notification, type QueuedAlert } from './alertModel.ts';
-import { renderNotification } from './alertMessages.ts';
+import { labelButtons, renderNotification } from './alertMessages.ts';
 import { ChannelWatch } from './channelWatch.ts';
 import { failedBeads, groupedBead, retriedBeads, sentBeads, throttledBeads } from './deliveryRecords.ts';
 import { DispatchPolicy, type DispatchRules } from './dispatchPolicy.ts';
@@ -178,7 +178,8 @@ export class AlertNotifier {
     await this.append(retriedBeads(source, alerts, attempts));
     try {
       for (let i = n.sentParts; i < n.parts.length; i++) {
-        n.messageIds.push(await this.sendWithTimeout(n.parts[i]!));
+        // The label buttons ride on the last part: the one a person reads last (issue 14).
+        n.messageIds.push(await this.sendWithTimeout(n.parts[i]!, i === n.parts.length - 1 ? labelButtons(n) : undefined));
         n.sentParts = i + 1;
       }
     } catch (err) {
@@ -203,7 +204,7 @@ export class AlertNotifier {
     }
   }
 
-  private async sendWithTimeout(text: string): Promise<string> {
+  private async sendWithTimeout(text: string, buttons?: ReturnType<typeof labelButtons>): Promise<string> {
     const controller = new AbortController();
     this.inFlight = controller;
     const timeoutMs = this.options.requestTimeoutMs ?? 15_000;
@@ -211,7 +212,7 @@ export class AlertNotifier {
       controller.abort(new DeliveryError(`no answer within ${Math.round(timeoutMs / 1000)} s`)),
     );
     try {
-      return await this.options.transport.send(text, controller.signal);
+      return await this.options.transport.send(text, controller.signal, buttons);
     } catch (err) {
       // Our own abort says more than whatever the transport made of it.
       if (controller.signal.aborted && controller.signal.reason instanceof DeliveryError) throw controller.signal.reason;

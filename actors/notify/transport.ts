@@ -5,8 +5,8 @@ import type { Logger } from '../../runtime/logger.ts';
 export interface Transport {
   /** Names the channel in `delivered_as`, e.g. "telegram" or "log". */
   readonly name: string;
-  /** Sends one message of at most 4096 characters; resolves to the message id the channel gave it. */
-  send(text: string, signal: AbortSignal): Promise<string>;
+  /** Sends one message of at most 4096 characters, with buttons where the channel has them; resolves to the message id it gave it. */
+  send(text: string, signal: AbortSignal, buttons?: { text: string; data: string }[][]): Promise<string>;
 }
 
 /** A failed send, already made safe to log and store: no token, no URL. */

@@ -36,6 +36,8 @@ export interface PromotionDeps {
 export interface RunningPromotion {
   /** Resolves once the machine is rebuilt and following the log. */
   readonly ready: Promise<void>;
+  /** Whether it has caught up with the log (before that, its standing is partial). */
+  caughtUp(): boolean;
   state(): PromotionSnapshot | undefined;
   /** The desk's standing now, as `phoenix promote --status` shows it. */
   standing(): Standing;
@@ -94,14 +96,16 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
       },
     });
     shell.start();
-    // What the machine owed while no host ran (a change made with the host down): written now, in order.
-    for (const owed of replay.owed) void shell.mailbox.run(async () => void (await d.writer.append(owed.draft)));
-    const sweep = replay.snapshot.context.sweep;
-    if (sweep !== null && !sweepComplete(sweep)) {
-      const asked = [...fold.promotionBeads].reverse().find((b): b is BeadOf<'PROMOTION'> => b.bead_type === 'PROMOTION' && b.data.sweep?.run_id === sweep.runId);
+    // What the machine owed while no host ran (a change made with the host down): written now, in order; then an owed sweep runs.
+    void shell.mailbox.run(async () => {
+      const written: Bead[] = [];
+      for (const owed of replay.owed) written.push(await d.writer.append(owed.draft));
+      const sweep = replay.snapshot.context.sweep;
+      if (sweep === null || sweepComplete(sweep)) return;
+      const asked = [...fold.promotionBeads, ...written].reverse().find((b): b is BeadOf<'PROMOTION'> => b.bead_type === 'PROMOTION' && b.data.sweep?.run_id === sweep.runId);
       logger.warn({ run_id: sweep.runId }, 'a revalidation sweep is owed and not finished: running it (again)');
-      void shell.mailbox.run(() => runSweep(sweep, asked?.bead_id));
-    }
+      await runSweep(sweep, asked?.bead_id);
+    });
     tellFacts();
     logger.info({ state: promotionStateOf(shell.snapshot) }, 'promotion restored from the log');
     markReady();
@@ -134,6 +138,7 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
 
   return {
     ready,
+    caughtUp: () => shell !== undefined,
     state: () => shell?.snapshot,
     standing,
     async stop() {
@@ -143,4 +148,9 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
       await shell?.settled();
     },
   };
+}
+
+/** The standing as /metrics reads it. */
+export function phase2Source(s: Standing): { promotion: string; liveGateOpen: boolean; gates: Standing['phase2'] } {
+  return { promotion: s.promotion.state, liveGateOpen: s.live.open, gates: s.phase2 };
 }

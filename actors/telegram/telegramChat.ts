@@ -98,8 +98,8 @@ export class TelegramTransport implements Transport {
 
   constructor(private readonly chat: TelegramChat) {}
 
-  async send(text: string, signal: AbortSignal): Promise<string> {
-    const { messageId } = await this.chat.sendMessage(text, { signal });
+  async send(text: string, signal: AbortSignal, buttons?: ButtonRows): Promise<string> {
+    const { messageId } = await this.chat.sendMessage(text, { signal, ...(buttons ? { buttons } : {}) });
     return messageId === 0 ? 'unknown' : String(messageId);
   }
 }

@@ -40,25 +40,28 @@ describe.runIf(SLOW)('phoenix bunny, the full run', () => {
   }, 10 * 60_000);
   afterAll(() => home?.remove());
 
-  it('runs all 22 vectors within 8 minutes; every seed vector but CV_S33_15 and every further fault PASS', () => {
+  it('runs all 22 vectors within 8 minutes; every seed vector and every further fault PASS', () => {
     expect(doc.scope).toBe('FULL');
     expect(doc.vectors.map((v) => v.id)).toEqual(VECTORS.map((v) => v.id));
     expect(doc.duration_ms).toBeLessThan(8 * 60_000);
     const verdicts = Object.fromEntries(doc.vectors.map((v) => [v.id, v.result === 'PASS' ? 'PASS' : `FAIL: ${v.evidence}`]));
-    const expected = Object.fromEntries(VECTORS.map((v) => [v.id, v.id === 'CV_S33_15' ? expect.stringMatching(/^FAIL: .*missing: no CONFIG_CHANGE bead for HEARTBEAT_INTERVAL_S.*phoenix config set answered.*no promotion machine/) : 'PASS']));
-    expect(verdicts).toEqual(expected);
-    expect(run.code).toBe(1);
-    expect(readFileSync(doc.report, 'utf8')).toMatch(/## Failures\n\n### CV_S33_15/);
+    expect(verdicts).toEqual(Object.fromEntries(VECTORS.map((v) => [v.id, 'PASS'])));
+    expect(run.code).toBe(0);
+    expect(readFileSync(doc.report, 'utf8')).not.toMatch(/## Failures/);
   });
 
-  it('P1-8 is judged on this full run: NOT_MET and failing while CV_S33_15 FAILs; each FAIL is a scar; live is refused', async () => {
+  it('P1-8 is judged on this full run: MET; live is still refused until a person promotes the desk (issue 14)', async () => {
     const gates = JSON.parse((await runCli(['gates', '--json'], env(home.dir))).stdout) as { gates: { id: string; status: string; failing?: boolean; detail: string }[] };
-    expect(gates.gates.find((g) => g.id === 'P1-8')).toMatchObject({ status: 'NOT_MET', failing: true, detail: expect.stringMatching(/latest full run bunny-.*FAIL CV_S33_15/) });
+    expect(gates.gates.find((g) => g.id === 'P1-8')).toMatchObject({ status: 'MET', detail: expect.stringMatching(/latest full run bunny-.*15\/15 seed vectors PASS/) });
     const scars = await runCli(['query', 'scars', '--days', '1'], env(home.dir));
-    expect(scars.stdout).toMatch(/CV_S33_15/);
+    expect(scars.stdout).toMatch(/No bunny scars in the last 1 day/);
+    // Ground truth for the alert precision and recall: every vector's declared alerts against its scratch log's.
+    const phase2 = JSON.parse((await runCli(['gates', '--phase', '2', '--json'], env(home.dir))).stdout) as { gates: { id: string; value: number | null; detail: string }[] };
+    console.log(`Phase 2 from the full run: ${phase2.gates.map((g) => `${g.id} ${g.value === null ? '—' : g.value.toFixed(3)}`).join(', ')}; ${phase2.gates.find((g) => g.id === 'P2-2')?.detail}`);
+    expect(phase2.gates.find((g) => g.id === 'P2-3')?.value).not.toBeNull();
     const live = await runPhoenix(['run'], { ...env(home.dir), IBKR_MODE: 'live', IBKR_ALLOW_LIVE: 'true', IBKR_ACCOUNT: 'U1234567', APPROVAL_TOKEN_SECRET: 'a'.repeat(40) }, 60_000);
     expect(live.code).toBe(3);
-    expect(live.stderr).toMatch(/IBKR_MODE=live needs paper validation complete first/);
+    expect(live.stderr).toMatch(/missing: promotion is SHADOW, not LIVE_ACTIVE/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runbookPath } from '../../actors/notify/alertTypes.ts';
+import { isAlertType, runbookPath } from '../../actors/notify/alertTypes.ts';
+import { PARAMETER_COMPONENTS } from '../../machines/promotionSweeps.ts';
 import { BUNNY_VECTORS } from '../../projections/gates.ts';
 import { Judge, Missing } from '../../tools/bunny/judge.ts';
 import { renderReport } from '../../tools/bunny/report.ts';
@@ -35,6 +36,19 @@ describe('the bunny suite', () => {
       expect(ids.length, component).toBeLessThanOrEqual(5);
       for (const id of ids) expect(VECTORS.map((v) => v.id), `${component}: ${id}`).toContain(id);
     }
+  });
+
+  it('every vector declares the alerts its fault must raise and must not raise, from the classification table (Phase-2 ground truth)', () => {
+    for (const v of VECTORS) {
+      for (const t of [...v.alerts.raise, ...v.alerts.notRaise]) expect(isAlertType(t), `${v.id}: ${t}`).toBe(true);
+      expect(v.alerts.raise.filter((t) => v.alerts.notRaise.includes(t)), v.id).toEqual([]);
+      expect(v.alerts.raise.length + v.alerts.notRaise.length, v.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('no sweep runs CV_S33_15: the sweep of a parameter change never changes a parameter again (no sweep without end)', () => {
+    for (const [component, ids] of Object.entries(SWEEPS)) expect(ids, component).not.toContain('CV_S33_15');
+    for (const component of new Set(Object.values(PARAMETER_COMPONENTS))) expect(COMPONENTS).toContain(component);
   });
 
   it('selects a full run only with no --vector, --wave or --sweep; a union otherwise, in suite order', () => {

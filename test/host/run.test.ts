@@ -72,7 +72,8 @@ describe('phoenix run', () => {
     }
     expect(view.host).toMatchObject({ state: 'RUNNING', mode: 'MOCK' });
     // The gates are computed from the log, as `phoenix gates` does, in its words: MET or NOT_MET, nothing else.
-    expect(view.gates?.map((g) => g.id)).toEqual(['P1-1', 'P1-2', 'P1-3', 'P1-4', 'P1-5', 'P1-6', 'P1-7', 'P1-8']);
+    // Then the Phase-2 ops quality and the live gate (phase 1 and promotion at LIVE_ACTIVE), issue 14.
+    expect(view.gates?.map((g) => g.id)).toEqual(['P1-1', 'P1-2', 'P1-3', 'P1-4', 'P1-5', 'P1-6', 'P1-7', 'P1-8', 'P2-1', 'P2-2', 'P2-3', 'P2-4', 'P2-5', 'LIVE']);
     expect(view.gates?.every((g) => g.status === 'MET' || g.status === 'NOT_MET')).toBe(true);
     expect(view.gates?.find((g) => g.id === 'P1-5')?.detail).toMatch(/runbooks present/);
     expect((await fetch(url, { method: 'POST' })).status).toBe(405);

@@ -48,7 +48,7 @@ function roundTrip(id: string, t: number): Bead[] {
  * met, the window served, a person's decision. The live gate needs it as
  * well as the paper gates.
  */
-function promotedToLive(t: number, windowMs: number): Bead[] {
+function promotedToLive(t: number, windowMs: number, decided = true): Bead[] {
   let [s] = initialTransition(promotionMachine, { windowMs, startedAt: 0 });
   const out: Bead[] = [];
   const step = (event: PromotionEvent) => {
@@ -59,6 +59,7 @@ function promotedToLive(t: number, windowMs: number): Bead[] {
   const met = { phase1: { met: true, missing: [] }, ops: { met: true, missing: [] } };
   step({ type: 'FACTS', at: t, facts: met });
   step({ type: 'FACTS', at: t + windowMs, facts: met });
+  if (!decided) return out;
   const decision = at(t + windowMs + 1_000, { bead_type: 'PROMOTION', stream: streams.promotion, correlation_id: 'promotion', data: { event: 'DECISION', state: 'LIVE_ELIGIBLE', decision: 'PROMOTE_LIVE', decided_by: 'bunny', reason: 'seeded by bunny for a live scratch desk' } });
   out.push(decision);
   step(decisionEventOf(decision as never)!);
@@ -69,9 +70,16 @@ function promotedToLive(t: number, windowMs: number): Bead[] {
  * `bunny: false` leaves P1-8 out: the history of P1-1…P1-6 only, for a desk
  * whose bunny runs are its own. `promotionWindowMs` adds a promotion to
  * LIVE_ACTIVE over a window that long (the history then starts that much
- * earlier, so the window is served before now).
+ * earlier, so the window is served before now); with `decided: false` it
+ * stops at LIVE_ELIGIBLE, for a person's decision still to come.
  */
-export function seededPaperHistory(now: number, o: { bunny?: boolean; promotionWindowMs?: number } = {}): Bead[] {
+export interface SeedOptions {
+  bunny?: boolean;
+  promotionWindowMs?: number;
+  decided?: boolean;
+}
+
+export function seededPaperHistory(now: number, o: SeedOptions = {}): Bead[] {
   const t0 = now - 3_600_000 - (o.promotionWindowMs ?? 0) - 60_000;
   const host = (ms: number) => at(t0 + ms, { bead_type: 'HOST', stream: `host-${HOST}`, correlation_id: `seed-${ms}`, data: { event: 'STARTED', version: 'seeded-by-bunny', config_hash: 'seeded', pid: 1 } });
   const session = (ms: number, event: 'CONNECT' | 'DISCONNECT' | 'RECONNECT') =>
@@ -94,11 +102,11 @@ export function seededPaperHistory(now: number, o: { bunny?: boolean; promotionW
     ...(o.bunny === false ? [] : BUNNY_VECTORS).map((v, i) =>
       at(t0 + 700_000 + i, { bead_type: 'BUNNY', stream: 'bunny', correlation_id: 'seed', data: { run_id: 'seeded-by-bunny', vector_id: v, result: 'PASS', evidence: 'seeded for a live scratch desk', run_scope: 'FULL' } }),
     ),
-    ...(o.promotionWindowMs === undefined ? [] : promotedToLive(t0 + 800_000, o.promotionWindowMs)),
+    ...(o.promotionWindowMs === undefined ? [] : promotedToLive(t0 + 800_000, o.promotionWindowMs, o.decided ?? true)),
   ];
 }
 
-export async function seedPaperHistory(log: EventLog, now = Date.now(), o: { bunny?: boolean; promotionWindowMs?: number } = {}): Promise<number> {
+export async function seedPaperHistory(log: EventLog, now = Date.now(), o: SeedOptions = {}): Promise<number> {
   const beads = seededPaperHistory(now, o);
   for (const b of beads) await log.append(b.stream, [b]);
   return beads.length;

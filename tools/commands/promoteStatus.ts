@@ -54,7 +54,7 @@ function nextStep(s: Standing): string {
   const c = s.promotion.snapshot.context;
   switch (s.promotion.state) {
     case 'SHADOW':
-      return 'make the phase-1 gates hold on paper (phoenix gates)';
+      return s.facts.phase1.met ? 'the phase-1 gates hold: a running host records PAPER_VALIDATED and opens the validation window (phoenix run)' : 'make the phase-1 gates hold on paper (phoenix gates)';
     case 'PAPER_VALIDATED': {
       const served = windowServedAt(c) ?? 0;
       const wait = served > s.window.to ? `the window is served at ${iso(served)}; ` : '';

@@ -2,7 +2,7 @@
 // once, then follows /events. Bead contents are only ever set as text.
 import { activityState, onActivityChange, renderActivity } from './activity.js';
 import { setServerTime } from './format.js';
-import { renderAlerts, renderBanner, renderConnection, renderDrift, renderGates, renderHeader, renderHeartbeats, renderKill, renderRunbooks } from './panels.js';
+import { renderAlerts, renderBanner, renderConnection, renderDrift, renderGates, renderHeader, renderHeartbeats, renderKill, renderPhase2, renderRunbooks } from './panels.js';
 import { renderApprovals, renderEquity, renderPositions, tickApprovals } from './trade.js';
 
 let view = null;
@@ -24,6 +24,7 @@ const PANELS = [
   [renderAlerts, (v) => v.alerts],
   [renderDrift, (v) => v.drift],
   [renderGates, (v) => v.gates],
+  [renderPhase2, (v) => v.gates],
   [renderRunbooks, (v) => v.runbooks],
   [renderActivity, (v) => [v.activity, v.counts, activityState()]],
 ];

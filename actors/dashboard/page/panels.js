@@ -128,8 +128,16 @@ export function renderDrift(v) {
   );
 }
 
+const phase1 = (g) => !g.id.startsWith('P2-') && g.id !== 'LIVE';
+
 export function renderGates(v) {
-  fill('gates', table(['gate', 'name', 'status', 'detail'], v.gates.map((g) => [g.id, g.name, tag(g.status === 'NOT_COMPUTED' ? 'not computed' : g.status), g.detail])));
+  fill('gates', table(['gate', 'name', 'status', 'detail'], v.gates.filter(phase1).map((g) => [g.id, g.name, tag(g.status === 'NOT_COMPUTED' ? 'not computed' : g.status), g.detail])));
+}
+
+// Issue 14: the Phase-2 ops quality over the validation window, and the live gate (phase 1 and promotion at LIVE_ACTIVE).
+export function renderPhase2(v) {
+  const rows = v.gates.filter((g) => !phase1(g));
+  fill('phase2', rows.length ? table(['gate', 'name', 'status', 'detail'], rows.map((g) => [g.id, g.name, tag(g.status), g.detail])) : empty('not computed by this dashboard'));
 }
 
 export function renderRunbooks(v) {
