@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { ALERT_TYPE_NAMES, ALERT_TYPES } from '../../actors/notify/alertTypes.ts';
 import { loadConfig } from '../../runtime/config/load.ts';
 import type { Bead, BeadOf, BeadType } from '../../beads/index.ts';
 import { openEventLog } from '../../store/open.ts';
@@ -232,15 +233,26 @@ export class ScratchDesk {
     for (const p of this.procs) this.stopped.add(p);
     // The verdict is in: a short grace for a clean stop, then SIGKILL (a scratch desk keeps nothing that needs it).
     await Promise.all(this.procs.map((p) => p.stop(1_000)));
+    // What reached the phone, read before the stand-in goes: an alert raised from memory (the log down) has no bead.
+    const phone = await this.tg.state().then((st) => st.messages.map((m) => m.text), () => [] as string[]);
     await Promise.all([this.sim.stop(), this.tg.stop()]);
-    this.alertsRaised = await this.countRaised().catch(() => undefined);
+    this.alertsRaised = await this.countRaised(phone).catch(() => undefined);
     await this.reader?.close().catch(() => undefined);
   }
 
-  /** Every process has stopped: what the log holds is all the desk raised. */
-  private async countRaised(): Promise<Record<string, number>> {
+  /**
+   * Every process has stopped: the log's RAISED alerts by type, and any type
+   * whose title reached the phone without a bead (raised from memory while
+   * the log was down) counted once.
+   */
+  private async countRaised(phone: readonly string[]): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const { bead } of await this.entries()) if (bead.bead_type === 'ALERT' && bead.data.event === 'RAISED') out[bead.data.alert_type] = (out[bead.data.alert_type] ?? 0) + 1;
+    for (const type of ALERT_TYPE_NAMES) {
+      const title = ALERT_TYPES[type].title;
+      // A message of its own ("🔴 CRITICAL · <title> · host") or a line of a group ("• <title>: …").
+      if (out[type] === undefined && phone.some((text) => text.includes(` · ${title} · `) || text.includes(`• ${title}:`))) out[type] = 1;
+    }
     return out;
   }
 }

@@ -85,20 +85,23 @@ export const killBetweenWriteAheadAndAck: Vector = {
   id: 'S10_KILL9_WRITE_AHEAD',
   wave: 4,
   title: 'kill -9 between write-ahead and ack',
-  inject: 'SIGKILL the host after its write-ahead ORDER beads and before the bracket reaches the broker (PHOENIX_TEST_PAUSE_BEFORE_SEND_MS holds the window open), then start it again',
+  inject: 'SIGKILL the host after its write-ahead ORDER beads and before the bracket reaches the broker (the gateway loses the three placeOrder frames: lose-next-order), then start it again',
   expect: 'after the restart: exactly one bracket at the broker, one entry execution, its fill recorded once; the position MANAGED',
   runbook: 'RB-014',
   alerts: { raise: [], notRaise: ['POSITION_UNPROTECTED', 'CLOSE_FAILED', 'RECONCILIATION_DRIFT', 'ORDER_REJECTED'] },
   desk: { timeScale: 0.05, env: { RECONCILE_INTERVAL_S: '3600' } },
   budgetMs: 75_000,
   async run(desk, j) {
-    await desk.startHost({ env: { PHOENIX_TEST_PAUSE_BEFORE_SEND_MS: '60000' } });
+    // No test hook in the product (issue 17): the window is made at the gateway, which takes the frames and loses them before its broker sees them.
+    await desk.startHost();
     await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
     await dropIntent(desk, 'k9');
     await evidenceShown(desk, 'k9');
+    await desk.sim.control('lose-next-order', { count: 3 });
     const ran = await approve(desk, 'k9');
     j.ensure(ran.code === 0, 'phoenix approve records the decision', `exit ${ran.code}`);
     const ahead = j.cite(await desk.waitFor('ORDER', (b) => b.data.order_ref === 'k9-entry' && b.data.event === 'SUBMIT_REQUESTED', 'the write-ahead ORDER bead for k9-entry'));
+    await desk.until(async () => ((await desk.sim.state()).counts.ordersLost >= 3 ? true : undefined), 'the bracket lost in the gateway', 15_000);
     await desk.stopHost('SIGKILL');
     const unsent = await simOrdersOf(desk, 'k9');
     j.check(unsent.length === 0, 'killed inside the window: nothing reached the broker', `${unsent.length} order(s) at the simulator`);
