@@ -12,6 +12,7 @@ import {
   MAX_RECONNECT_ATTEMPTS,
   RECONNECT_BACKOFF_MS,
 } from './connectionVocabulary.ts';
+import { attemptStart, failedAttempt, guardFailure, initialFailure, maintenanceLoss, restarted, sessionLost } from './connectionTransitions.ts';
 import { maintenanceEndAfter } from './connectionWindow.ts';
 
 export * from './connectionVocabulary.ts';
@@ -282,45 +283,5 @@ export const connectionMachine = setup({
     GUARD_FAILED: { type: 'final' },
   },
 });
-
-// Transition fragments used from several states; `as const` keeps the action names checked.
-function initialFailure() {
-  return ['recordInitialFailure', 'appendDisconnect', 'requestDisconnect', 'raiseConnectionLost'] as const;
-}
-function sessionLost() {
-  return ['recordLoss', 'appendDisconnect', 'requestDisconnect', 'raiseConnectionLost'] as const;
-}
-function maintenanceLoss() {
-  return ['recordLoss', 'recordMaintenanceWait', 'appendMaintenanceDisconnect', 'requestDisconnect', 'raiseMaintenanceLoss'] as const;
-}
-/** A gateway that came back restarted: its CONNECT says why, then RB-007's warning and a full resync. */
-function restarted<const A extends readonly 'raiseConnectionRestored'[]>(extra: A) {
-  // Both before recordServerVersion: they name the version the gateway had before.
-  return [
-    'appendRestartedConnect',
-    ...extra,
-    'raiseGatewayRestarted',
-    'recordServerVersion',
-    'requestFullResync',
-    'requestResubscribe',
-    'requestReconcile',
-    'closeOutage',
-  ] as const;
-}
-function guardFailure() {
-  return ['recordGuardFailure', 'appendGuardFailed', 'requestDisconnect', 'raiseGuardViolation'] as const;
-}
-function attemptStart(attempt: 1 | 2 | 3) {
-  return [{ type: 'startAttempt', params: { attempt } }, 'appendAttemptStarted'] as const;
-}
-function failedAttempt() {
-  const recorded = ['recordAttemptFailure', 'appendAttemptFailed', 'requestDisconnect'] as const;
-  return [
-    { guard: { type: 'isAttempt', params: { attempt: 1 } }, target: '#connection.RECONNECTING.backoff2', actions: recorded },
-    { guard: { type: 'isAttempt', params: { attempt: 2 } }, target: '#connection.RECONNECTING.backoff3', actions: recorded },
-    // Any other count is the last attempt: escalate rather than risk a fourth.
-    { target: '#connection.ESCALATED', actions: [...recorded, 'raiseEscalation'] },
-  ] as const;
-}
 
 export type ConnectionMachine = typeof connectionMachine;
