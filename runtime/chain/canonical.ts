@@ -115,6 +115,11 @@ export function beadHash(bead: Bead): string {
   return hash('sha256', canonicalBead(bead), 'base64url').slice(0, 22);
 }
 
+/** The same hash over a bead's stored text, which is its canonical form (a property test holds the two together). */
+export function textHash(json: string): string {
+  return hash('sha256', json, 'base64url').slice(0, 22);
+}
+
 export function sha256(text: string): string {
   return hash('sha256', text, 'base64url');
 }

@@ -1,6 +1,6 @@
 import type { BeadType } from '../../beads/index.ts';
 import type { LogEntry } from '../../store/port.ts';
-import { beadHash } from './canonical.ts';
+import { beadHash, textHash } from './canonical.ts';
 import { isHostOnlyFact } from './hostOnly.ts';
 import { GENESIS, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
 
@@ -44,6 +44,8 @@ export interface CheckerOptions {
   knownHosts?: Iterable<string>;
   /** Only these types are hashed (the rest are passed as SKIPPED or FOREIGN); default all. */
   verifyTypes?: ReadonlySet<BeadType>;
+  /** Mark proven bead objects for isSealed (default true); a whole-log audit keeps no objects and skips it. */
+  mark?: boolean;
 }
 
 const RECENT = 4096;
@@ -88,7 +90,7 @@ export class ChainChecker {
       const hash = beadHash(bead);
       if (hash !== claim.hash) return this.broken({ kind: 'EDITED', ...where, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${claim.host} sealed: the row was edited` });
       this.remember(bead.bead_id, hash);
-      markSealed(bead);
+      if (this.options.mark !== false) markSealed(bead);
       this.counts.sealed += 1;
       return { verdict: 'SEALED' };
     }
@@ -102,6 +104,29 @@ export class ChainChecker {
     }
     if (!this.options.strict) return { verdict: 'LOOKUP' };
     return this.broken({ kind: 'UNSEALED', ...where, why: `${bead.bead_type} bead ${bead.bead_id} carries host ${bead.host_id}'s name, and no seal of ${bead.host_id} lists it: written by something else` });
+  }
+
+  /**
+   * One stored row as its text (the SQLite audit's fast path): a bead a seal
+   * listed is checked by hashing the text the log holds, which is its
+   * canonical form, with no parse; anything else is parsed and checked as
+   * usual. `decode` turns the text into the entry a reader would get.
+   */
+  checkText(row: { position: number; stream: string; revision: number; beadId: string; beadType: string; json: string }, decode: (json: string) => LogEntry): { verdict: Verdict; finding?: ChainFinding } {
+    const claim = row.stream.startsWith('chain-') ? undefined : this.claims.get(row.beadId);
+    if (!claim || (this.options.verifyTypes !== undefined)) return this.check(decode(row.json));
+    this.claims.delete(row.beadId);
+    this.hosts.get(claim.host)?.pending.delete(row.beadId);
+    let hash = textHash(row.json);
+    // Text written some other way than the log's own validation (a bulk import) is checked in its canonical form.
+    if (hash !== claim.hash) {
+      const entry = decode(row.json);
+      if (entry.kind === 'bead') hash = beadHash(entry.bead);
+    }
+    if (hash !== claim.hash) return this.broken({ kind: 'EDITED', position: row.position, stream: row.stream, revision: row.revision, beadId: row.beadId, beadType: row.beadType, why: `${row.beadType} bead ${row.beadId} differs from what host ${claim.host} sealed: the row was edited` });
+    this.remember(row.beadId, hash);
+    this.counts.sealed += 1;
+    return { verdict: 'SEALED' };
   }
 
   /** At the end of a full audit: beads the last seals listed that never came. */
@@ -143,7 +168,7 @@ export class ChainChecker {
       this.claims.set(e.id, { hash: e.hash, host });
       chain.pending.add(e.id);
     }
-    markSealed(seal);
+    if (this.options.mark !== false) markSealed(seal);
     this.counts.seals += 1;
     return finding ? { verdict: 'BROKEN', finding } : { verdict: 'SEALED' };
   }

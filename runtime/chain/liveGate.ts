@@ -28,7 +28,7 @@ export interface ChainedGate {
 export async function liveGateOnChainedEvidence(log: Pick<EventLog, 'readAll'>, key: Buffer, inputs: GateInputs = {}): Promise<ChainedGate> {
   const kept: Bead[] = [];
   let leftOut = 0;
-  const checker = new ChainChecker(key, { strict: false });
+  const checker = new ChainChecker(key, { strict: false, mark: false });
   for await (const entry of log.readAll()) {
     const { verdict } = checker.check(entry);
     if (entry.kind !== 'bead') continue;

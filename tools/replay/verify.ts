@@ -1,6 +1,9 @@
 import type { Config } from '../../runtime/config/load.ts';
 import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
-import { verifyLog } from '../../runtime/chain/verifyLog.ts';
+import { type StoredText, verifyLog, verifyRows } from '../../runtime/chain/verifyLog.ts';
+import { entryOf } from '../../store/sqlite/decode.ts';
+import { defaultLogPath } from '../../store/sqlite.ts';
+import Database from 'better-sqlite3';
 import type { EventLog } from '../../store/port.ts';
 import { type CommandIo, EXIT, writeError, writeLine } from '../command.ts';
 import { paintFor } from '../terminal.ts';
@@ -24,7 +27,7 @@ export async function verifyCommand(log: EventLog, config: Config, io: CommandIo
     writeError(io, `phoenix replay --verify: no chain key at ${chainKeyPath(config.homeDir)}: run it as the host's user, on the host's PHOENIX_HOME (a log no host has sealed cannot be verified)`);
     return EXIT.failure;
   }
-  const report = await verifyLog(log, key);
+  const report = config.logBackend === 'sqlite' ? verifySqliteRows(defaultLogPath(config.homeDir), key) : await verifyLog(log, key);
   if (json) {
     writeLine(io.stdout, JSON.stringify({ intact: report.findings.length === 0, ...report, ms: Math.round(report.ms) }));
     return report.findings.length === 0 ? EXIT.ok : EXIT.failure;
@@ -41,4 +44,15 @@ export async function verifyCommand(log: EventLog, config: Config, io: CommandIo
   }
   writeLine(io.stdout, 'The host ignores every such row (a SECURITY finding) in anything that could move money or open a gate.');
   return EXIT.failure;
+}
+
+/** SQLite's rows read as text, read-only, in position order: the audit hashes what is stored. */
+export function verifySqliteRows(path: string, key: Buffer): ReturnType<typeof verifyRows> {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare<[], StoredText>('SELECT position, stream, revision, bead_id AS beadId, bead_type AS beadType, json FROM beads ORDER BY position').iterate();
+    return verifyRows(rows, key, (row) => entryOf(row.position, row.stream, row.revision, row.json));
+  } finally {
+    db.close();
+  }
 }
