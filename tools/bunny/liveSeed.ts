@@ -5,6 +5,7 @@ import { type PromotionEmitted, type PromotionEvent, promotionMachine } from '..
 import { decisionEventOf } from '../../machines/promotionReplay.ts';
 import { emittedBy } from '../../machines/types.ts';
 import { BUNNY_VECTORS } from '../../projections/gates.ts';
+import { ChainedLog } from '../../runtime/chain/chainedLog.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import type { EventLog } from '../../store/port.ts';
 
@@ -31,12 +32,17 @@ function roundTrip(id: string, t: number): Bead[] {
     for (const e of emitted) if (e.type === 'bead') out.push(at(e.at ?? when, e.draft));
   };
   take(emittedBy<PositionEmitted>(actions), t);
+  // The executions the broker reported: the chained live gate counts a paper position only with its fills (issue 17).
+  const fill = (ref: string, side: 'BUY' | 'SELL', price: number, when: number) =>
+    at(when, { bead_type: 'FILL', stream: `order-${id}-${ref}`, correlation_id: id, data: { exec_id: `seed-${id}-${ref}`, order_id: 1, order_ref: `${id}-${ref}`, position_id: id, pair: 'EURUSD', side, quantity: 20_000, price, time: new Date(when).toISOString() } });
   const events: PositionEvent[] = [
     { type: 'ENTRY_FILLED', filled: 20_000, avgPrice: 1.0851, at: t + 100 },
     { type: 'PROTECTION_WORKING', at: t + 200 },
     { type: 'EXIT_FILLED', filled: 20_000, avgPrice: 1.091, by: 'TARGET', at: t + 300 },
   ];
   for (const e of events) {
+    if (e.type === 'ENTRY_FILLED') out.push(fill('entry', 'BUY', 1.0851, e.at));
+    if (e.type === 'EXIT_FILLED') out.push(fill('target', 'SELL', 1.091, e.at));
     [s, actions] = transition(positionMachine, s, e);
     take(emittedBy<PositionEmitted>(actions), e.at);
   }
@@ -106,8 +112,13 @@ export function seededPaperHistory(now: number, o: SeedOptions = {}): Bead[] {
   ];
 }
 
-export async function seedPaperHistory(log: EventLog, now = Date.now(), o: SeedOptions = {}): Promise<number> {
+/**
+ * Appends the history; with `chainKey` (the scratch home's PHOENIX_HOME/chain.key) each bead is sealed
+ * into the seeding host's chain, as a host that lived it would have, so the chained live gate counts it.
+ */
+export async function seedPaperHistory(log: EventLog, now = Date.now(), o: SeedOptions & { chainKey?: Buffer } = {}): Promise<number> {
   const beads = seededPaperHistory(now, o);
-  for (const b of beads) await log.append(b.stream, [b]);
+  const into = o.chainKey ? await ChainedLog.open(log, { key: o.chainKey, hostId: HOST, mode: 'PAPER', clock: { now: () => now } }) : log;
+  for (const b of beads) await into.append(b.stream, [b]);
   return beads.length;
 }

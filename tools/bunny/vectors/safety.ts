@@ -4,6 +4,7 @@ import { loadConfig } from '../../../runtime/config/load.ts';
 import { openEventLog } from '../../../store/open.ts';
 import { configCommand } from '../../commands/configCheck.ts';
 import { windowMsOf } from '../../../machines/promotion.ts';
+import { loadChainKey } from '../../../runtime/chain/chainKey.ts';
 import { seedPaperHistory } from '../liveSeed.ts';
 import { messagesAt } from '../trading.ts';
 import { ROOT } from '../toolProcess.ts';
@@ -33,7 +34,9 @@ export const liveDrift: Vector = {
     const log = await openEventLog(config);
     try {
       // The live gate in full: the paper gates, and a promotion to LIVE_ACTIVE over this desk's (time-scaled) window.
-      j.count('seeded_history_beads', await seedPaperHistory(log, Date.now(), { promotionWindowMs: windowMsOf(config.PROMOTION_WINDOW_DAYS, config.TIME_SCALE) }));
+      // Sealed with the desk's chain key, as a paper host would have left it: the live gate counts only sealed evidence (issue 17).
+      const chainKey = loadChainKey(config.homeDir, { create: true })!;
+      j.count('seeded_history_beads', await seedPaperHistory(log, Date.now(), { promotionWindowMs: windowMsOf(config.PROMOTION_WINDOW_DAYS, config.TIME_SCALE), chainKey }));
     } finally {
       await log.close();
     }
