@@ -1,6 +1,5 @@
 import type { IBApi } from '@stoqey/ib';
 import type { Pair } from '../../beads/index.ts';
-import type { Logger } from '../../runtime/logger.ts';
 import { bracketProblem, bracketSequence } from './bracket.ts';
 import {
   type AccountSummary,
@@ -24,28 +23,15 @@ import { gather } from './gather.ts';
 import { IbInbound } from './ibInbound.ts';
 import { type IbLink, openIbLink } from './ibLink.ts';
 import { executionFilterTime, wireOrder } from './ibOrders.ts';
-import { LivenessProbe, type ProbeOptions } from './livenessProbe.ts';
+import { LivenessProbe, } from './livenessProbe.ts';
 import type { OrderIdAllocator } from './orderIds.ts';
 import type { MessagePacer, PacingLane } from './pacer.ts';
+import type { IbConnectorOptions } from './ibConnectorOptions.ts';
 import type { OrderTicket } from './submitGuards.ts';
 
 /** The paper/live backend: the real @stoqey/ib client over TCP (S4.2). */
 
-export interface IbConnectorOptions {
-  host: string;
-  port: number;
-  /** Fixed for the life of the process; never incremented, not even after 326. */
-  clientId: number;
-  /** Written on every order, so an order can only land on the account the guards checked. */
-  account: string | undefined;
-  pacer: MessagePacer;
-  orderIds: OrderIdAllocator;
-  probe: ProbeOptions;
-  handshakeTimeoutMs: number;
-  requestTimeoutMs: number;
-  logger: Logger;
-  now(): number;
-}
+export type { IbConnectorOptions } from './ibConnectorOptions.ts';
 
 /** Request ids for market data and reports; far above any order id, since IB's errors do not say which kind an id is. */
 const FIRST_REQ_ID = 1_500_000_000;
