@@ -68,7 +68,7 @@ function table(gates: readonly GateResult[], paint: ReturnType<typeof paintFor>)
 
 export const gatesCommand: Command = {
   name: 'gates',
-  summary: 'the S11 phase-1 gates, computed from the log',
+  summary: 'the S11 gates, computed from the log: phase 1, and the Phase-2 ops quality (--phase 2)',
   help: HELP,
   readOnly: true,
   async run(argv, io) {
