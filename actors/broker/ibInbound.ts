@@ -13,6 +13,7 @@ import { pairOfContract } from './contracts.ts';
 import type { Gather } from './gather.ts';
 import { completedOrderView, isCompletedOrderDecodeError } from './ibCompletedOrders.ts';
 import { executionReport, openOrderView } from './ibOrders.ts';
+import { CANCEL_CONFIRMED, NOT_A_REJECTION, PACING_VIOLATION, QUIET_INFO, UNDECODABLE } from './ibCodes.ts';
 import { COMMISSION, describeFields, EXECUTION, firstProblem, NEXT_VALID_ID, OPEN_ORDER, ORDER_STATUS, POSITION } from './inboundChecks.ts';
 
 /**
@@ -22,19 +23,6 @@ import { COMMISSION, describeFields, EXECUTION, firstProblem, NEXT_VALID_ID, OPE
  * held briefly for its commission so the FILL bead can carry it.
  */
 
-/** 202 confirms a cancel; it is not a rejection. */
-const CANCEL_CONFIRMED = 202;
-/**
- * Codes about an order that do not mean it was refused: a cancel that came
- * too late (161, 10147, 10148: the order may well have filled) and IB's order
- * warnings (399). Everything else IB says against one of our order ids is.
- */
-const NOT_A_REJECTION = new Set([CANCEL_CONFIRMED, 161, 399, 10147, 10148]);
-/** Informational codes that are part of a healthy session: farm status, and the like. */
-const QUIET_INFO = new Set([2104, 2106, 2107, 2108, 2119, 2158]);
-const PACING_VIOLATION = 100;
-/** @stoqey/ib's own complaint about a message it could not decode (an underrun, fields left over): the message is lost. */
-const UNDECODABLE = 505;
 const TICK_FIELD = { 1: 'bid', 2: 'ask', 4: 'last' } as const;
 
 export interface InboundHooks {
