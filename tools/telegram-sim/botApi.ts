@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerProblem, markupProblem, textProblem } from './botApiLimits.ts';
+import type { BotApiSimOptions, Failure, RecordedCall, SentMessage } from './botApiTypes.ts';
 import { UpdateQueue } from './botApiUpdates.ts';
 import { apiError, chatOf, fail, jsonField, numberField, type Outcome, ok, type Params, readParams, refuse, reply } from './botApiWire.ts';
 
@@ -12,31 +13,7 @@ import { apiError, chatOf, fail, jsonField, numberField, type Outcome, ok, type 
  * a control channel; tests start it in process.
  */
 
-export type Failure = { kind: '429'; retryAfter: number } | { kind: 'hang' } | { kind: '5xx'; status?: number };
-
-export interface RecordedCall {
-  method: string;
-  params: Params;
-  /** By the fake's clock (tests may pass a virtual one). */
-  at: number;
-  outcome: 'ok' | 'error' | 'failed' | 'hung';
-  /** Why the call was refused (outcome 'error'): the description Telegram would give. */
-  refused?: string;
-}
-
-export interface SentMessage {
-  message_id: number;
-  chat_id: string;
-  text: string;
-  reply_markup?: unknown;
-  at: number;
-}
-
-export interface BotApiSimOptions {
-  /** The bot token clients must use; omitted, any well-formed token is taken (an operator's drill). */
-  token?: string;
-  now?: () => number;
-}
+export type { BotApiSimOptions, Failure, RecordedCall, SentMessage } from './botApiTypes.ts';
 
 export class BotApiSim {
   readonly calls: RecordedCall[] = [];
