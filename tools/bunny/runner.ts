@@ -104,7 +104,9 @@ async function runOne(vector: Vector, index: number, runId: string, o: RunOption
     await desk?.close().catch(() => undefined);
   }
   const passed = judge.passed;
-  const raised = (desk ?? own)?.alertsRaised;
+  // A vector that could not run never injected its fault: its desk's alerts are no ground truth either way.
+  const injected = !/^(could not run|bunny error|interrupted)/.test(judge.aborted ?? '');
+  const raised = injected ? (desk ?? own)?.alertsRaised : undefined;
   const alerts: BunnyAlerts | undefined = raised === undefined ? undefined : { must_raise: [...vector.alerts.raise], must_not_raise: [...vector.alerts.notRaise], raised };
   const keep = o.keep || !passed;
   if (!keep) rmSync(home, { recursive: true, force: true });
