@@ -54,7 +54,7 @@ async function throughPhoenix(dir: string, fake: FakeBotApi): Promise<{ total: n
       const seen = fake.messages.length;
       const detectedAt = epochNow();
       // A distinct key each run: the same key again would rightly be deduped, not sent.
-      await raiseAlert(log, source, { type: 'CONNECTION_LOST', message: `bench run ${run}: IB connection lost`, dedupeKey: `b4a-${run}`, correlationId: `b4a-${run}` });
+      await raiseAlert(log, source, { type: 'alert', alertType: 'CONNECTION_LOST', message: `bench run ${run}: IB connection lost`, dedupeKey: `b4a-${run}`, correlationId: `b4a-${run}` });
       const appendedAt = epochNow();
       const message = await until(() => fake.messages[seen], `the CRITICAL alert of run ${run}`);
       if (run >= WARMUP) {

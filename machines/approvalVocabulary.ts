@@ -1,5 +1,5 @@
 import type { BeadOf, Intent, Mode, Side } from '../beads/index.ts';
-import type { BeadEmitted } from './types.ts';
+import type { AlertRequest, BeadEmitted } from './types.ts';
 
 /**
  * The approval machine's vocabulary (S3.2): what the approval actor tells it,
@@ -176,13 +176,7 @@ export interface ApprovalRefusal {
  * A person approved and no order went out (the anchor went stale or the token expired while the broker was
  * away, the guard chain refused): the person must hear it, not find a REJECTED in the log later.
  */
-export interface ApprovalAlertRequest {
-  type: 'alert';
-  alertType: 'APPROVAL_NOT_SENT';
-  message: string;
-  dedupeKey: string;
-  correlationId: string;
-}
+export type ApprovalAlertRequest = AlertRequest<'APPROVAL_NOT_SENT'>;
 
 export type ApprovalEmitted = BeadEmitted | ApprovalCommand | ApprovalRefusal | ApprovalAlertRequest;
 

@@ -1,4 +1,5 @@
 import { assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import type { AlertRequest } from './types.ts';
 import { type BeadDraft, streams } from '../beads/index.ts';
 
 /**
@@ -55,16 +56,7 @@ export type HeartbeatEvent = CheckedEvent;
 /** Alert types this machine raises; a test keeps them inside the classification table. */
 export type HeartbeatAlertType = 'HEALTH_DEGRADED' | 'SUBSCRIPTION_DEAD' | 'HOST_DOWN';
 
-export interface HeartbeatAlertRequest {
-  type: 'alert';
-  action: 'raise' | 'resolve';
-  alertType: HeartbeatAlertType;
-  /** Set only when a lasting WARNING is escalated; otherwise the table's severity applies. */
-  severity?: 'CRITICAL';
-  dedupeKey: string;
-  message: string;
-  correlationId: string;
-}
+export type HeartbeatAlertRequest = AlertRequest<HeartbeatAlertType> & { action: 'raise' | 'resolve' };
 
 export interface HeartbeatBeadRequest {
   type: 'bead';

@@ -1,5 +1,5 @@
 import type { BeadData, Pair, Side } from '../beads/index.ts';
-import type { BeadEmitted } from './types.ts';
+import type { AlertRequest, BeadEmitted } from './types.ts';
 
 /**
  * The position machine's vocabulary (S3.3): what the broker actor tells it,
@@ -142,13 +142,7 @@ export type PositionEvent =
 /** Alert types this machine raises; a test keeps them inside the classification table. */
 export type PositionAlertType = 'POSITION_STALLED' | 'ORDER_REJECTED' | 'POSITION_UNPROTECTED' | 'CLOSE_FAILED';
 
-export interface PositionAlertRequest {
-  type: 'alert';
-  alertType: PositionAlertType;
-  message: string;
-  dedupeKey: string;
-  correlationId: string;
-}
+export type PositionAlertRequest = AlertRequest<PositionAlertType>;
 
 /**
  * What the machine asks the actor to do at the broker. `close`: cancel the stop and target, then close what is

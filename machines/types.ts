@@ -36,13 +36,27 @@ export const RAISED_ALERT_TYPES = [
 ] as const;
 export type RaisedAlertType = (typeof RAISED_ALERT_TYPES)[number];
 
-/** A request to the alert pipeline. The same dedupe key is not resent within its window. */
-export interface AlertRequest {
+/**
+ * THE alert request: what a machine, a guard or an actor asks the alert
+ * pipeline (the outbox) to tell the operator. Machines emit it as is (its
+ * `type` names the emitted event); the one alert sink takes it as is. The
+ * same dedupe key is not resent within its window. `T` narrows the types an
+ * emitter may raise; the classification table (actors/notify/alertTypes.ts)
+ * gives each its severity and runbook.
+ */
+export interface AlertRequest<T extends string = RaisedAlertType> {
   type: 'alert';
-  alertType: RaisedAlertType;
+  alertType: T;
   message: string;
   dedupeKey: string;
   correlationId: string;
+  causationId?: string;
+  /** Extra facts, shown as "key: value" lines under the message. */
+  details?: Record<string, string | number | boolean>;
+  /** 'resolve' says the condition is over ("RESOLVED: …"); the default raises. */
+  action?: 'raise' | 'resolve';
+  /** Only to escalate a WARNING type that lasted (S6.2); otherwise the table's severity applies. */
+  severity?: 'CRITICAL';
 }
 
 /** Who asked for something. Authentication happens at the boundary (CLI, Telegram); machines trust this. */

@@ -5,7 +5,8 @@ import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { raiseAlert } from '../notify/outbox.ts';
 import { readBrokerLogFacts } from './brokerLogFacts.ts';
-import { type AlertSink, type BrokerHooks, ConnectionActor } from './connectionActor.ts';
+import type { AlertSink } from '../notify/outbox.ts';
+import { type BrokerHooks, ConnectionActor } from './connectionActor.ts';
 import type { IBKRConnector } from './connector.ts';
 import { createConnector, tradingAccount } from './createConnector.ts';
 import { FillRecorder } from './fillRecorder.ts';
@@ -72,7 +73,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   connector.pacer.onBacklog((b) => {
     const message = `Pacing: ${b.queued} messages queued to stay under IB's 50/s (about ${Math.round(b.expectedWaitMs)} ms of backlog, ${b.lane}s). The excess is queued, not dropped.`;
     logger.warn({ queued: b.queued, lane: b.lane, expectedWaitMs: Math.round(b.expectedWaitMs) }, message);
-    raise({ type: 'PACING_WARNING', message, dedupeKey: `PACING_WARNING:${host}`, correlationId: runId });
+    raise({ type: 'alert', alertType: 'PACING_WARNING', message, dedupeKey: `PACING_WARNING:${host}`, correlationId: runId });
   });
   // S14: a malformed broker message, or one about an order or contract not ours, is refused at the boundary.
   const refusals = new RefusalRecorder(writer, clock, logger, `gateway ${config.IBKR_HOST}:${config.ibkrPort}`, runId);
@@ -82,7 +83,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     if (n.code === 100) {
       // Phoenix's own pacer should make this impossible; if it happens anyway, a person must know.
       logger.error(fields, `IB pacing violation: ${n.message}`);
-      raise({ type: 'PACING_WARNING', message: `IB reported a pacing violation (100): ${n.message}`, dedupeKey: `PACING_VIOLATION:${host}`, correlationId: runId });
+      raise({ type: 'alert', alertType: 'PACING_WARNING', message: `IB reported a pacing violation (100): ${n.message}`, dedupeKey: `PACING_VIOLATION:${host}`, correlationId: runId });
       return;
     }
     logger[n.severity === 'error' ? 'error' : n.severity === 'warning' ? 'warn' : 'debug'](fields, n.message);
@@ -92,13 +93,13 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const dedupeKey = `CONNECTION_LOST:upstream:${host}`;
     if (kind === 'UPSTREAM_LOST') {
       upstreamLostAt = clock.now();
-      raise({ type: 'CONNECTION_LOST', message: `IB Gateway lost its own connection to IB (${code}): ${message}. Orders are refused until it is back.`, dedupeKey, correlationId: runId });
+      raise({ type: 'alert', alertType: 'CONNECTION_LOST', message: `IB Gateway lost its own connection to IB (${code}): ${message}. Orders are refused until it is back.`, dedupeKey, correlationId: runId });
       return;
     }
     if (kind === 'SERVER_BROKEN') return;
     const since = upstreamLostAt;
     upstreamLostAt = null;
-    raise({ type: 'CONNECTION_RESTORED', message: `IB Gateway's connection to IB is back (${code}): ${message}`, dedupeKey, correlationId: runId });
+    raise({ type: 'alert', alertType: 'CONNECTION_RESTORED', message: `IB Gateway's connection to IB is back (${code}): ${message}`, dedupeKey, correlationId: runId });
     // 1101 lost the market data subscriptions; either way fills may have happened meanwhile.
     void (async () => {
       if (kind === 'RESTORED_DATA_LOST') await connector.resubscribe().catch((err: Error) => logger.warn({ err: err.message }, 'resubscribe failed'));

@@ -6,7 +6,7 @@ import type { AlertRequest } from '../../machines/types.ts';
 import { type Clock, isoAt } from '../../runtime/clock.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import type { RaiseAlertInput } from '../notify/outbox.ts';
+import type { AlertSink } from '../notify/outbox.ts';
 import type { IBKRConnector, SessionInfo } from './connector.ts';
 import type { FillRecorder } from './fillRecorder.ts';
 import { type ResyncResult, resyncWithBroker } from './resync.ts';
@@ -30,10 +30,6 @@ export interface BrokerHooks {
   onResync?(result: ResyncResult): void | Promise<void>;
   /** Step 4 of S3.1: reconcile now against `resync`. */
   reconcile?(request: { trigger: ReconcileTrigger; resync: ResyncResult | undefined }): void | Promise<void>;
-}
-
-export interface AlertSink {
-  raise(input: RaiseAlertInput): Promise<unknown>;
 }
 
 export interface ConnectionActorOptions {
@@ -179,7 +175,7 @@ export class ConnectionActor {
     // A restart or the maintenance window is expected news, not an error.
     const level = request.alertType === 'CONNECTION_RESTORED' ? 'info' : request.alertType.startsWith('GATEWAY_') ? 'warn' : 'error';
     this.logger[level]({ alert: request.alertType }, request.message);
-    await this.o.alerts.raise({ type: request.alertType, message: request.message, dedupeKey: request.dedupeKey, correlationId: request.correlationId });
+    await this.o.alerts.raise(request);
   }
 
   private async run(c: ConnectionCommand): Promise<void> {

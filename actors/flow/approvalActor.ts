@@ -184,7 +184,7 @@ export class ApprovalActor {
     if (e.type === 'alert') {
       await this.flushHeld();
       this.deps.logger.warn({ intent: this.intentId, alert: e.alertType }, e.message);
-      await this.deps.alerts.raise({ type: e.alertType, message: e.message, dedupeKey: e.dedupeKey, correlationId: e.correlationId });
+      await this.deps.alerts.raise(e);
       return;
     }
     if (e.type === 'bead' && e.draft.bead_type === 'APPROVAL' && e.draft.data.event === 'TOKEN_ISSUED') {

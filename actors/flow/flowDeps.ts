@@ -1,6 +1,6 @@
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { RunningBroker } from '../broker/brokerActor.ts';
-import type { AlertSink } from '../broker/connectionActor.ts';
+import type { AlertSink } from '../notify/outbox.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Config } from '../../runtime/config/load.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';

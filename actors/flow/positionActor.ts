@@ -9,7 +9,7 @@ import {
 } from '../../machines/position.ts';
 import type { PositionSnapshot } from '../../machines/positionReplay.ts';
 import { positionStateOf } from '../../machines/positionReplay.ts';
-import type { AlertSink } from '../broker/connectionActor.ts';
+import type { AlertSink } from '../notify/outbox.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { OrderBook } from './orderBook.ts';
@@ -170,11 +170,6 @@ export class PositionActor {
 
   private async alert(a: PositionAlertRequest): Promise<void> {
     this.deps.logger[a.alertType === 'POSITION_STALLED' || a.alertType === 'ORDER_REJECTED' ? 'warn' : 'error']({ position: this.positionId, alert: a.alertType }, a.message);
-    await this.deps.alerts.raise({
-      type: a.alertType,
-      message: a.message,
-      dedupeKey: a.dedupeKey,
-      correlationId: a.correlationId,
-    });
+    await this.deps.alerts.raise(a);
   }
 }

@@ -127,7 +127,7 @@ export class ReconciliationActor {
     const message = `Reconciliation DRIFT (${trigger}): ${items.join('; ')}. The broker is not corrected; follow RB-002.`;
     logger.error({ trigger, drift: data.drift }, message);
     await alerts.raise({
-      type: 'RECONCILIATION_DRIFT',
+      type: 'alert', alertType: 'RECONCILIATION_DRIFT',
       message,
       dedupeKey: `RECONCILIATION_DRIFT:${items.join('|')}`,
       correlationId: bead.correlation_id,

@@ -47,14 +47,8 @@ export class Submitter {
     const { alerts, killSwitch, logger } = this.deps;
     logger.warn({ step: result.step }, `order refused by the guard chain: ${result.reason}`);
     if (result.alert) {
-      const a = result.alert;
       await alerts
-        .raise({
-          type: a.alertType,
-          message: a.message,
-          dedupeKey: a.dedupeKey,
-          correlationId: a.correlationId,
-        })
+        .raise(result.alert)
         .catch((err: Error) => logger.error({ err: err.message }, 'could not raise the guard alert'));
     }
     if (result.killFlag) await killSwitch.request(result.killFlag).catch((err: Error) => logger.error({ err: err.message }, 'could not set the kill flag'));

@@ -1,7 +1,7 @@
 import type { Logger } from '../../runtime/logger.ts';
 import type { WatchedLog } from '../../store/writability.ts';
 import type { KillSwitch } from '../killswitch/killSwitchActor.ts';
-import type { RaiseAlertInput } from '../notify/outbox.ts';
+import type { Alert } from '../notify/outbox.ts';
 
 /**
  * S2 fail closed, at host level: the first append the log refuses (a full
@@ -18,7 +18,7 @@ import type { RaiseAlertInput } from '../notify/outbox.ts';
 export interface FailClosedDeps {
   killSwitch: Pick<KillSwitch, 'logUnavailable'>;
   /** The notifier's path for the one alert the outbox cannot take. */
-  raiseWithoutLog(input: Omit<RaiseAlertInput, 'causationId'>): void;
+  raiseWithoutLog(input: Omit<Alert, 'causationId'>): void;
   logger: Logger;
   hostId: string;
   correlationId: string;
@@ -35,7 +35,7 @@ export function failClosedOnUnwritableLog(log: WatchedLog, deps: FailClosedDeps)
     // The flag first: from this moment the submit guard refuses every entry.
     deps.killSwitch.logUnavailable(change.reason).catch((err: Error) => logger.error({ err: err.message }, 'the kill switch did not take the SET'));
     deps.raiseWithoutLog({
-      type: 'LOG_UNAVAILABLE',
+      type: 'alert', alertType: 'LOG_UNAVAILABLE',
       message:
         `Event log unavailable on ${deps.hostId}: ${change.reason}\n` +
         'The kill flag is SET in memory: no order leaves this host. It is written to the log once the log takes writes again, ' +

@@ -70,7 +70,7 @@ export async function directHalt(deps: DirectHaltDeps): Promise<DirectHaltResult
   const ledger = await KillSwitchLedger.load({
     writer,
     logger,
-    raiseAlert: (a) => alerts({ type: a.alertType, message: a.message, dedupeKey: a.dedupeKey, correlationId: a.correlationId }),
+    raiseAlert: (a) => alerts(a),
   });
 
   // Everything slow (a pass over the log, the TCP handshake) comes after the kill flag is SET.

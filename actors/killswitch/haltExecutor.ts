@@ -1,6 +1,6 @@
 import { type Bead, type Clock, streams } from '../../beads/index.ts';
 import type { BrokerPosition, OpenOrderView } from '../broker/connector.ts';
-import type { RaiseAlertInput } from '../notify/outbox.ts';
+import type { Alert } from '../notify/outbox.ts';
 import type { HaltRequest, HaltStep } from './haltRequest.ts';
 import type { LedgerOutcome } from './killSwitchLedger.ts';
 
@@ -32,7 +32,7 @@ export interface HaltPorts {
   setKillFlag(request: HaltRequest): Promise<LedgerOutcome>;
   /** Appends one HALT step bead. */
   record(step: Exclude<HaltStep, 'STARTED'>, data: { elapsed_ms: number; count?: number; detail?: string }, request: HaltRequest): Promise<Bead | undefined>;
-  raiseAlert(input: RaiseAlertInput): Promise<unknown>;
+  raiseAlert(input: Alert): Promise<unknown>;
   /** How long the broker gets to confirm cancels and fills (real ms). */
   settleTimeoutMs?: number;
   pollMs?: number;
@@ -88,7 +88,7 @@ export async function executeHalt(request: HaltRequest, ports: HaltPorts): Promi
         const which = exposed.map((p) => `${p.pair} ${p.quantity > 0 ? '+' : ''}${p.quantity}`).join(', ');
         notes.push(`UNPROTECTED: ${which} still open with no stop and no target (the global cancel took them); close with phoenix halt --flatten or protect them by hand (RB-014)`);
         await ports
-          .raiseAlert({ type: 'POSITION_UNPROTECTED', message: `Halt without --flatten by ${request.who}: ${which} still open with no stop and no target: the global cancel took them. Close with phoenix halt --flatten, or protect them by hand (RB-014).`, dedupeKey: `${request.haltId}:unprotected`, correlationId: request.haltId, causationId: request.startedBeadId })
+          .raiseAlert({ type: 'alert', alertType: 'POSITION_UNPROTECTED', message: `Halt without --flatten by ${request.who}: ${which} still open with no stop and no target: the global cancel took them. Close with phoenix halt --flatten, or protect them by hand (RB-014).`, dedupeKey: `${request.haltId}:unprotected`, correlationId: request.haltId, causationId: request.startedBeadId })
           .catch(() => undefined);
       }
     }
@@ -120,7 +120,7 @@ export async function executeHalt(request: HaltRequest, ports: HaltPorts): Promi
 }
 
 function alert(ports: HaltPorts, request: HaltRequest, message: string): Promise<unknown> {
-  return ports.raiseAlert({ type: 'HALT_EXECUTED', message, dedupeKey: request.haltId, correlationId: request.haltId, causationId: request.startedBeadId }).catch(() => undefined);
+  return ports.raiseAlert({ type: 'alert', alertType: 'HALT_EXECUTED', message, dedupeKey: request.haltId, correlationId: request.haltId, causationId: request.startedBeadId }).catch(() => undefined);
 }
 
 /** The HALT bead of one step, under the request's correlation and caused by its STARTED bead. */

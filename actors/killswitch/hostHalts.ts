@@ -2,7 +2,7 @@ import { streams } from '../../beads/index.ts';
 import { Mailbox } from '../../runtime/mailbox.ts';
 import type { EventLog, LogPosition, Subscription } from '../../store/port.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import type { AlertSink } from '../broker/connectionActor.ts';
+import type { AlertSink } from '../notify/outbox.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { executeHalt, type HaltBroker, type HaltOutcome, type HaltPorts, haltStepDraft } from './haltExecutor.ts';

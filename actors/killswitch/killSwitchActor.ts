@@ -1,7 +1,7 @@
 import type { BeadOf, Mode } from '../../beads/index.ts';
 import type { KillSwitchEvent } from '../../machines/killswitch.ts';
 import type { HumanActor } from '../../machines/types.ts';
-import type { AlertSink } from '../broker/connectionActor.ts';
+import type { AlertSink } from '../notify/outbox.ts';
 import type { SubmitResult } from '../broker/submitGuards.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -61,7 +61,7 @@ export async function startKillSwitch(deps: KillSwitchDeps): Promise<KillSwitch>
     writer: deps.writer,
     logger,
     counts: clearCounts(deps.mode, chained),
-    raiseAlert: (a) => deps.alerts.raise({ type: a.alertType, message: a.message, dedupeKey: a.dedupeKey, correlationId: a.correlationId }),
+    raiseAlert: (a) => deps.alerts.raise(a),
   });
   logger.info({ flag: ledger.killFlag(), state: ledger.describe() }, 'kill switch restored from the killswitch stream');
   ledger.onChange((flag) => logger.warn({ flag, state: ledger.describe() }, `kill flag ${flag}`));

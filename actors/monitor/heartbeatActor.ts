@@ -1,3 +1,4 @@
+import type { AlertSink } from '../notify/outbox.ts';
 import { MachineActor } from '../../runtime/machineActor.ts';
 import type { Bead } from '../../beads/index.ts';
 import {
@@ -37,11 +38,6 @@ export interface HeartbeatProbes {
   semantic: { findings(now: number): CheckDetail[] };
 }
 
-/** Where the machine's alert requests go: the notify pipeline (see notifyAlertSink.ts). */
-export interface HeartbeatAlertSink {
-  send(request: HeartbeatAlertRequest): Promise<void>;
-}
-
 export type HeartbeatConfig = Pick<Config, 'PHOENIX_HOST_ID' | 'HEARTBEAT_INTERVAL_S' | 'HEARTBEAT_JITTER_S' | 'TIME_SCALE'>;
 
 export interface StartHeartbeatOptions {
@@ -52,7 +48,7 @@ export interface StartHeartbeatOptions {
   config: HeartbeatConfig;
   probes: HeartbeatProbes;
   /** Without a sink, alert requests are only logged. */
-  alerts?: HeartbeatAlertSink;
+  alerts?: AlertSink;
   logger?: Logger;
   /** Called after each HEARTBEAT bead is stored: the place to renew the host's lease (S2). */
   onBeat?: (beat: { status: HealthStatus; bead: Bead }) => void | Promise<void>;
@@ -110,7 +106,7 @@ export function startHeartbeat(options: StartHeartbeatOptions): RunningHeartbeat
   const { intervalMs, jitterMs, escalateAfterMs } = heartbeatTimings(config);
   const alert = async (request: HeartbeatAlertRequest) => {
     logger.warn({ alert: request.alertType, action: request.action, key: request.dedupeKey }, request.message);
-    if (options.alerts) await options.alerts.send(request);
+    if (options.alerts) await options.alerts.raise(request);
   };
   // Beads and alerts leave in the order the machine asked for them, one at a time. Each bead is stamped at the
   // check's own time, so replay recovers exactly when each check happened; the heartbeat stream outlives a host.

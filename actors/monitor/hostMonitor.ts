@@ -6,7 +6,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import { mathRandom, type Random } from '../../runtime/random.ts';
 import { ActorRegistry } from './actorRegistry.ts';
 import { type RunningHeartbeat, startHeartbeat } from './heartbeatActor.ts';
-import { notifyAlertSink } from './notifyAlertSink.ts';
+import { outboxSink } from '../notify/outbox.ts';
 import { SemanticMonitor } from './semanticMonitor.ts';
 import { TickTracker } from './tickTracker.ts';
 import type { Timers } from '../../runtime/timers.ts';
@@ -61,7 +61,7 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
     ...(options.timers ? { timers: options.timers } : {}),
     config,
     probes: { actors: registry, ibkrConnected: options.ibkrConnected, semantic },
-    alerts: notifyAlertSink(writer.log, { hostId: config.PHOENIX_HOST_ID, mode: config.mode, clock }),
+    alerts: outboxSink(writer.log, { hostId: config.PHOENIX_HOST_ID, mode: config.mode, clock }),
     logger,
     ...(options.onBeat ? { onBeat: options.onBeat } : {}),
   });

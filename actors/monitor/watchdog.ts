@@ -8,7 +8,7 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { Config } from '../../runtime/config/load.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { type Logger, silentLogger } from '../../runtime/logger.ts';
-import { type AlertSource, type RaiseAlertInput, raiseAlert, resolveAlert } from '../notify/outbox.ts';
+import { type Alert, type AlertSource, raiseAlert } from '../notify/outbox.ts';
 import type { Timers } from '../../runtime/timers.ts';
 import { type WatchdogAction, WatchdogCore, type WatchdogTimings } from './watchdogCore.ts';
 import { serveWatchdogMetrics } from './watchdogMetrics.ts';
@@ -49,7 +49,7 @@ export interface WatchdogOptions {
   ids?: IdSource;
   logger?: Logger;
   /** When the log cannot take an alert, it must still go out (the notifier's raiseWithoutLog). */
-  alertWithoutLog?: (input: RaiseAlertInput) => void;
+  alertWithoutLog?: (input: Alert) => void;
   /** Told of every action once it is recorded: the CLI prints them. */
   onAction?: (action: WatchdogAction) => void;
   /** WATCHDOG_METRICS_PORT: serve /metrics on 127.0.0.1 at this port (0: any free one); undefined: none. */
@@ -124,7 +124,7 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
       });
     } else if (action.kind === 'hostDown') {
       logger.error({ why: action.why, pid: action.pid }, action.message);
-      const input: RaiseAlertInput = { type: 'HOST_DOWN', message: action.message, dedupeKey: action.dedupeKey, correlationId };
+      const input: Alert = { type: 'alert', alertType: 'HOST_DOWN', message: action.message, dedupeKey: action.dedupeKey, correlationId };
       try {
         await raiseAlert(log, source, input);
       } catch (err) {
@@ -134,7 +134,7 @@ export async function startWatchdog(options: WatchdogOptions): Promise<RunningWa
       }
     } else {
       logger.info(action.message);
-      await resolveAlert(log, source, { type: 'HOST_DOWN', message: action.message, dedupeKey: action.dedupeKey, correlationId });
+      await raiseAlert(log, source, { type: 'alert', alertType: 'HOST_DOWN', action: 'resolve', message: action.message, dedupeKey: action.dedupeKey, correlationId });
     }
     metrics?.note(action);
     options.onAction?.(action);

@@ -8,7 +8,7 @@ import { labelButtons, renderNotification } from './alertMessages.ts';
 import { ChannelWatch } from './channelWatch.ts';
 import { failedBeads, groupedBead, retriedBeads, sentBeads, throttledBeads } from './deliveryRecords.ts';
 import { DispatchPolicy, type DispatchRules } from './dispatchPolicy.ts';
-import { type AlertSource, isAlertBead, queuedAlertOf, type RaiseAlertInput, raiseAlert, resolveAlert } from './outbox.ts';
+import { type Alert, type AlertSource, isAlertBead, queuedAlertOf, raiseAlert } from './outbox.ts';
 import { type Ownership, restorePolicy } from './outboxRestore.ts';
 import { channelBackInput, channelDownInput, escalationOf, offLogAlert } from './sideAlerts.ts';
 import type { Timers } from '../../runtime/timers.ts';
@@ -198,7 +198,7 @@ export class AlertNotifier {
     this.logger.info({ delivered_as: deliveredAs, alerts: alerts.length, kind: n.kind }, 'alert notification delivered');
     await this.append(sentBeads(source, n, deliveredAs, attempts));
     if (this.channel?.delivered()) {
-      await resolveAlert(this.options.log, source, channelBackInput(source.hostId, this.channel.dedupeKey)).catch((err: Error) =>
+      await raiseAlert(this.options.log, source, channelBackInput(source.hostId, this.channel.dedupeKey)).catch((err: Error) =>
         this.logger.error({ error: err.message }, 'could not record that Telegram is back'),
       );
     }
@@ -231,11 +231,11 @@ export class AlertNotifier {
   }
 
   /** Raises through the outbox; if the log refuses, the alert still goes out, from memory. */
-  private async raiseQuietly(input: RaiseAlertInput): Promise<void> {
+  private async raiseQuietly(input: Alert): Promise<void> {
     try {
       await raiseAlert(this.options.log, this.options.source, input);
     } catch (err) {
-      this.logger.error({ error: (err as Error).message, alert_type: input.type }, 'could not record an alert in the log; sending it anyway');
+      this.logger.error({ error: (err as Error).message, alert_type: input.alertType }, 'could not record an alert in the log; sending it anyway');
       this.policy.accept(offLogAlert(input, this.options.source.clock.now()));
       this.kick();
     }
@@ -245,7 +245,7 @@ export class AlertNotifier {
    * For the one alert that cannot go through the outbox: the log itself is
    * unwritable (LOG_UNAVAILABLE, S2 fail closed). Same policy, no beads.
    */
-  raiseWithoutLog(input: Omit<RaiseAlertInput, 'causationId'>): void {
+  raiseWithoutLog(input: Omit<Alert, 'causationId'>): void {
     this.policy.accept(offLogAlert(input, this.options.source.clock.now()));
     this.kick();
   }

@@ -3,6 +3,7 @@ import type { EventLog, LogPosition } from '../../store/port.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { type BeadIdentity, BeadWriter, stampBead } from '../../runtime/beadWriter.ts';
 import type { QueuedAlert } from './alertModel.ts';
+import type { AlertRequest } from '../../machines/types.ts';
 import { ALERT_TYPES, type AlertClass, type AlertType, classify, type Severity } from './alertTypes.ts';
 
 /**
@@ -15,21 +16,12 @@ import { ALERT_TYPES, type AlertClass, type AlertType, classify, type Severity }
 /** Who writes the bead and when: the identity every bead carries. */
 export type AlertSource = BeadIdentity;
 
-export interface RaiseAlertInput {
-  type: AlertType;
-  /** What happened, for a person: it is the body of the Telegram message. */
-  message: string;
-  /** Repeats with the same key within the repeat interval are not notified again. */
-  dedupeKey: string;
-  correlationId: string;
-  causationId?: string;
-  /** Extra facts, shown as "key: value" lines under the message. */
-  details?: Record<string, string | number | boolean>;
-  /**
-   * Only to escalate: a WARNING type raised as CRITICAL (S6.2). Use the dedupe
-   * key plus ESCALATED_SUFFIX so the notifier's own escalation stands down.
-   */
-  severity?: 'CRITICAL';
+/** The one alert request (machines/types.ts), for any type in the classification table. */
+export type Alert = AlertRequest<AlertType>;
+
+/** The one alert sink: every actor raises through it, and it is the outbox. */
+export interface AlertSink {
+  raise(request: Alert): Promise<unknown>;
 }
 
 /** Beads are the record, not a dump: a runaway message is cut rather than bloating the log. */
@@ -38,27 +30,25 @@ const MAX_STORED_MESSAGE = 16_000;
 export type AlertBead = BeadOf<'ALERT'>;
 
 /**
- * Appends a RAISED bead. A type that resolves another (CONNECTION_RESTORED)
- * is written as a RESOLVED notice for the same dedupe key.
+ * Appends a RAISED bead, or a RESOLVED notice ("RESOLVED: <title of type>",
+ * and the dedupe key is news again) when the request resolves, or when its
+ * type is one that announces the end of another (CONNECTION_RESTORED).
  */
-export async function raiseAlert(log: EventLog, source: AlertSource, input: RaiseAlertInput): Promise<{ alertId: string; position: LogPosition }> {
-  const cls = classify(input.type);
-  return appendAlert(log, source, input, cls.resolves ? 'RESOLVED' : 'RAISED', input.severity ?? cls.severity);
+export async function raiseAlert(log: EventLog, source: AlertSource, request: Alert): Promise<{ alertId: string; position: LogPosition }> {
+  const cls = classify(request.alertType);
+  const resolves = request.action === 'resolve' || cls.resolves !== undefined;
+  return appendAlert(log, source, request, resolves ? 'RESOLVED' : 'RAISED', (!resolves && request.severity) || cls.severity);
 }
 
-/** Appends a RESOLVED notice: "RESOLVED: <title of type>", and the dedupe key is news again. */
-export async function resolveAlert(
-  log: EventLog,
-  source: AlertSource,
-  input: Omit<RaiseAlertInput, 'details' | 'severity'>,
-): Promise<{ alertId: string; position: LogPosition }> {
-  return appendAlert(log, source, input, 'RESOLVED', classify(input.type).severity);
+/** The outbox as the alert sink, for one writer's identity. */
+export function outboxSink(log: EventLog, source: AlertSource): AlertSink {
+  return { raise: (request) => raiseAlert(log, source, request) };
 }
 
 async function appendAlert(
   log: EventLog,
   source: AlertSource,
-  input: RaiseAlertInput,
+  input: Alert,
   event: 'RAISED' | 'RESOLVED',
   severity: Severity,
 ): Promise<{ alertId: string; position: LogPosition }> {
@@ -67,7 +57,7 @@ async function appendAlert(
   return { alertId: bead.data.alert_id, position: result.position };
 }
 
-function alertBead(source: AlertSource, input: RaiseAlertInput, event: 'RAISED' | 'RESOLVED', severity: Severity): AlertBead {
+function alertBead(source: AlertSource, input: Alert, event: 'RAISED' | 'RESOLVED', severity: Severity): AlertBead {
   const beadId = (source.ids ?? uuidV7Ids).next();
   const details = Object.entries(input.details ?? {}).map(([k, v]) => `${k}: ${v}`);
   const text = [input.message, ...details].join('\n');
@@ -79,10 +69,10 @@ function alertBead(source: AlertSource, input: RaiseAlertInput, event: 'RAISED' 
     data: {
       event,
       alert_id: beadId,
-      alert_type: input.type,
+      alert_type: input.alertType,
       severity,
       message: text.length > MAX_STORED_MESSAGE ? `${text.slice(0, MAX_STORED_MESSAGE)}… (cut)` : text,
-      runbook_id: classify(input.type).runbook,
+      runbook_id: classify(input.alertType).runbook,
       dedupe_key: input.dedupeKey,
     },
   };
@@ -90,8 +80,8 @@ function alertBead(source: AlertSource, input: RaiseAlertInput, event: 'RAISED' 
 }
 
 /** The RAISED (or RESOLVED) bead `raiseAlert` would append, without appending it. */
-export function buildAlertBead(source: AlertSource, input: RaiseAlertInput): AlertBead {
-  const cls = classify(input.type);
+export function buildAlertBead(source: AlertSource, input: Alert): AlertBead {
+  const cls = classify(input.alertType);
   return alertBead(source, input, cls.resolves ? 'RESOLVED' : 'RAISED', input.severity ?? cls.severity);
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../runtime/clock.ts';
-import type { RaiseAlertInput } from '../../actors/notify/outbox.ts';
+import type { Alert } from '../../actors/notify/outbox.ts';
 import { OrderBook } from '../../actors/flow/orderBook.ts';
 import { PositionActor } from '../../actors/flow/positionActor.ts';
 import { BeadWriter } from '../../runtime/beadWriter.ts';
@@ -31,7 +31,7 @@ describe('position actor', () => {
     const log = new MemoryEventLog();
     const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: 'h', mode: 'PAPER' });
     const book = new OrderBook();
-    const alerts: RaiseAlertInput[] = [];
+    const alerts: Alert[] = [];
     book.apply(order('st-1-entry', { event: 'SUBMIT_REQUESTED', order_id: 5, role: 'ENTRY', position_id: 'st-1', pair: 'EURUSD', action: 'BUY', quantity: 20_000, order_type: 'MKT' }));
     actor = new PositionActor(
       {
@@ -47,7 +47,7 @@ describe('position actor', () => {
     const a = actor;
     a.start();
     await waitUntil(() => a.state === 'STALLED', 'STALLED', 5_000);
-    await waitUntil(() => alerts.find((x) => x.type === 'POSITION_STALLED'), 'the stall warning', 10_000);
+    await waitUntil(() => alerts.find((x) => x.alertType === 'POSITION_STALLED'), 'the stall warning', 10_000);
 
     book.apply(order('st-1-entry', { event: 'STATUS', order_id: 5, status: 'Submitted', filled: 0 }));
     a.onFacts();

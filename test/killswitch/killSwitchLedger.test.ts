@@ -10,7 +10,7 @@ import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { startKillSwitch } from '../../actors/killswitch/killSwitchActor.ts';
 import { KillSwitchLedger } from '../../actors/killswitch/killSwitchLedger.ts';
 import { silentLogger } from '../../runtime/logger.ts';
-import type { RaiseAlertInput } from '../../actors/notify/outbox.ts';
+import type { Alert } from '../../actors/notify/outbox.ts';
 import { systemTimers } from '../../runtime/timers.ts';
 import type { Bead, Mode } from '../../beads/index.ts';
 import { replayKillSwitch } from '../../machines/killswitchReplay.ts';
@@ -109,8 +109,8 @@ describe('kill switch ledger', () => {
   });
 
   it('the host actor: drift sets the flag only in LIVE, guard refusals are forwarded, and a held SET is retried on a timer', async () => {
-    const raised: RaiseAlertInput[] = [];
-    const alerts = { raise: async (a: RaiseAlertInput) => void raised.push(a) };
+    const raised: Alert[] = [];
+    const alerts = { raise: async (a: Alert) => void raised.push(a) };
     const paper = await startKillSwitch({ writer: writerOn(new MemoryEventLog()), mode: 'PAPER', alerts, logger: silentLogger, timers: systemTimers });
     expect((await paper.driftDetected('EURUSD 20000 at IB, 0 here')).kind).toBe('unchanged');
     expect(paper.killFlag()).toBe('ARMED');
@@ -127,7 +127,7 @@ describe('kill switch ledger', () => {
     await expect.poll(async () => (await flags(log)).length, { timeout: 2_000 }).toBe(1);
     await live.driftDetected('EURUSD 20000 at IB, 0 here', 'recon-1');
     expect(await flags(log)).toEqual(['SET system:submit-guard: ACCOUNT guard: U999', 'SET system:reconciliation: EURUSD 20000 at IB, 0 here']);
-    expect(raised.map((a) => a.type)).toEqual(['KILL_FLAG_SET']);
+    expect(raised.map((a) => a.alertType)).toEqual(['KILL_FLAG_SET']);
     live.stop();
   });
 });

@@ -31,7 +31,7 @@ function rig(options: { connected?: () => boolean; config?: HeartbeatConfig } = 
     random: seededRandom(42),
     config: options.config ?? CONFIG,
     probes: { actors: registry, ibkrConnected: options.connected ?? (() => true), semantic },
-    alerts: { send: async (r) => void alerts.push(r) },
+    alerts: { raise: async (r) => void alerts.push(r as HeartbeatAlertRequest) },
   });
   const heartbeats = async () => {
     const out: BeadOf<'HEARTBEAT'>[] = [];

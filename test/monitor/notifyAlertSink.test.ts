@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { streams } from '../../beads/index.ts';
 import { ManualClock } from '../../runtime/clock.ts';
-import { notifyAlertSink } from '../../actors/monitor/notifyAlertSink.ts';
+import { outboxSink } from '../../actors/notify/outbox.ts';
 import { ALERT_TYPES, isAlertType } from '../../actors/notify/alertTypes.ts';
 import { ESCALATED_SUFFIX as NOTIFIER_ESCALATED_SUFFIX } from '../../actors/notify/dispatchPolicy.ts';
 import { ESCALATED_SUFFIX, type HeartbeatAlertType } from '../../machines/heartbeat.ts';
@@ -17,11 +17,11 @@ describe('heartbeat alerts through the notify outbox', () => {
 
   it('raise, escalate and resolve become RAISED / RAISED CRITICAL / RESOLVED beads with the table’s runbook', async () => {
     const log = new MemoryEventLog();
-    const sink = notifyAlertSink(log, { hostId: 'h1', mode: 'MOCK', clock: new ManualClock() });
+    const sink = outboxSink(log, { hostId: 'h1', mode: 'MOCK', clock: new ManualClock() });
     const base = { type: 'alert' as const, alertType: 'HEALTH_DEGRADED' as const, correlationId: 'heartbeat-h1', message: 'order ord-1 stuck' };
-    await sink.send({ ...base, action: 'raise', dedupeKey: 'HEALTH_DEGRADED:h1' });
-    await sink.send({ ...base, action: 'raise', severity: 'CRITICAL', dedupeKey: `HEALTH_DEGRADED:h1${ESCALATED_SUFFIX}` });
-    await sink.send({ ...base, action: 'resolve', dedupeKey: 'HEALTH_DEGRADED:h1' });
+    await sink.raise({ ...base, action: 'raise', dedupeKey: 'HEALTH_DEGRADED:h1' });
+    await sink.raise({ ...base, action: 'raise', severity: 'CRITICAL', dedupeKey: `HEALTH_DEGRADED:h1${ESCALATED_SUFFIX}` });
+    await sink.raise({ ...base, action: 'resolve', dedupeKey: 'HEALTH_DEGRADED:h1' });
     const beads = (await log.readStream(streams.alerts)).flatMap((e) => (e.kind === 'bead' && e.bead.bead_type === 'ALERT' ? [e.bead.data] : []));
     expect(beads.map((d) => [d.event, d.severity, d.runbook_id, d.dedupe_key])).toEqual([
       ['RAISED', 'WARNING', 'RB-011', 'HEALTH_DEGRADED:h1'],

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BeadOf } from '../../beads/index.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { AlertNotifier } from '../../actors/notify/notifier.ts';
-import { type AlertSource, raiseAlert, resolveAlert } from '../../actors/notify/outbox.ts';
+import { type AlertSource, raiseAlert } from '../../actors/notify/outbox.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { MemoryTransport } from './memoryTransport.ts';
 import { runFor, VirtualTime } from './virtualTime.ts';
@@ -33,7 +33,7 @@ describe('alert notifier (outbox actor)', () => {
     const transport = new MemoryTransport(() => time.now());
     const notifier = notifierFor(log, transport);
     await notifier.start();
-    await raiseAlert(log, source, { type: 'CONNECTION_LOST', message: 'gateway gone', dedupeKey: 'conn', correlationId: 'c1' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'CONNECTION_LOST', message: 'gateway gone', dedupeKey: 'conn', correlationId: 'c1' });
     await notifier.idle();
     expect(transport.delivered).toHaveLength(1);
     expect(transport.delivered[0]!.text).toContain('gateway gone');
@@ -49,8 +49,8 @@ describe('alert notifier (outbox actor)', () => {
     transport.mode = 'down';
     const notifier = notifierFor(log, transport);
     await notifier.start();
-    await raiseAlert(log, source, { type: 'HOST_DOWN', message: 'host gone', dedupeKey: 'h', correlationId: 'c' });
-    await raiseAlert(log, source, { type: 'ORDER_REJECTED', message: 'bad symbol', dedupeKey: 'o', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'HOST_DOWN', message: 'host gone', dedupeKey: 'h', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'ORDER_REJECTED', message: 'bad symbol', dedupeKey: 'o', correlationId: 'c' });
     await runFor(time, () => notifier.idle(), 120_000, 1_000);
     expect(transport.delivered).toHaveLength(0);
     // Backoff: 1, 2, 4, 8, 16, 32, 60 s… a handful of attempts in two minutes, not hundreds.
@@ -72,9 +72,9 @@ describe('alert notifier (outbox actor)', () => {
     down.mode = 'down';
     const first = notifierFor(log, down);
     await first.start();
-    await raiseAlert(log, source, { type: 'RECONCILIATION_DRIFT', message: 'drift 1', dedupeKey: 'd', correlationId: 'c' });
-    await raiseAlert(log, source, { type: 'POSITION_STALLED', message: 'stalled', dedupeKey: 's', correlationId: 'c' });
-    await raiseAlert(log, source, { type: 'POSITION_STALLED', message: 'stalled again', dedupeKey: 's', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'RECONCILIATION_DRIFT', message: 'drift 1', dedupeKey: 'd', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'POSITION_STALLED', message: 'stalled', dedupeKey: 's', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'POSITION_STALLED', message: 'stalled again', dedupeKey: 's', correlationId: 'c' });
     await runFor(time, () => first.idle(), 15_000, 1_000);
     await first.stop();
 
@@ -100,14 +100,14 @@ describe('alert notifier (outbox actor)', () => {
     const transport = new MemoryTransport(() => time.now());
     const notifier = notifierFor(log, transport);
     await notifier.start();
-    const lost = { type: 'CONNECTION_LOST' as const, message: 'lost', dedupeKey: 'conn-host-a', correlationId: 'c' };
+    const lost = { type: 'alert', alertType: 'CONNECTION_LOST', message: 'lost', dedupeKey: 'conn-host-a', correlationId: 'c' } as const;
     await raiseAlert(log, source, lost);
     await notifier.idle();
-    await raiseAlert(log, source, { type: 'CONNECTION_RESTORED', message: 'back after 12 s', dedupeKey: 'conn-host-a', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'CONNECTION_RESTORED', message: 'back after 12 s', dedupeKey: 'conn-host-a', correlationId: 'c' });
     await runFor(time, () => notifier.idle(), 12_000);
     await raiseAlert(log, source, lost);
     await notifier.idle();
-    await resolveAlert(log, source, { type: 'CONNECTION_LOST', message: 'back again', dedupeKey: 'conn-host-a', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'CONNECTION_LOST', action: 'resolve', message: 'back again', dedupeKey: 'conn-host-a', correlationId: 'c' });
     await runFor(time, () => notifier.idle(), 12_000);
     const texts = transport.delivered.map((d) => d.text);
     expect(texts).toHaveLength(4);
@@ -120,7 +120,7 @@ describe('alert notifier (outbox actor)', () => {
     const transport = new MemoryTransport(() => time.now());
     const notifier = notifierFor(log, transport);
     await notifier.start();
-    await raiseAlert(log, source, { type: 'HEALTH_DEGRADED', message: 'orders not flowing', dedupeKey: 'hd', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'HEALTH_DEGRADED', message: 'orders not flowing', dedupeKey: 'hd', correlationId: 'c' });
     await runFor(time, () => notifier.idle(), 6 * 60_000, 5_000);
     const texts = transport.delivered.map((d) => d.text);
     expect(texts).toHaveLength(2);
@@ -133,7 +133,7 @@ describe('alert notifier (outbox actor)', () => {
     const transport = new MemoryTransport(() => time.now());
     const notifier = notifierFor(log, transport);
     await notifier.start();
-    await raiseAlert(log, { ...source, hostId: 'watchdog' }, { type: 'HOST_DOWN', message: 'x', dedupeKey: 'x', correlationId: 'c' });
+    await raiseAlert(log, { ...source, hostId: 'watchdog' }, { type: 'alert', alertType: 'HOST_DOWN', message: 'x', dedupeKey: 'x', correlationId: 'c' });
     await runFor(time, () => notifier.idle(), 20_000, 1_000);
     expect(transport.delivered).toHaveLength(0);
   });

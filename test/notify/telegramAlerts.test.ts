@@ -68,7 +68,7 @@ describe('alerts over Telegram', () => {
       }),
     ]).then(() => undefined);
   const raise = (type: AlertType, message: string, dedupeKey = message) =>
-    raiseAlert(h.log, h.source, { type, message, dedupeKey, correlationId: `corr-${dedupeKey}` });
+    raiseAlert(h.log, h.source, { type: 'alert', alertType: type, message, dedupeKey, correlationId: `corr-${dedupeKey}` });
 
   async function alertEvents(): Promise<BeadOf<'ALERT'>['data'][]> {
     return (await h.beads('ALERT')).flatMap((b) => (b.bead_type === 'ALERT' ? [b.data] : []));

@@ -42,7 +42,7 @@ describe('Telegram secrets and fallbacks', () => {
     const source = { hostId: 'h', mode: 'MOCK' as const, clock: time };
     const notifier = new AlertNotifier({ log, transport, source, timers: time, logger });
     await notifier.start();
-    await raiseAlert(log, source, { type: 'KILL_FLAG_SET', message: 'kill flag set by drill', dedupeKey: 'k', correlationId: 'c' });
+    await raiseAlert(log, source, { type: 'alert', alertType: 'KILL_FLAG_SET', message: 'kill flag set by drill', dedupeKey: 'k', correlationId: 'c' });
     await notifier.idle();
     await notifier.stop();
     expect(lines.some((l) => l.includes('kill flag set by drill') && l.includes('"level":40'))).toBe(true);
@@ -55,7 +55,7 @@ describe('Telegram secrets and fallbacks', () => {
     const transport = new MemoryTransport(() => time.now());
     const notifier = new AlertNotifier({ log, transport, source, timers: time, logger: createLogger({ level: 'silent' }) });
     await notifier.start();
-    const raised = buildAlertBead(source, { type: 'TEST_ALERT', message: 'test', dedupeKey: 't', correlationId: 'c' });
+    const raised = buildAlertBead(source, { type: 'alert', alertType: 'TEST_ALERT', message: 'test', dedupeKey: 't', correlationId: 'c' });
     await recordDelivered(log, source, raised, { deliveredAs: 'telegram:9', message: 'sent by phoenix telegram test' });
     await runFor(time, () => notifier.idle(), 30_000, 1_000);
     await notifier.stop();

@@ -66,7 +66,7 @@ describe('alert labels', () => {
 
   it('the phone’s 👎 and the terminal’s label write the same bead; the latest counts in the alert precision', async () => {
     const source = { hostId: 'phoenix-1', mode: 'MOCK' as const, clock: systemClock, ids: uuidV7Ids };
-    const { alertId } = await raiseAlert(log, source, { type: 'RECONCILIATION_DRIFT', message: 'drift on EURUSD (a drill)', dedupeKey: 'label-test', correlationId: 'label-test' });
+    const { alertId } = await raiseAlert(log, source, { type: 'alert', alertType: 'RECONCILIATION_DRIFT', message: 'drift on EURUSD (a drill)', dedupeKey: 'label-test', correlationId: 'label-test' });
     await fake.waitFor(() => fake.messages.some((m) => JSON.stringify(m.reply_markup ?? '').includes(`LABEL:${alertId}:n`)), 10_000, 'the alert with its label buttons');
     const message = fake.messages.find((m) => JSON.stringify(m.reply_markup ?? '').includes(`LABEL:${alertId}:n`))!;
     expect(message.text).toMatch(/CRITICAL · Reconciliation drift/);

@@ -33,8 +33,8 @@ describe('Phase-2 alert quality from bunny runs and labels', () => {
     try {
       for await (const e of log.readAll()) if (e.kind === 'bead' && e.bead.bead_type === 'BUNNY') verdicts.push(e.bead);
       const source = { hostId: 'desk-1', mode: 'PAPER' as const, clock: systemClock, ids: uuidV7Ids };
-      const a = await raiseAlert(log, source, { type: 'HEALTH_DEGRADED', message: 'a flapping check', dedupeKey: 'ops-1', correlationId: 'ops' });
-      const b = await raiseAlert(log, source, { type: 'POSITION_STALLED', message: 'a stall that was real', dedupeKey: 'ops-2', correlationId: 'ops' });
+      const a = await raiseAlert(log, source, { type: 'alert', alertType: 'HEALTH_DEGRADED', message: 'a flapping check', dedupeKey: 'ops-1', correlationId: 'ops' });
+      const b = await raiseAlert(log, source, { type: 'alert', alertType: 'POSITION_STALLED', message: 'a stall that was real', dedupeKey: 'ops-2', correlationId: 'ops' });
       expect((await runCli(['alerts', 'label', a.alertId, 'noise'], env())).code).toBe(0);
       expect((await runCli(['alerts', 'label', b.alertId, 'useful'], env())).code).toBe(0);
     } finally {

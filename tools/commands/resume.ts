@@ -90,7 +90,7 @@ export const resumeCommand: Command = {
       const ledger = await KillSwitchLedger.load({
         writer,
         logger: commandLogger(config, io.env, 'warn'),
-        raiseAlert: (a) => raiseAlert(log, { hostId, mode: config.mode, clock: systemClock }, { type: a.alertType, message: a.message, dedupeKey: a.dedupeKey, correlationId: a.correlationId }),
+        raiseAlert: (a) => raiseAlert(log, { hostId, mode: config.mode, clock: systemClock }, a),
       });
       const was = ledger.describe();
       const outcome = await ledger.request({ type: 'CLEAR', by, reason }, { proof });

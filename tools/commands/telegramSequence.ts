@@ -126,7 +126,7 @@ export class DeviceCheck {
   }
 
   private async raise(type: AlertType, message: string): Promise<string> {
-    const { alertId } = await raiseAlert(this.outbox, this.source, { type, message, dedupeKey: `device-check:${type}:${uuidV7Ids.next()}`, correlationId: 'device-check' });
+    const { alertId } = await raiseAlert(this.outbox, this.source, { type: 'alert', alertType: type, message, dedupeKey: `device-check:${type}:${uuidV7Ids.next()}`, correlationId: 'device-check' });
     return alertId;
   }
 
@@ -195,7 +195,7 @@ export async function runSequence(config: Config, settings: TelegramSettings, so
   if (!record) return EXIT.ok;
   const ping = check.results[0]!;
   const raised = buildAlertBead(source, {
-    type: 'TEST_ALERT',
+    type: 'alert', alertType: 'TEST_ALERT',
     message: `Device check (phoenix telegram test --sequence) from ${config.PHOENIX_HOST_ID}: ${check.results.length} steps accepted`,
     dedupeKey: `test-alert:sequence:${new Date(source.clock.now()).toISOString()}`,
     correlationId: `telegram-test-sequence-${source.clock.now()}`,

@@ -78,7 +78,7 @@ export const telegramTestCommand: Command = {
     if (values.sequence) return runSequence(config, settings, source, io, !values['no-record']);
     const when = new Date(systemClock.now()).toISOString();
     const raised = buildAlertBead(source, {
-      type: 'TEST_ALERT',
+      type: 'alert', alertType: 'TEST_ALERT',
       message: values.message ?? `Test alert from ${config.PHOENIX_HOST_ID} on ${hostname()} at ${when}. If you can read this, alerts reach you.`,
       dedupeKey: `test-alert:${when}`,
       correlationId: `telegram-test-${when}`,

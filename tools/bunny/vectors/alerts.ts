@@ -81,10 +81,10 @@ export const alertStorm: Vector = {
     try {
       for (let k = 1; k <= STORM; k++) {
         const type = WARNING_TYPES[k % WARNING_TYPES.length]!;
-        raised.push((await raiseAlert(log, source, { type, message: `bunny storm alert ${k}/${STORM}`, dedupeKey: `bunny-storm-${k}`, correlationId: 'bunny-storm' })).alertId);
+        raised.push((await raiseAlert(log, source, { type: 'alert', alertType: type, message: `bunny storm alert ${k}/${STORM}`, dedupeKey: `bunny-storm-${k}`, correlationId: 'bunny-storm' })).alertId);
         if (k === STORM / 2) {
           const at = Date.now();
-          critical = { id: (await raiseAlert(log, source, { type: 'CLOSE_FAILED', message: 'bunny storm CRITICAL in the middle', dedupeKey: 'bunny-storm-critical', correlationId: 'bunny-storm' })).alertId, at };
+          critical = { id: (await raiseAlert(log, source, { type: 'alert', alertType: 'CLOSE_FAILED', message: 'bunny storm CRITICAL in the middle', dedupeKey: 'bunny-storm-critical', correlationId: 'bunny-storm' })).alertId, at };
         }
         await sleep(100);
       }
