@@ -9,7 +9,9 @@ import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimPro
 import { waitUntil } from '../support/gatewaySimClient.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { openPaperDesk, type PaperDesk, SECRET } from './paperDesk.ts';
-import { paperGatesHoldIn, seedPaperHistory } from './seedPaperGates.ts';
+import { loadChainKey } from '../../runtime/chain/chainKey.ts';
+import { seedPaperHistory } from '../../tools/bunny/liveSeed.ts';
+import { paperGatesHoldIn } from './seedPaperGates.ts';
 
 /**
  * Issue 4, Done-when 4. CV_S33_10: an order the broker refuses ends the
@@ -75,7 +77,8 @@ describe('broker rejection and reconciliation drift', () => {
       await sim.stop();
       temp.remove();
     };
-    await seedPaperHistory(log);
+    // Sealed with this home's chain key, as a paper host would have left it: the live gate counts only sealed evidence (issue 17).
+    await seedPaperHistory(log, Date.now(), { chainKey: loadChainKey(temp.dir, { create: true }) });
     expect(await paperGatesHoldIn(log)).toBe(true);
     const config = loadConfig({
       PHOENIX_HOME: temp.dir,
@@ -94,7 +97,7 @@ describe('broker rejection and reconciliation drift', () => {
     host = await startHost({ config, log, clock: systemClock, logger: silentLogger, brokerHooks: { paperValidationComplete: () => paperGatesHoldIn(log) } });
     const live = host;
     await live.broker.connection.waitFor(['CONNECTED', 'GUARD_FAILED']);
-    expect(live.broker.connection.state).toBe('CONNECTED');
+    expect(live.broker.connection.state, live.broker.connection.lastReason ?? undefined).toBe('CONNECTED');
     const beads = async () => {
       const out: Bead[] = [];
       for await (const e of log.readAll()) if (e.kind === 'bead') out.push(e.bead);

@@ -5,7 +5,7 @@ import { BEAD_TYPES, type Bead, type BeadType } from '../../beads/index.ts';
 import { benchBeads } from '../../bench/beadMix.ts';
 import { ALL_PROJECTIONS, foldAll, type Projection } from '../../bench/foldAll.ts';
 import type { LogEntry } from '../../store/port.ts';
-import { paperHistory } from '../e2e/seedPaperGates.ts';
+import { seededPaperHistory } from '../../tools/bunny/liveSeed.ts';
 
 /**
  * A replay hands each projection only the bead types it says it reads
@@ -13,7 +13,7 @@ import { paperHistory } from '../e2e/seedPaperGates.ts';
  * any other type, whatever its data, must leave the projection's state as it
  * was.
  */
-const corpus: Bead[] = [...paperHistory(Date.parse('2026-11-24T10:00:00.000Z')), ...benchBeads(0, 400)];
+const corpus: Bead[] = [...seededPaperHistory(Date.parse('2026-11-24T10:00:00.000Z'), { promotionWindowMs: 3_600_000 }), ...benchBeads(0, 400)];
 /** Real data of every kind in the corpus: a stray bead carrying another type's fields is the likeliest to fool a fold. */
 const anyData = fc.oneof(fc.object(), fc.constantFrom(...corpus.map((b) => b.data)));
 const entries: LogEntry[] = corpus.map((bead, i) => ({ kind: 'bead', position: i, stream: bead.stream, revision: 0, bead }));
