@@ -56,7 +56,9 @@ async function trade(id: string, pair: string, entry: string, stop: string, targ
   const cse = await desk.cli(['mock-cse', '--signal', 'READY', '--pair', pair, '--confidence', '0.8', '--entry', entry, '--stop', stop, '--target', target, '--setup-type', 'FVG_ENTRY', '--intent-id', id]);
   expect(cse.code, cse.stderr).toBe(0);
   await desk.waitForBead('APPROVAL', (b) => b.data.intent_id === id && b.data.event === 'EVIDENCE_SHOWN', `evidence for ${id}`);
-  evidenceShown.set(id, await desk.response());
+  // The bead is written ahead of response.md (the write-ahead rule): wait for the file to show this intent's evidence.
+  const evidence = new RegExp(`\`${id}\`[\\s\\S]*\\| money at risk \\|`);
+  evidenceShown.set(id, await desk.waitForResponse(evidence, `response.md with the evidence for ${id}`));
   const approve = await desk.cli(['approve', id, '--yes', '--as', 'alice']);
   expect(approve.code, approve.stderr).toBe(0);
   await desk.waitForBead('POSITION', (b) => b.data.position_id === id && b.data.state === 'MANAGED', `${id} MANAGED`, 30_000);
