@@ -6,7 +6,13 @@ import type { CallbackContext, CallbackOutcome, CommandContext } from './telegra
 import { APPROVE_ACTION, type ApprovalButtonKeys, fitMessage, REJECT_ACTION } from './approvalButtons.ts';
 
 export const TELEGRAM_REJECT_REASON = 'rejected from Telegram';
-export const CONFIRM_ACTION = 'CONFIRM';
+/**
+ * The LIVE confirm step's buttons. Not 'CONFIRM': the router keeps that name for
+ * its two-step commands (/halt, /resume), and registering it twice refused every
+ * LIVE host with Telegram at start. No longer than APPROVE, so a key that fits
+ * an APPROVE button fits these too.
+ */
+export const PROCEED_ACTION = 'PROCEED';
 export const CANCEL_ACTION = 'CANCEL';
 /** How long a confirmed approval waits for its code. */
 const CODE_WAIT_MS = 90_000;
@@ -70,7 +76,7 @@ export function registerApprovalCallbacks(router: TelegramRouter, keys: Approval
       answer: 'Confirm the order',
       edit: {
         text: fitMessage(`LIVE: confirm ${order.action} ${order.units.toLocaleString('en-US')} ${order.pair}?\n${describeOrder(order)}\n\n${ctx.messageText ?? intentId}`),
-        buttons: [[{ text: `✅ CONFIRM ${order.action} ${order.units.toLocaleString('en-US')}`, data: `${CONFIRM_ACTION}:${key}` }, { text: '✖ CANCEL', data: `${CANCEL_ACTION}:${key}` }]],
+        buttons: [[{ text: `✅ CONFIRM ${order.action} ${order.units.toLocaleString('en-US')}`, data: `${PROCEED_ACTION}:${key}` }, { text: '✖ CANCEL', data: `${CANCEL_ACTION}:${key}` }]],
       },
     };
   };
@@ -110,7 +116,7 @@ export function registerApprovalCallbacks(router: TelegramRouter, keys: Approval
   router.callback(APPROVE_ACTION, decide('APPROVE')).callback(REJECT_ACTION, decide('REJECT'));
   if (live) {
     router
-      .callback(CONFIRM_ACTION, confirmed)
+      .callback(PROCEED_ACTION, confirmed)
       .callback(CANCEL_ACTION, (ctx) => {
         awaitingCode.delete(ctx.who.userId);
         return { answer: 'Cancelled', edit: { text: fitMessage(`Cancelled: nothing approved.\n\n${ctx.messageText ?? ''}`) } };
