@@ -80,8 +80,10 @@ export class KillSwitchLedger {
 
   /** "SET by cli:alice (drill), then system:submit-guard (…)", for status lines and replies. */
   describe(): string {
+    // The flag reads SET from the moment a SET is asked for; the stream says ARMED until its bead lands.
+    const recording = this.settingNow > 0 && killFlagOf(this.snapshot) === 'ARMED' ? ' (a SET is being recorded)' : '';
     const held = this.unrecorded.length > 0 ? ` (+${this.unrecorded.length} SET held in memory: the log refused the bead)` : '';
-    return `${describeKillSwitch(this.snapshot)}${held}`;
+    return `${describeKillSwitch(this.snapshot)}${recording}${held}`;
   }
 
   get revision(): number {

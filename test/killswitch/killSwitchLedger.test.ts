@@ -47,6 +47,15 @@ async function stream(log: EventLog): Promise<Bead[]> {
 const flags = async (log: EventLog) => (await stream(log)).map((b) => (b.bead_type === 'KILL_FLAG' ? `${b.data.state} ${b.data.who}: ${b.data.reason}` : b.bead_type));
 
 describe('kill switch ledger', () => {
+  it('whoever hears the flag go SET before its bead lands is told the SET is being recorded, not that the flag is ARMED', async () => {
+    const log = new MemoryEventLog();
+    const ledger = await ledgerOn(log);
+    const heard: string[] = [];
+    ledger.onChange((flag) => heard.push(`${flag}: ${ledger.describe()}`));
+    await ledger.request({ type: 'HALT', by: alice, reason: 'runaway orders' });
+    expect(heard).toEqual(['SET: ARMED (a SET is being recorded)', 'SET: SET by cli:alice (runaway orders)']);
+  });
+
   it('a flag SET before a restart is still SET after it, and only a person with a reason clears it', async () => {
     const log = new MemoryEventLog();
     const alerts: AlertRequest[] = [];
