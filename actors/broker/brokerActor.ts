@@ -4,7 +4,7 @@ import type { Config } from '../../runtime/config/load.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { raiseAlert } from '../notify/outbox.ts';
-import { readBrokerLogFacts } from './brokerLogFacts.ts';
+import { type BrokerLogFacts, readBrokerLogFacts } from './brokerLogFacts.ts';
 import type { AlertSink } from '../notify/outbox.ts';
 import { type BrokerHooks, ConnectionActor } from './connectionActor.ts';
 import type { IBKRConnector } from './connector.ts';
@@ -32,6 +32,8 @@ export interface BrokerDeps {
   alerts?: AlertSink;
   /** Tests pass a faster or slower pacer. */
   pacer?: MessagePacer;
+  /** What the host's projection engine folded from the log (issue 15); absent, the broker reads them itself. */
+  facts?: BrokerLogFacts;
 }
 
 export type BrokerSubmitPorts = Pick<SubmitPorts, 'config' | 'session' | 'pacer' | 'clock' | 'send'> & {
@@ -60,7 +62,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const { config, writer, clock, runId } = deps;
   const logger = deps.logger.child({ actor: 'broker' });
   const alerts = deps.alerts ?? outboxAlerts(writer, config, clock);
-  const facts = await readBrokerLogFacts(writer.log);
+  const facts = deps.facts ?? (await readBrokerLogFacts(writer.log));
   const connector = createConnector({ config, clock, logger, highestOrderId: facts.highestOrderId, ...(deps.pacer ? { pacer: deps.pacer } : {}) });
   const fills = new FillRecorder(writer, facts.recordedExecIds, logger);
   const account = tradingAccount(config);

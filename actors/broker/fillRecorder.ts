@@ -48,6 +48,11 @@ export class FillRecorder {
   private async recordNow(e: ExecutionReport): Promise<Bead | undefined> {
     if (this.recorded.has(e.execId)) return undefined;
     const stream = streams.order(e.orderRef || `id-${e.orderId}`);
+    // The set holds the latest executions only (issue 15: bounded memory); an older one is in its order's stream if recorded.
+    if (await this.inStream(stream, e.execId)) {
+      this.recorded.add(e.execId);
+      return undefined;
+    }
     const story = await this.orderStory(stream);
     const draft: BeadDraft = {
       bead_type: 'FILL',
@@ -78,6 +83,11 @@ export class FillRecorder {
       }
     }
     return bead;
+  }
+
+  private async inStream(stream: string, execId: string): Promise<boolean> {
+    const entries = await this.writer.log.readStream(stream);
+    return entries.some((x) => x.kind === 'bead' && x.bead.bead_type === 'FILL' && x.bead.data.exec_id === execId);
   }
 
   /** The write-ahead ORDER bead of this order, if Phoenix sent it: its story and position carry over to the fill. */

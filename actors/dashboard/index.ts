@@ -1,2 +1,2 @@
-export { DashboardPortError, type DashboardOptions, type GatesFold, type RunningDashboard, startDashboard } from './server.ts';
+export { DashboardPortError, type DashboardOptions, type GatesFold, type GatesOn, type RunningDashboard, startDashboard } from './server.ts';
 export { HostTelemetry } from './hostTelemetry.ts';

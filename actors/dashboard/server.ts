@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Bead } from '../../beads/index.ts';
-import { applyBead, type GateStatus, initialDashboard, noteCorrupt, withRunbooks } from '../../projections/dashboardModel.ts';
+import { type GateStatus, withRunbooks } from '../../projections/dashboardModel.ts';
+import type { FoldRegistry } from '../../projections/fold.ts';
+import { dashboardFold } from '../../projections/hostFolds.ts';
+import { ProjectionEngine } from '../../runtime/projectionEngine.ts';
 import type { EventLog } from '../../store/port.ts';
 import type { IBKRConnector } from '../broker/connector.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -18,18 +21,36 @@ import { DEFAULT_SSE_OPTIONS, type SseOptions, SseHub } from './sse.ts';
 export { DashboardPortError };
 
 /**
- * A pure fold that fills the dashboard's gates (S11). The gates projection
- * implements it when it lands; until then the page shows placeholders.
+ * What fills the dashboard's gates (S11): registers its folds on the
+ * projection engine and answers the gates' statuses as they are now.
+ * Absent, the page shows placeholders.
  */
+export type GatesOn = (registry: FoldRegistry) => () => readonly GateStatus[];
+
+/** The same as a single pure fold with no name of its own (a dashboard alone, a test's gates). */
 export interface GatesFold<S> {
   initial: S;
   apply(state: S, bead: Bead, position: number): S;
   statuses(state: S): readonly GateStatus[];
 }
 
+function gatesOn<S>(g: GatesOn | GatesFold<S> | undefined): GatesOn | undefined {
+  if (g === undefined || typeof g === 'function') return g;
+  return (registry) => {
+    const folded = registry.fold<S>({ name: 'dashboard.gates', version: '1', init: () => g.initial, apply: g.apply });
+    return () => g.statuses(folded.state);
+  };
+}
+
 export interface DashboardOptions<S = unknown> {
-  /** Read only: the dashboard subscribes and never appends. */
+  /** Read only: the dashboard reads and never appends. */
   log: EventLog;
+  /**
+   * The host's projection engine (issue 15), not yet caught up: the
+   * dashboard registers its folds on it and hears its entries. Absent (a
+   * dashboard alone), it runs an engine of its own over `log`.
+   */
+  engine?: ProjectionEngine;
   /** DASHBOARD_HOST: loopback unless the operator says otherwise (S14). */
   host: string;
   /** DASHBOARD_PORT; 0 picks a free port (tests). */
@@ -40,7 +61,7 @@ export interface DashboardOptions<S = unknown> {
   runbooksDir?: string;
   /** A heartbeat later than this is a gap; time-scaled hosts pass their own. */
   heartbeatGapMs?: number;
-  gates?: GatesFold<S>;
+  gates?: GatesOn | GatesFold<S>;
   sse?: Partial<SseOptions>;
   /** The host's own timings and process metrics; a dashboard alone makes its own. */
   telemetry?: HostTelemetry;
@@ -78,16 +99,19 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
   const runbookFiles = await loadRunbooks(options.runbooksDir, logger);
   const telemetry = options.telemetry ?? new HostTelemetry();
 
-  let model = withRunbooks(initialDashboard({ heartbeatGapMs: options.heartbeatGapMs }), runbookFiles.map((f) => f.info));
-  const gates = options.gates;
-  let gatesState = gates?.initial as S;
-  let caughtUp = false;
+  const own = options.engine === undefined;
+  const engine = options.engine ?? new ProjectionEngine({ log, logger: options.logger, clock });
+  const folded = engine.fold(dashboardFold(options.heartbeatGapMs === undefined ? {} : { heartbeatGapMs: options.heartbeatGapMs }));
+  const gates = gatesOn(options.gates)?.(engine);
+  // The runbooks are read from disk at each start, never kept in the fold (or its checkpoint).
+  const runbookInfo = runbookFiles.map((f) => f.info);
+  const model = () => withRunbooks(folded.state, runbookInfo);
   let market: MarketView = options.market ?? NO_MARKET;
 
   const composer = viewComposer({
-    model: () => model,
-    gates: () => (gates ? gates.statuses(gatesState) : undefined),
-    caughtUp: () => caughtUp,
+    model,
+    gates: () => gates?.(),
+    caughtUp: () => engine.caughtUp,
     now: () => clock.now(),
     market: () => market,
     telemetry,
@@ -96,12 +120,18 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
   const metrics = new DashboardMetrics(telemetry.registry, () => composer.view(), () => hub.size);
   let offMarket = market.onChange(() => hub.changed());
 
+  // While the engine reads the log at start, how far it is (issue 15: a long catch-up says so).
+  const health = () => {
+    const progress = engine.progress();
+    return { status: 'ok', caught_up: engine.caughtUp, log_position: folded.state.log.lastPosition ?? null, ...(progress ? { catching_up: progress } : {}) };
+  };
+
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>> = {
     '/': (_req, res) => send(res, 200, 'text/html; charset=utf-8', page.render(composer.view()), { 'Content-Security-Policy': page.contentSecurityPolicy }),
     '/api/dashboard': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify(composer.view())),
     '/api/marks': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify(composer.marks())),
     '/metrics': async (_req, res) => send(res, 200, metrics.contentType, await metrics.render()),
-    '/healthz': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify({ status: 'ok', caught_up: caughtUp, log_position: model.log.lastPosition ?? null })),
+    '/healthz': (_req, res) => send(res, 200, JSON_TYPE, JSON.stringify(health())),
     // Browsers ask for it on every page load; an empty answer keeps their consoles clean.
     '/favicon.ico': (_req, res) => {
       res.writeHead(204, COMMON_HEADERS).end();
@@ -145,28 +175,17 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
 
   const address = await listen(server, host, port);
 
-  const subscription = log.subscribe(
-    (entry) => {
-      if (entry.kind === 'corrupt') {
-        model = noteCorrupt(model, entry.position, entry.reason);
-        metrics.noteCorrupt();
-      } else {
-        model = applyBead(model, entry.bead, entry.position);
-        metrics.apply(entry.bead);
-        if (gates) gatesState = gates.apply(gatesState, entry.bead, entry.position);
-      }
-      if (caughtUp) hub.changed();
-    },
-    {
-      onCaughtUp: () => {
-        caughtUp = true;
-        logger.info({ position: model.log.lastPosition ?? null, beads: model.log.beadsTotal }, 'dashboard caught up with the log');
-        hub.changed();
-      },
-      onDropped: (reason) => logger.warn({ reason }, 'dashboard subscription dropped; resuming from its checkpoint'),
-      onError: (err) => logger.error({ err: err.message }, 'dashboard stopped following the log'),
-    },
-  );
+  // Every entry the engine folds, the catch-up's too: the counters of /metrics count what this process has read.
+  const offEntries = engine.onEntry((entry) => {
+    if (entry.kind === 'corrupt') metrics.noteCorrupt();
+    else metrics.apply(entry.bead);
+    if (engine.caughtUp) hub.changed();
+  });
+  void engine.whenCaughtUp().then(() => {
+    logger.info({ position: folded.state.log.lastPosition ?? null, beads: folded.state.log.beadsTotal }, 'dashboard caught up with the log');
+    hub.changed();
+  });
+  if (own) void engine.start().catch((err: Error) => logger.error({ err: err.message }, 'dashboard stopped following the log'));
 
   const url = urlOf(address);
   logger.info({ url }, 'dashboard listening');
@@ -186,7 +205,8 @@ export async function startDashboard<S = unknown>(options: DashboardOptions<S>):
       stopped = true;
       offMarket();
       hub.close();
-      await subscription.stop();
+      offEntries();
+      if (own) await engine.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -3,16 +3,14 @@ import { type ApprovalTokens, createApprovalTokens } from '../broker/tokens.ts';
 import { BrokerReadiness } from './brokerReadiness.ts';
 import type { FlowParts } from './flowActors.ts';
 import type { FlowDeps } from './flowDeps.ts';
-import { FlowViews } from './flowViews.ts';
-import { OrderBook } from './orderBook.ts';
+import { type FlowFolds, FlowViews } from './flowViews.ts';
 import { OrderRouter } from './orderRouter.ts';
 import { PriceBook } from './priceBook.ts';
-import { scanLog } from './startupScan.ts';
 import { Submitter } from './submitter.ts';
 
 /**
- * What the flow's actors share, built once at start from one pass over the
- * log: the views and the order book, the approval tokens (with the ones
+ * What the flow's actors share, built once at start, after the projection
+ * engine has read the log (its folds are `folds`): the views and the order book, the approval tokens (with the ones
  * already used), the order router, the guard chain's submitter, the prices,
  * and whether the broker is ready. `notify` tells a position its orders moved.
  */
@@ -23,12 +21,13 @@ const refusingTokens: ApprovalTokens = {
   redeem: () => ({ ok: false, code: 'MALFORMED', why: 'APPROVAL_TOKEN_SECRET is not set' }),
 };
 
-export async function buildFlowParts(o: FlowDeps & { pauseBeforeSendMs?: number }, notify: (positionId: string) => void): Promise<FlowParts> {
+export function buildFlowParts(o: FlowDeps & { pauseBeforeSendMs?: number }, folds: FlowFolds, notify: (positionId: string) => void): FlowParts {
   const { config, writer, broker } = o;
   const logger = o.logger.child({ actor: 'trade-flow' });
-  const views = new FlowViews();
-  const book = new OrderBook();
-  const startup = await scanLog(writer.log, views, book);
+  const views = new FlowViews(undefined, folds);
+  // Taken once caught up: from here on the folds change these objects in place.
+  const book = folds.book();
+  const startup = folds.restart();
   const tokens = config.APPROVAL_TOKEN_SECRET
     ? createApprovalTokens({ secret: config.APPROVAL_TOKEN_SECRET, ids: uuidV7Ids, consumed: startup.consumedTokens })
     : refusingTokens;

@@ -6,6 +6,10 @@ import { type Bead, type BeadOf, IB_ENDED_STATUSES, type Pair } from '../../bead
  * machine events, and what crash recovery looks up at the broker. Folding is
  * idempotent (a status is the latest, a fill is keyed by execution id), so
  * the same bead applied twice changes nothing.
+ *
+ * Bounded (issue 15): once a position has ended (its POSITION bead says
+ * CLOSED, REJECTED or CANCELLED), each of its orders is let go as soon as it
+ * has finished at the broker; old closes live in the log, not here.
  */
 
 export type OrderRole = 'ENTRY' | 'STOP' | 'TARGET' | 'CLOSE' | 'FLATTEN';
@@ -47,15 +51,49 @@ export interface FillRecord {
 /** Statuses that mean the order is live at the broker (a bracket child waits as PreSubmitted). */
 export const WORKING_STATUSES: ReadonlySet<string> = new Set(['PreSubmitted', 'Submitted', 'PendingSubmit', 'PendingCancel']);
 
+/** The book as plain data, for the projection engine's checkpoint. */
+export interface SavedOrderBook {
+  orders: OrderRecord[];
+  fills: FillRecord[];
+  endedPositions: string[];
+}
+
+const ENDED_POSITIONS: ReadonlySet<string> = new Set(['CLOSED', 'REJECTED', 'CANCELLED']);
+
 export class OrderBook {
   private readonly byRef = new Map<string, OrderRecord>();
   private readonly refById = new Map<number, string>();
   private readonly fills = new Map<string, FillRecord>();
+  /** Positions that have ended while some of their orders had not: those go as they finish. */
+  private readonly endedPositions = new Set<string>();
 
   apply(bead: Bead): OrderRecord | undefined {
-    if (bead.bead_type === 'ORDER') return this.applyOrder(bead);
-    if (bead.bead_type === 'FILL') return this.applyFill(bead);
-    return undefined;
+    let record: OrderRecord | undefined;
+    if (bead.bead_type === 'ORDER') record = this.applyOrder(bead);
+    else if (bead.bead_type === 'FILL') record = this.applyFill(bead);
+    else if (bead.bead_type === 'POSITION' && ENDED_POSITIONS.has(bead.data.state)) this.positionEnded(bead.data.position_id);
+    if (record && this.endedPositions.has(record.positionId) && this.finished(record)) this.forget(record);
+    return record;
+  }
+
+  toSaved(): SavedOrderBook {
+    return { orders: [...this.byRef.values()], fills: [...this.fills.values()], endedPositions: [...this.endedPositions] };
+  }
+
+  static fromSaved(saved: SavedOrderBook): OrderBook {
+    const book = new OrderBook();
+    for (const o of saved.orders) {
+      book.byRef.set(o.orderRef, o);
+      book.refById.set(o.orderId, o.orderRef);
+    }
+    for (const f of saved.fills) book.fills.set(f.execId, f);
+    for (const p of saved.endedPositions) book.endedPositions.add(p);
+    return book;
+  }
+
+  /** How many orders it holds (bounded: open positions' orders, and ended positions' unfinished ones). */
+  get size(): number {
+    return this.byRef.size;
   }
 
   byOrderId(orderId: number): OrderRecord | undefined {
@@ -94,6 +132,23 @@ export class OrderBook {
     const avg = qty > 0 ? fills.reduce((sum, f) => sum + f.quantity * f.price, 0) / qty : undefined;
     if (qty >= o.filled) return { filled: qty, avgPrice: avg };
     return { filled: o.filled, avgPrice: o.avgFillPrice ?? avg };
+  }
+
+  private finished(o: OrderRecord): boolean {
+    return o.rejected !== undefined || o.abandoned !== undefined || IB_ENDED_STATUSES.has(o.status ?? '') || (o.quantity > 0 && this.executed(o).filled >= o.quantity);
+  }
+
+  private positionEnded(positionId: string): void {
+    const orders = this.ordersOf(positionId);
+    for (const o of orders) if (this.finished(o)) this.forget(o);
+    if (orders.some((o) => this.byRef.has(o.orderRef))) this.endedPositions.add(positionId);
+  }
+
+  private forget(o: OrderRecord): void {
+    this.byRef.delete(o.orderRef);
+    if (this.refById.get(o.orderId) === o.orderRef) this.refById.delete(o.orderId);
+    for (const f of this.fillsOf(o.orderRef)) this.fills.delete(f.execId);
+    if (!this.ordersOf(o.positionId).length) this.endedPositions.delete(o.positionId);
   }
 
   private applyOrder(bead: BeadOf<'ORDER'>): OrderRecord | undefined {

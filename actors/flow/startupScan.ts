@@ -1,52 +1,101 @@
-import type { Bead } from '../../beads/index.ts';
-import { type ApprovalsView, emptyApprovalsView, foldApprovals, isEnded } from '../../projections/approvals.ts';
-import type { EventLog, LogPosition } from '../../store/port.ts';
+import type { Bead, BeadType } from '../../beads/index.ts';
 import { type CloseRequest, closeRequestOf } from '../../beads/closeRequest.ts';
-import type { FlowViews } from './flowViews.ts';
-import type { OrderBook } from './orderBook.ts';
+import { APPROVALS_READS, type ApprovalsView, emptyApprovalsView, foldApprovals, isEnded } from '../../projections/approvals.ts';
+import type { Fold } from '../../projections/fold.ts';
+import { ENDED_POSITION_STATES } from '../../projections/positions.ts';
 
 /**
- * The one pass over the log a starting flow makes: it folds every bead into
- * the flow's views and order book, and notes what a restart must pick up
- * (approvals not yet ended, close requests not yet acted on, tokens already
- * used). The live subscription then continues after the last position read.
+ * What a restart must pick up, kept by the projection engine from the one
+ * read of the log at start and its subscription after (issue 15): approvals
+ * not yet ended, close requests not yet acted on, tokens already used. The
+ * state is bounded: an ended approval is let go once nothing at restart can
+ * need it (at once if it ended without an order; once its position has ended
+ * if it was consumed), and a used token once it has expired, since an
+ * expired token is refused whatever this set says.
  */
 export interface StartupState {
-  checkpoint: LogPosition | undefined;
   approvals: ApprovalsView;
   consumedTokens: Set<string>;
   /** The latest close request of each position that no later POSITION bead answered. */
   pendingCloses: Map<string, CloseRequest>;
+  /** Used tokens in the order they were used, with their expiry (epoch ms). */
+  tokenExpiries: [string, number][];
+  /** Consumed approvals whose position has ended: let go as soon as they end too. */
+  positionsEnded: Set<string>;
+  /** Approvals let go lately: a late bead about one must not bring it back as new. */
+  forgotten: Set<string>;
 }
 
-export function noteForRestart(s: StartupState, bead: Bead): void {
+/** A used token is forgotten this long after its expiry: the margin covers clocks of other processes that run behind. */
+const TOKEN_MARGIN_MS = 60 * 60_000;
+const FORGOTTEN_KEPT = 1_024;
+
+export function emptyStartupState(): StartupState {
+  return { approvals: emptyApprovalsView(), consumedTokens: new Set(), pendingCloses: new Map(), tokenExpiries: [], positionsEnded: new Set(), forgotten: new Set() };
+}
+
+function forget(s: StartupState, intentId: string): void {
+  s.approvals.byId.delete(intentId);
+  s.positionsEnded.delete(intentId);
+  s.forgotten.add(intentId);
+  if (s.forgotten.size > FORGOTTEN_KEPT) s.forgotten.delete(s.forgotten.values().next().value as string);
+}
+
+function onApproval(s: StartupState, bead: Bead & { bead_type: 'APPROVAL' | 'ATTESTATION' }): void {
+  const id = bead.bead_type === 'APPROVAL' ? bead.data.intent_id : bead.correlation_id;
+  if (s.forgotten.has(id)) return;
+  const wasEnded = s.approvals.byId.get(id)?.status;
   foldApprovals(s.approvals, bead);
-  if (bead.bead_type === 'APPROVAL' && bead.data.event === 'CONSUMED' && bead.data.token_id) s.consumedTokens.add(bead.data.token_id);
-  const close = closeRequestOf(bead);
-  if (close) s.pendingCloses.set(close.positionId, close);
-  // Any position transition after the request answers it: CLOSING, or an end that makes it moot.
-  if (bead.bead_type === 'POSITION' && bead.data.state !== 'STALLED' && s.pendingCloses.has(bead.data.position_id)) {
-    const state = bead.data.state;
-    if (state === 'CLOSING' || state === 'CLOSED' || state === 'REJECTED' || state === 'CANCELLED') s.pendingCloses.delete(bead.data.position_id);
+  const record = s.approvals.byId.get(id);
+  if (bead.bead_type !== 'APPROVAL' || !record) return;
+  if (bead.data.event === 'CONSUMED' && bead.data.token_id) {
+    s.consumedTokens.add(bead.data.token_id);
+    const expires = record.token?.token_id === bead.data.token_id ? Date.parse(record.token.expires_at) : Number.NaN;
+    // A token whose expiry the log does not say is kept: nothing proves it could not be presented again.
+    if (Number.isFinite(expires)) s.tokenExpiries.push([bead.data.token_id, expires]);
   }
+  const at = Date.parse(bead.ts);
+  while (s.tokenExpiries.length > 0 && s.tokenExpiries[0]![1] + TOKEN_MARGIN_MS < at) s.consumedTokens.delete(s.tokenExpiries.shift()![0]);
+  if (wasEnded !== undefined && isEnded(wasEnded)) return;
+  if (!isEnded(record.status)) return;
+  // Ended without an order (rejected, expired, stale): nothing at restart looks it up again.
+  if (record.status !== 'CONSUMED' || s.positionsEnded.has(id)) forget(s, id);
 }
 
-export async function scanLog(log: EventLog, views: FlowViews, book: OrderBook): Promise<StartupState> {
-  const s: StartupState = {
-    checkpoint: undefined,
-    approvals: emptyApprovalsView(),
-    consumedTokens: new Set(),
-    pendingCloses: new Map(),
-  };
-  for await (const entry of log.readAll()) {
-    s.checkpoint = entry.position;
-    if (entry.kind !== 'bead') continue;
-    views.apply(entry.bead);
-    book.apply(entry.bead);
-    noteForRestart(s, entry.bead);
+function onPosition(s: StartupState, bead: Bead & { bead_type: 'POSITION' }): void {
+  const id = bead.data.position_id;
+  // Any position transition after the request answers it: CLOSING, or an end that makes it moot.
+  if (bead.data.state !== 'STALLED' && s.pendingCloses.has(id)) {
+    const state = bead.data.state;
+    if (state === 'CLOSING' || ENDED_POSITION_STATES.has(state)) s.pendingCloses.delete(id);
+  }
+  if (!ENDED_POSITION_STATES.has(bead.data.state)) return;
+  // A position's id is its intent's: once it has ended, its approval can only matter until it ends too.
+  const approval = s.approvals.byId.get(id);
+  if (approval && isEnded(approval.status)) forget(s, id);
+  else if (approval) s.positionsEnded.add(id);
+}
+
+export function noteForRestart(s: StartupState, bead: Bead): StartupState {
+  if (bead.bead_type === 'APPROVAL' || bead.bead_type === 'ATTESTATION') onApproval(s, bead);
+  else if (bead.bead_type === 'POSITION') onPosition(s, bead);
+  else {
+    const close = closeRequestOf(bead);
+    if (close) s.pendingCloses.set(close.positionId, close);
   }
   return s;
 }
+
+/** The bead types noteForRestart reads. */
+export const RESTART_READS = [...APPROVALS_READS, 'ORDER', 'POSITION'] as const satisfies readonly BeadType[];
+
+export const restartFold: Fold<StartupState> = {
+  name: 'flow.restart',
+  version: '1',
+  reads: RESTART_READS,
+  init: emptyStartupState,
+  apply: noteForRestart,
+};
 
 export function unfinishedApprovals(s: StartupState): string[] {
   return [...s.approvals.byId.values()].filter((r) => !isEnded(r.status)).map((r) => r.intent_id);

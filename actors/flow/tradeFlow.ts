@@ -1,14 +1,15 @@
 import type { BeadOf, Intent } from '../../beads/index.ts';
+import { ProjectionEngine } from '../../runtime/projectionEngine.ts';
 import type { BrokerHooks } from '../broker/connectionActor.ts';
 import { type IntentWatcher, startIntentWatcher } from '../intents/index.ts';
 import type { ApprovalActor } from './approvalActor.ts';
 import { FlowActors } from './flowActors.ts';
 import type { FlowDeps } from './flowDeps.ts';
 import { buildFlowParts } from './flowParts.ts';
-import { followLog } from './flowFollower.ts';
+import { flowListener } from './flowFollower.ts';
 import { flowBrokerHooksOf } from './flowRecovery.ts';
 import { restoreApprovals, restorePositions } from './flowRestore.ts';
-import type { FlowViews } from './flowViews.ts';
+import { type FlowFolds, type FlowViews, registerFlowFolds } from './flowViews.ts';
 import type { OrderBook } from './orderBook.ts';
 import type { PositionActor } from './positionActor.ts';
 import { ReconciliationActor, type Trigger } from './reconciliationActor.ts';
@@ -24,6 +25,12 @@ import { ReconciliationActor, type Trigger } from './reconciliationActor.ts';
 export interface TradeFlowOptions extends FlowDeps {
   /** Follow PHOENIX_HOME/intents/incoming (default true; tests that drive approvals directly turn it off). */
   watchIntents?: boolean;
+  /**
+   * The host's projection engine, already caught up, with the flow's folds
+   * registered on it before it read the log (registerFlowFolds). Absent (a
+   * flow started alone), the flow runs an engine of its own.
+   */
+  projections?: { engine: ProjectionEngine; folds: FlowFolds };
 }
 
 export interface TradeFlow {
@@ -41,9 +48,19 @@ export interface TradeFlow {
   stop(): Promise<void>;
 }
 
+/** An engine of the flow's own, caught up, for a flow started with no host around it. */
+async function ownProjections(o: TradeFlowOptions): Promise<{ engine: ProjectionEngine; folds: FlowFolds }> {
+  const engine = new ProjectionEngine({ log: o.writer.log, logger: o.logger, clock: o.clock });
+  const folds = registerFlowFolds(engine);
+  await engine.catchUp();
+  return { engine, folds };
+}
+
 export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
   let actors: FlowActors | undefined;
-  const p = await buildFlowParts(o, (id) => actors?.positions.get(id)?.onFacts());
+  const own = o.projections === undefined;
+  const { engine, folds } = o.projections ?? (await ownProjections(o));
+  const p = buildFlowParts(o, folds, (id) => actors?.positions.get(id)?.onFacts());
   const a = new FlowActors(p);
   actors = a;
   p.prices.onQuote((pair, q) => a.tick(pair, q.mid));
@@ -72,7 +89,8 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
     },
   });
   const hooks = flowBrokerHooksOf(p, a, reconciliation);
-  const subscription = followLog(p, a);
+  const stopListening = engine.onLive(flowListener(p, a));
+  if (own) engine.follow();
   for (const pair of p.config.ACTIVE_PAIRS) await p.prices.watch(pair);
   reconciliation.start();
   const clockTimer = setInterval(() => a.clock(), Math.max(50, Math.min(1_000, 5_000 * p.config.TIME_SCALE)));
@@ -94,7 +112,8 @@ export async function startTradeFlow(o: TradeFlowOptions): Promise<TradeFlow> {
     async stop() {
       clearInterval(clockTimer);
       await watcher?.stop();
-      await subscription.stop();
+      stopListening();
+      if (own) await engine.stop();
       await reconciliation.stop();
       p.router.stop();
       await a.settled();

@@ -20,7 +20,8 @@ import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { HostTelemetry } from '../dashboard/hostTelemetry.ts';
 import { registerPhase2Gauges } from '../dashboard/metrics.ts';
 import { RUNBOOKS_DIR, runbookInputs } from '../gates/runbookInputs.ts';
-import { standingFold } from '../../projections/deskStanding.ts';
+import { standingGatesOn } from '../../projections/hostFolds.ts';
+import type { ProjectionEngine } from '../../runtime/projectionEngine.ts';
 import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../flow/tradeFlow.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
@@ -36,6 +37,7 @@ import { phase2Source, type RunningPromotion, standingOptions, startPromotion } 
 import { startSweepRunner } from '../promotion/sweepRunner.ts';
 import { watchWritability } from '../../store/writability.ts';
 import { failClosedOnUnwritableLog } from './failClosed.ts';
+import { hostProjections } from './hostProjections.ts';
 import { createNotify } from './notifyWiring.ts';
 import { PHOENIX_VERSION } from './version.ts';
 
@@ -104,7 +106,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   const [leaseEntry] = await log.readStream(streams.lease, { direction: 'backwards', limit: 1 });
   const correlation = `host-${hostId}-${clock.now()}`;
   const hostStream = streams.host(hostId);
-  await writer.write({
+  const started = await writer.write({
     bead_type: 'HOST',
     stream: hostStream,
     correlation_id: correlation,
@@ -112,7 +114,13 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   });
   // Issue 14: a parameter that differs from the last CONFIG bead is a CONFIG_CHANGE first (a hand edit of .env is caught here).
   await recordConfigAtStart({ log, writer, config, chainKey, correlation });
-  const dashboard = await startHostDashboard(config, viewLog, clock, logger, telemetry);
+  // Issue 15: every fold the host keeps is registered on one engine, which reads the log once (from its checkpoint) before anything trades.
+  const projections = hostProjections({ config, log, logger, clock, chainKey });
+  const { engine } = projections;
+  const dashboard = await startHostDashboard(config, viewLog, clock, logger, telemetry, engine);
+  // Issue 14: the promotion machine follows the log; a CONFIG_CHANGE sends the desk to SHADOW and starts a bunny sweep.
+  const promotion: RunningPromotion = startPromotion({ config, log, writer, clock, logger, sweeps: startSweepRunner({ config, logger }), runbooks: runbookInputs(), engine });
+  await engine.catchUp({ until: started.result.position });
   logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
   let reportFatal: (err: Error) => void = () => undefined;
@@ -145,7 +153,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   const chainedGate = config.mode === 'LIVE' ? await liveGateOnChainedEvidence(untimedLog, chainKey, { runbooks: runbookInputs() }) : undefined;
   if (chainedGate && !chainedGate.holds) logger.error({ leftOut: chainedGate.leftOut, notMet: chainedGate.gates.filter((g) => g.status !== 'MET').map((g) => g.id) }, 'the paper gates do not hold on sealed evidence: live may not start');
   const flowHooks = flowBrokerHooks(chainedGate ? { ...brokerHooks, paperValidationComplete: async () => chainedGate.holds && (await (brokerHooks?.paperValidationComplete?.() ?? true)) } : brokerHooks);
-  const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks });
+  const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks, facts: projections.brokerFacts() });
   dashboard?.followMarket(broker.connector);
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
   const submitPorts = (): HostSubmitPorts => ({ ...broker.submitPorts(), killFlag: () => killSwitch.killFlag() });
@@ -173,6 +181,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
     broker,
     alerts,
     killSwitch: killSwitchPortOf(killSwitch),
+    projections: { engine, folds: projections.flow },
   }).catch((err: Error) => {
     flowHooks.attach(undefined);
     throw err;
@@ -187,6 +196,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
     clock,
     logger,
     ibkrConnected: () => broker.connection.connected,
+    semanticView: projections.semantic,
     onBeat: async ({ bead }) => {
       telemetry.heartbeatStored(bead, clock.now());
       try {
@@ -197,9 +207,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
       }
     },
   });
-  const following = monitor.semantic.follow(viewLog);
-  // Issue 14: the promotion machine follows the log; a CONFIG_CHANGE sends the desk to SHADOW and starts a bunny sweep.
-  const promotion: RunningPromotion = startPromotion({ config, log, writer, clock, logger, sweeps: startSweepRunner({ config, logger }), runbooks: runbookInputs() });
+  // From the last entry the catch-up read: one subscription for every fold and listener.
+  engine.follow();
   registerPhase2Gauges(telemetry.registry, () => (promotion.caughtUp() ? phase2Source(promotion.standing()) : undefined));
 
   let stopped = false;
@@ -218,7 +227,6 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
       stopFailClosed();
       await promotion.stop();
       await monitor.stop();
-      await following.stop();
       await flow.stop().catch((err: Error) => logger.error({ err: err.message }, 'trade flow did not stop cleanly'));
       await halts.stop();
       killSwitch.stop();
@@ -226,6 +234,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
       await phoneApprovals?.stop();
       await notify.stop().catch((err: Error) => logger.error({ err: err.message }, 'notify did not stop cleanly'));
       await dashboard?.stop();
+      // A clean stop's checkpoint: the next start reads only what comes after.
+      await engine.stop();
       await writer.write({
         bead_type: 'HOST',
         stream: hostStream,
@@ -242,7 +252,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
  * The dashboard is a window, not a control: if its port is taken the host
  * still runs (trading must not depend on a view) and says so loudly.
  */
-async function startHostDashboard(config: Config, log: EventLog, clock: Clock, logger: Logger, telemetry: HostTelemetry): Promise<RunningDashboard | undefined> {
+async function startHostDashboard(config: Config, log: EventLog, clock: Clock, logger: Logger, telemetry: HostTelemetry, engine: ProjectionEngine): Promise<RunningDashboard | undefined> {
   try {
     return await startDashboard({
       log,
@@ -252,7 +262,8 @@ async function startHostDashboard(config: Config, log: EventLog, clock: Clock, l
       clock,
       runbooksDir: RUNBOOKS_DIR,
       // The same gates `phoenix gates` computes, runbooks included, folded as the log grows.
-      gates: standingFold({ ...standingOptions(config), runbooks: runbookInputs() }),
+      gates: (registry) => standingGatesOn(registry, { ...standingOptions(config), runbooks: runbookInputs() }),
+      engine,
       heartbeatGapMs: (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE,
       telemetry,
     });

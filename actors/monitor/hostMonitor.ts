@@ -7,6 +7,7 @@ import { mathRandom, type Random } from '../../runtime/random.ts';
 import { ActorRegistry } from './actorRegistry.ts';
 import { type RunningHeartbeat, startHeartbeat } from './heartbeatActor.ts';
 import { outboxSink } from '../notify/outbox.ts';
+import type { SemanticView } from '../../projections/semanticChecks.ts';
 import { SemanticMonitor } from './semanticMonitor.ts';
 import { TickTracker } from './tickTracker.ts';
 import type { Timers } from '../../runtime/timers.ts';
@@ -29,6 +30,8 @@ export interface HostMonitorOptions {
   timers?: Timers;
   /** After each HEARTBEAT bead: the place to renew the lease (S2: renewed with every heartbeat). */
   onBeat?: Parameters<typeof startHeartbeat>[0]['onBeat'];
+  /** The semantic checks' view as the host's projection engine keeps it (issue 15). */
+  semanticView?: () => SemanticView;
 }
 
 export interface HostMonitor {
@@ -53,6 +56,7 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
     ticks,
     // The mock broker and the simulator tick around the clock; a real market closes at the weekend.
     marketHours: config.mode === 'MOCK' ? 'always' : 'fx',
+    ...(options.semanticView ? { view: options.semanticView } : {}),
   });
   const heartbeat = startHeartbeat({
     writer,

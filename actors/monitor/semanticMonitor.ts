@@ -25,6 +25,8 @@ export interface SemanticMonitorOptions {
   tickDeadMs?: number;
   /** `always` for mock mode and the simulator, which tick at weekends too. */
   marketHours?: MarketHours;
+  /** The view kept by the host's projection engine (issue 15); absent, the monitor keeps its own, fed by apply or follow. */
+  view?: () => SemanticView;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface SemanticMonitorOptions {
  * length of the log.
  */
 export class SemanticMonitor {
-  readonly view: SemanticView = emptySemanticView();
+  private readonly own: SemanticView = emptySemanticView();
   private readonly thresholds: SemanticThresholds;
   private readonly tickDeadMs: number;
 
@@ -42,6 +44,10 @@ export class SemanticMonitor {
     const scale = options.timeScale ?? 1;
     this.thresholds = scaleThresholds({ ...DEFAULT_SEMANTIC_THRESHOLDS, ...options.thresholds }, scale);
     this.tickDeadMs = (options.tickDeadMs ?? DEFAULT_TICK_DEAD_MS) * scale;
+  }
+
+  get view(): SemanticView {
+    return this.options.view ? this.options.view() : this.own;
   }
 
   apply(bead: Bead): void {

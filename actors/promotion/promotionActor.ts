@@ -1,7 +1,9 @@
 import type { Bead, BeadOf } from '../../beads/index.ts';
 import { type PromotionCommand, type PromotionEvent, promotionMachine, type Sweep, sweepComplete, windowMsOf } from '../../machines/promotion.ts';
 import { promotionEventOf, type PromotionSnapshot, promotionStateOf } from '../../machines/promotionReplay.ts';
-import { foldStanding, initialStanding, type Standing, type StandingOptions, type StandingState, standingOf } from '../../projections/deskStanding.ts';
+import { type Standing, type StandingOptions, standingOf } from '../../projections/deskStanding.ts';
+import { standingOn } from '../../projections/hostFolds.ts';
+import { ProjectionEngine } from '../../runtime/projectionEngine.ts';
 import type { BeadWriter } from '../../runtime/beadWriter.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Config } from '../../runtime/config/load.ts';
@@ -31,6 +33,11 @@ export interface PromotionDeps {
   logger: Logger;
   sweeps: SweepRunner;
   runbooks?: StandingOptions['runbooks'];
+  /**
+   * The host's projection engine, not yet caught up (issue 15): the
+   * standing's folds go on it. Absent, the actor runs an engine of its own.
+   */
+  engine?: ProjectionEngine;
 }
 
 export interface RunningPromotion {
@@ -55,7 +62,9 @@ export function standingOptions(config: Config, runbooks?: StandingOptions['runb
 export function startPromotion(d: PromotionDeps): RunningPromotion {
   const logger = d.logger.child({ actor: 'promotion' });
   const options = standingOptions(d.config, d.runbooks);
-  const fold: StandingState = initialStanding(options);
+  const own = d.engine === undefined;
+  const engine = d.engine ?? new ProjectionEngine({ log: d.log, logger: d.logger, clock: d.clock });
+  const folded = standingOn(engine, options);
   const ownBeats = `heartbeat-${d.config.PHOENIX_HOST_ID}`;
   let shell: MachineActor<typeof promotionMachine> | undefined;
   let lastRecorded: BeadOf<'PROMOTION'> | undefined;
@@ -64,7 +73,7 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
     markReady = resolve;
   });
 
-  const standing = () => standingOf(fold, d.clock.now(), options);
+  const standing = () => standingOf(folded(), d.clock.now(), options);
   const send = (event: PromotionEvent) => shell?.send(event);
   const tellFacts = () => send({ type: 'FACTS', at: d.clock.now(), facts: standing().facts });
 
@@ -102,7 +111,7 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
       for (const owed of replay.owed) written.push(await d.writer.append(owed.draft));
       const sweep = replay.snapshot.context.sweep;
       if (sweep === null || sweepComplete(sweep)) return;
-      const asked = [...fold.promotionBeads, ...written].reverse().find((b): b is BeadOf<'PROMOTION'> => b.bead_type === 'PROMOTION' && b.data.sweep?.run_id === sweep.runId);
+      const asked = [...folded().promotionBeads, ...written].reverse().find((b): b is BeadOf<'PROMOTION'> => b.bead_type === 'PROMOTION' && b.data.sweep?.run_id === sweep.runId);
       logger.warn({ run_id: sweep.runId }, 'a revalidation sweep is owed and not finished: running it (again)');
       await runSweep(sweep, asked?.bead_id);
     });
@@ -111,8 +120,8 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
     markReady();
   }
 
+  /** A live bead, after the engine's folds have it. */
   function onBead(bead: Bead): void {
-    foldStanding(fold, bead);
     if (!shell) return;
     // Its own records come back through the log: they are not news to the machine.
     if (bead.bead_type === 'PROMOTION' && bead.data.event !== 'DECISION') return;
@@ -123,18 +132,13 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
     } else if (bead.bead_type === 'HEARTBEAT' && bead.stream === ownBeats) tellFacts();
   }
 
-  const subscription = d.log.subscribe(
-    (entry) => {
-      if (entry.kind === 'bead') onBead(entry.bead);
-    },
-    {
-      onCaughtUp: () => {
-        if (!shell) restore();
-      },
-      onDropped: (reason) => logger.warn({ reason }, 'promotion subscription dropped; resuming from its checkpoint'),
-      onError: (err) => logger.error({ err: err.message }, 'promotion stopped following the log'),
-    },
-  );
+  const offLive = engine.onLive((entry) => {
+    if (entry.kind === 'bead') onBead(entry.bead);
+  });
+  void engine.whenCaughtUp().then(() => {
+    if (!shell) restore();
+  });
+  if (own) void engine.start().catch((err: Error) => logger.error({ err: err.message }, 'promotion stopped following the log'));
 
   return {
     ready,
@@ -143,7 +147,8 @@ export function startPromotion(d: PromotionDeps): RunningPromotion {
     standing,
     async stop() {
       await d.sweeps.stop();
-      await subscription.stop();
+      offLive();
+      if (own) await engine.stop();
       shell?.stop();
       await shell?.settled();
     },
