@@ -1,6 +1,6 @@
 /**
  * S2 fail closed on EventStoreDB: a running paper host on the real
- * @eventstore/db-client, the loopback gRPC node (test/esdb) in this process,
+ * @eventstore/db-client, the loopback gRPC node (tools/esdb-sim) in this process,
  * stopped under the host and started again on the same port with its data.
  * While it is down: the kill flag SET in memory, no order sent, the operator
  * told on Telegram. When it is back: the host's subscriptions resume from
@@ -12,12 +12,13 @@
  * checks then fail.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, } from 'vitest';
 import { EventStoreDbEventLog } from '../../store/eventstoredb.ts';
-import { FakeEventStore } from '../esdb/fakeEventStore.ts';
+import { FakeEventStore } from '../../tools/esdb-sim/fakeEventStore.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { type FailClosedDesk, openFailClosedDesk, until } from './failClosedDesk.ts';
 import { expectFailedClosed, failClosedScenario, type Observed, resumeAndTrade } from './failClosedScenario.ts';
+import { slowIt } from '../support/slow.ts';
 
 const UNGUARDED = fileURLToPath(new URL('./support/unrecognisedLogFailures.mjs', import.meta.url));
 
@@ -60,7 +61,8 @@ interface DashboardCounts {
 }
 
 describe('EventStoreDB goes away under a trading host (S2 fail closed)', () => {
-  it('fails closed while it is down, alerts, and on its return resubscribes with no bead missed or repeated; the flag holds until a person resumes', async () => {
+  // test:slow only (a minute of real processes): npm test fails closed on the default log in logUnwritable.test.ts, and checks the adapter's reconnect in test/store/eventstoredb.test.ts.
+  slowIt('fails closed while it is down, alerts, and on its return resubscribes with no bead missed or repeated; the flag holds until a person resumes', async () => {
     const { desk: d, observed } = await onEventStore();
     expectFailedClosed(observed);
     expect(d.host.stderr()).toMatch(/subscription dropped; resuming from its checkpoint/);
@@ -82,8 +84,8 @@ describe('EventStoreDB goes away under a trading host (S2 fail closed)', () => {
     await resumeAndTrade(d);
   }, 240_000);
 
-  // A minute of real processes that proves the first test has teeth: in `npm run test:slow` (PHOENIX_SLOW=1), not in every `npm test`.
-  it.runIf(process.env.PHOENIX_SLOW === '1')('the guard removed (a preload in this test makes log refusals unrecognisable): the first test\'s checks fail', async () => {
+  // A minute of real processes that proves the first test has teeth.
+  slowIt('the guard removed (a preload in this test makes log refusals unrecognisable): the first test\'s checks fail', async () => {
     const { observed } = await onEventStore({ NODE_OPTIONS: `--import=${UNGUARDED}` });
     expect(() => expectFailedClosed(observed)).toThrow();
     // What failed: nobody was told, and no kill flag was ever set.

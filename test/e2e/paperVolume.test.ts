@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, } from 'vitest';
 import { openPaperDesk, type PaperDesk } from './paperDesk.ts';
+import { slowIt } from '../support/slow.ts';
 
 /**
  * Issue 4, Done-when 2: three paper round trips across two host runs (the
@@ -16,7 +17,8 @@ afterEach(async () => {
 type GatesJson = { gates: { id: string; status: string; detail: string }[] };
 
 describe('paper volume across two host runs', () => {
-  it('three round trips across two host sessions: phoenix gates shows P1-2 and P1-3 MET', async () => {
+  // test:slow only: the gate folds are tested in npm test on a log (test/tools/gates.test.ts), and a round trip on the simulator by paperRoundTrip.test.ts.
+  slowIt('three round trips across two host sessions: phoenix gates shows P1-2 and P1-3 MET', async () => {
     desk = await openPaperDesk();
     const d = desk;
     await d.startHost();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeadOf } from '../../beads/index.ts';
+import { slowIt } from '../support/slow.ts';
 import { openPaperDesk, type PaperDesk } from './paperDesk.ts';
 
 /**
@@ -25,7 +26,6 @@ const REAL_TIME = { TIME_SCALE: '1', RECONCILE_INTERVAL_S: '300' };
  * `npm test` keeps the two cases where money is most exposed (an interrupted close, a person's decision before the
  * gateway answers); `npm run test:slow` runs all six. The crash fuzz covers the others at random in `npm test` too.
  */
-const slowOnly = it.runIf(process.env.PHOENIX_SLOW === '1');
 
 async function evidenced(d: PaperDesk, id: string): Promise<void> {
   await d.readyIntent(id);
@@ -61,7 +61,7 @@ async function noWorkingOrdersFor(d: PaperDesk, id: string): Promise<void> {
 }
 
 describe('restart recovery: what ended at the broker while the host was down', () => {
-  slowOnly('an entry filled while the host was down: the position goes on to MANAGED, once, and reconciliation matches', async () => {
+  slowIt('an entry filled while the host was down: the position goes on to MANAGED, once, and reconciliation matches', async () => {
     desk = await openPaperDesk({ env: REAL_TIME });
     const d = desk;
     await d.startHost();
@@ -84,7 +84,7 @@ describe('restart recovery: what ended at the broker while the host was down', (
     expect(fills).toHaveLength(1);
   }, 120_000);
 
-  slowOnly('an OCA sibling cancelled while the host was down: the target filled, the stop ended, the position CLOSED, reconciliation matches', async () => {
+  slowIt('an OCA sibling cancelled while the host was down: the target filled, the stop ended, the position CLOSED, reconciliation matches', async () => {
     desk = await openPaperDesk({ env: REAL_TIME });
     const d = desk;
     await d.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
@@ -143,7 +143,7 @@ describe('restart recovery: a close that was started is finished', () => {
     expect(await positionStates(d, 'cut-close')).toContain('CLOSED');
   }, 120_000);
 
-  slowOnly('a close written ahead but lost before it reached the broker: looked up by orderRef, not found, sent again with its recorded id', async () => {
+  slowIt('a close written ahead but lost before it reached the broker: looked up by orderRef, not found, sent again with its recorded id', async () => {
     desk = await openPaperDesk({ env: REAL_TIME });
     const d = desk;
     await d.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
@@ -192,7 +192,7 @@ describe('restart recovery: a human decision waits for the broker', () => {
     await reconciledAfter(d, restartedAt);
   }, 150_000);
 
-  slowOnly('a close request restored before the connection: the restarted host closes the position once connected', async () => {
+  slowIt('a close request restored before the connection: the restarted host closes the position once connected', async () => {
     desk = await openPaperDesk({ env: REAL_TIME });
     const d = desk;
     await d.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });

@@ -3,9 +3,9 @@ import { credentials } from '@grpc/grpc-js';
 import type { AppendResp } from '@eventstore/db-client/generated/streams_pb.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../store/conformance.ts';
-import { FakeEventStore } from './fakeEventStore.ts';
-import { streamIdentifier } from './messages.ts';
-import { sharedPb, streamsGrpc, streamsPb } from './protos.ts';
+import { FakeEventStore } from '../../tools/esdb-sim/fakeEventStore.ts';
+import { streamIdentifier } from '../../tools/esdb-sim/messages.ts';
+import { sharedPb, streamsGrpc, streamsPb } from '../../tools/esdb-sim/protos.ts';
 
 const { Empty, UUID } = sharedPb;
 const { AppendReq } = streamsPb;

@@ -5,6 +5,7 @@ import type { Bead, BeadOf, BeadType } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { runPhoenix, startPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
+import { slowIt } from '../support/slow.ts';
 
 /**
  * INV-PHASE2-REVALIDATE-1 (S3.6, S12): a CONFIG_CHANGE restarts the shadow
@@ -94,7 +95,8 @@ describe('INV-PHASE2-REVALIDATE-1: a CONFIG_CHANGE restarts the shadow period an
     expect((await beads()).filter((b) => b.bead_type === 'CONFIG_CHANGE')).toHaveLength(1);
   }, 240_000);
 
-  it('a hand edit of .env gives the same at the next start: CONFIG_CHANGE found by the host, SHADOW, a sweep', async () => {
+  // test:slow only: npm test takes the CONFIG_CHANGE → SHADOW → sweep path through `phoenix config set` above.
+  slowIt('a hand edit of .env gives the same at the next start: CONFIG_CHANGE found by the host, SHADOW, a sweep', async () => {
     writeFileSync(envFile, '# the desk\nORDER_UNITS=40000\n');
     const { change, shadow, verdict } = await withHost(async () => {
       const found = await waitFor('CONFIG_CHANGE', (b) => b.data.source === 'HOST_START', 'CONFIG_CHANGE found at start', 30_000);

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bead } from '../../beads/index.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { makeTempDir } from '../support/tempDir.ts';
+import { SLOW } from '../support/slow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HEADING = '## A paper desk on the simulator';
@@ -80,7 +81,8 @@ function runRecipe(script: string, tmp: string, timeoutMs: number): Promise<{ co
 }
 
 describe('README: a paper desk on the simulator', () => {
-  it.skipIf(!netns)('the recipe, run as written, reaches a closed paper position and stops the host cleanly', async () => {
+  // test:slow only: npm test takes the same path (simulator, mock-cse, approve, bracket, close) in test/e2e/paperRoundTrip.test.ts.
+  it.runIf(SLOW && netns)('the recipe, run as written, reaches a closed paper position and stops the host cleanly', async () => {
     const recipe = recipeFromReadme(readFileSync(join(ROOT, 'README.md'), 'utf8'));
     expect(recipe).toMatch(/^npx phoenix run /m);
     temp = makeTempDir('phoenix-recipe');

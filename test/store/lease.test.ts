@@ -7,7 +7,7 @@ import { MemoryEventLog } from '../../store/memory.ts';
 import type { EventLog } from '../../store/port.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { EventStoreDbEventLog } from '../../store/eventstoredb.ts';
-import { FakeEventStore } from '../esdb/fakeEventStore.ts';
+import { FakeEventStore } from '../../tools/esdb-sim/fakeEventStore.ts';
 import { testBead } from '../support/beads.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
@@ -47,7 +47,7 @@ const adapters: [string, () => LeaseFixture | Promise<LeaseFixture>][] = [
     },
   ],
   [
-    // The real @eventstore/db-client over gRPC to the loopback server (test/esdb): S2's single writer, where it scales.
+    // The real @eventstore/db-client over gRPC to the loopback server (tools/esdb-sim): S2's single writer, where it scales.
     'eventstoredb',
     async () => {
       const server = new FakeEventStore();

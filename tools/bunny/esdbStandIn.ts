@@ -1,7 +1,7 @@
 /**
  * An EventStoreDB node for bunny's S10_ESDB_UNREACHABLE vector, as its own
  * process: the loopback gRPC server the store's conformance suite runs
- * against (test/esdb/, built from the service definitions the official
+ * against (tools/esdb-sim/, built from the service definitions the official
  * client ships), plus a control channel: POST /down stops the node (every
  * call cut, connections refused), POST /up starts it again on the same port
  * with its data, as a cluster node that comes back. No EventStoreDB server
@@ -12,7 +12,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeEventStore } from '../../test/esdb/fakeEventStore.ts';
+import { FakeEventStore } from '../esdb-sim/fakeEventStore.ts';
 
 const node = new FakeEventStore();
 await node.start();
