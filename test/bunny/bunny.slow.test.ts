@@ -6,6 +6,7 @@ import { VECTORS } from '../../tools/bunny/suite.ts';
 import { type Finished, runPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { runCli } from '../tools/commandIo.ts';
+import { SLOW } from '../support/slow.ts';
 
 /**
  * The full bunny suite (`npm run test:slow`, PHOENIX_SLOW=1): all 22 vectors
@@ -15,7 +16,6 @@ import { runCli } from '../tools/commandIo.ts';
  * what was missing.
  */
 
-const SLOW = process.env.PHOENIX_SLOW === '1';
 const env = (home: string) => ({ PHOENIX_HOME: home, PHOENIX_HOST_ID: 'desk-1', IBKR_MODE: 'paper', IBKR_ACCOUNT: 'DU123456', PHOENIX_ENV_FILE: '/nonexistent/.env' });
 
 interface Doc {

@@ -17,6 +17,7 @@ import { makeTempDir } from '../support/tempDir.ts';
 import { type FailClosedDesk, openFailClosedDesk } from './failClosedDesk.ts';
 import { expectFailedClosed, failClosedScenario, type Observed, resumeAndTrade } from './failClosedScenario.ts';
 import { prepareUnwritableDisk, type UnwritableDisk } from './unwritableDisk.ts';
+import { slowIt } from '../support/slow.ts';
 
 const UNGUARDED = fileURLToPath(new URL('./support/unrecognisedLogFailures.mjs', import.meta.url));
 
@@ -49,7 +50,7 @@ describe('the SQLite log becomes unwritable under a trading host (S2 fail closed
   }, 240_000);
 
   // A minute of real processes that proves the first test has teeth: in `npm run test:slow` (PHOENIX_SLOW=1), not in every `npm test`.
-  it.runIf(process.env.PHOENIX_SLOW === '1')('the guard removed (a preload in this test makes log refusals unrecognisable): the first test\'s checks fail', async () => {
+  slowIt('the guard removed (a preload in this test makes log refusals unrecognisable): the first test\'s checks fail', async () => {
     const { observed } = await onFullDisk({ NODE_OPTIONS: `--import=${UNGUARDED}` });
     expect(() => expectFailedClosed(observed)).toThrow();
     // What failed: nobody was told, and no kill flag was ever set.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCrashFuzz } from './crashFuzz.ts';
+import { SLOW } from '../support/slow.ts';
 
 /**
  * S4.2, S3.3, S5.4 under kill -9 at random moments (see crashFuzz.ts). `npm
@@ -10,7 +11,7 @@ import { runCrashFuzz } from './crashFuzz.ts';
  * log and the simulator's state there for a post-mortem).
  */
 
-const slow = process.env.PHOENIX_SLOW === '1';
+const slow = SLOW;
 const kills = Number(process.env.PHOENIX_FUZZ_KILLS ?? (slow ? 100 : 15));
 const seed = Number(process.env.PHOENIX_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
