@@ -1,6 +1,7 @@
 import { CHAT_ID, ScratchDesk } from '../desk.ts';
 import { CheckFailed } from '../judge.ts';
 import { childEnv, listeningLine, spawnTool } from '../toolProcess.ts';
+import { resumeCommand } from '../../commands/resume.ts';
 import { approve, dropIntent, evidenceShown, messagesAt, simOrdersOf } from '../trading.ts';
 import { prepareLogVolume } from '../unwritableLog.ts';
 import type { Vector } from '../vector.ts';
@@ -64,12 +65,12 @@ export const esdbUnreachable: Vector = {
   wave: 4,
   title: 'EventStoreDB unreachable',
   inject: 'the host runs on EventStoreDB (a loopback node in its own process); the node goes down; the operator presses APPROVE on the phone meanwhile; the node comes back',
-  expect: 'fail closed (nothing sent), an alert, and the host resubscribes on return: a later approval goes through',
+  expect: 'fail closed (nothing sent), an alert; on return the host resubscribes, records the kill flag it held, and after a person resumes (S2) a new approval goes through',
   runbook: 'RB-013',
   alerts: { raise: ['LOG_UNAVAILABLE'], notRaise: ['HOST_DOWN', 'RECONCILIATION_DRIFT'] },
   desk: { timeScale: 0.2 },
   opensDesk: false,
-  budgetMs: 75_000,
+  budgetMs: 90_000,
   async run(_desk, j, ctx) {
     const { proc, line } = await spawnTool('esdb node', { main: 'tools/bunny/esdbStandIn.ts', args: [] }, { env: childEnv({}), firstLine: true });
     const node = listeningLine('esdb node', line);
@@ -97,9 +98,16 @@ export const esdbUnreachable: Vector = {
       const back = await desk.waitFor('HEARTBEAT', (b) => b.host_id === desk!.env.PHOENIX_HOST_ID && Date.parse(b.ts) > Date.now() - 5_000, 'a heartbeat written after the node came back', 30_000).catch((err: Error) => err);
       if (back instanceof Error) throw new CheckFailed(`the host did not write to the log again after the node came back: ${back.message}`);
       j.cite(back);
-      const ran = await approve(desk, 'es-1');
-      const managed = ran.code === 0 ? await desk.waitFor('POSITION', (b) => b.data.position_id === 'es-1' && b.data.state === 'MANAGED', 'POSITION es-1 MANAGED (the host resubscribed and acted on the decision)', 30_000).catch((err: Error) => err) : undefined;
-      j.check(managed !== undefined && !(managed instanceof Error), 'resubscribed on return: a decision after it is acted on', ran.code !== 0 ? `phoenix approve exit ${ran.code}: ${ran.stderr.trim().split('\n')[0]}` : managed instanceof Error ? managed.message : `MANAGED ${managed?.bead_id}`);
+      // S2: the flag set while the log was away holds until a person clears it, so the desk trades again only after a resume.
+      const flag = j.cite(await desk.waitFor('KILL_FLAG', (b) => b.data.state === 'SET', 'KILL_FLAG SET recorded once the node is back', 20_000));
+      j.check(true, 'the kill flag held through the outage, and reached the log on return', `SET by ${flag.data.who}: ${flag.data.reason.slice(0, 160)}`);
+      const resumed = await desk.cli(resumeCommand, ['--reason', 'bunny: EventStoreDB is back and checked', '--as', 'bunny']);
+      j.ensure(resumed.code === 0, 'a person resumes (phoenix resume)', `exit ${resumed.code}: ${resumed.stderr.trim().split('\n')[0]}`);
+      await dropIntent(desk, 'es-2');
+      await evidenceShown(desk, 'es-2');
+      const ran = await approve(desk, 'es-2');
+      const managed = ran.code === 0 ? await desk.waitFor('POSITION', (b) => b.data.position_id === 'es-2' && b.data.state === 'MANAGED', 'POSITION es-2 MANAGED (the host resubscribed and acted on the decision)', 30_000).catch((err: Error) => err) : undefined;
+      j.check(managed !== undefined && !(managed instanceof Error), 'resubscribed on return: a decision after the resume is acted on', ran.code !== 0 ? `phoenix approve exit ${ran.code}: ${ran.stderr.trim().split('\n')[0]}` : managed instanceof Error ? managed.message : `MANAGED ${managed?.bead_id}`);
       if (managed && !(managed instanceof Error)) j.cite(managed);
     } finally {
       await desk?.close();
