@@ -19,7 +19,9 @@ export interface StartupState {
   /** The latest close request of each position that no later POSITION bead answered. */
   pendingCloses: Map<string, CloseRequest>;
   /** Used tokens in the order they were used, with their expiry (epoch ms). */
-  tokenExpiries: [string, number][];
+  tokenExpiries: Map<string, number>;
+  /** Consumed approvals in the order they were consumed, with when (epoch ms): let go after CONSUMED_KEPT_MS whatever their position did. */
+  consumedAt: Map<string, number>;
   /** Consumed approvals whose position has ended: let go as soon as they end too. */
   positionsEnded: Set<string>;
   /** Approvals let go lately: a late bead about one must not bring it back as new. */
@@ -28,10 +30,26 @@ export interface StartupState {
 
 /** A used token is forgotten this long after its expiry: the margin covers clocks of other processes that run behind. */
 const TOKEN_MARGIN_MS = 60 * 60_000;
+/** APPROVAL_TOKEN_TTL_S's upper bound (runtime/config/schema.ts): a token the log gives no expiry for has expired by then. */
+const TOKEN_TTL_MAX_MS = 3_600 * 1000;
+/**
+ * A consumed approval is kept for a restart that finds its bracket written
+ * ahead and its position never begun (flowRestore.ts); its position's end
+ * lets it go at once. One whose position never says so (a bracket the broker
+ * never took) goes after a week: crash recovery still looks up every order
+ * the broker never acknowledged, from the order book.
+ */
+const CONSUMED_KEPT_MS = 7 * 24 * 3_600_000;
+/**
+ * And at most this many used tokens and consumed approvals, whatever the
+ * clock says: each is a person's decision, and no desk of people decides ten
+ * thousand times within a token's life (an hour at most).
+ */
+const DECISIONS_KEPT = 10_000;
 const FORGOTTEN_KEPT = 1_024;
 
 export function emptyStartupState(): StartupState {
-  return { approvals: emptyApprovalsView(), consumedTokens: new Set(), pendingCloses: new Map(), tokenExpiries: [], positionsEnded: new Set(), forgotten: new Set() };
+  return { approvals: emptyApprovalsView(), consumedTokens: new Set(), pendingCloses: new Map(), tokenExpiries: new Map(), consumedAt: new Map(), positionsEnded: new Set(), forgotten: new Set() };
 }
 
 function forget(s: StartupState, intentId: string): void {
@@ -51,11 +69,22 @@ function onApproval(s: StartupState, bead: Bead & { bead_type: 'APPROVAL' | 'ATT
   if (bead.data.event === 'CONSUMED' && bead.data.token_id) {
     s.consumedTokens.add(bead.data.token_id);
     const expires = record.token?.token_id === bead.data.token_id ? Date.parse(record.token.expires_at) : Number.NaN;
-    // A token whose expiry the log does not say is kept: nothing proves it could not be presented again.
-    if (Number.isFinite(expires)) s.tokenExpiries.push([bead.data.token_id, expires]);
+    // A token whose expiry the log does not say expires at the latest a whole TTL's bound after its use.
+    s.tokenExpiries.set(bead.data.token_id, Number.isFinite(expires) ? expires : Date.parse(bead.ts) + TOKEN_TTL_MAX_MS);
+    s.consumedAt.set(id, Date.parse(bead.ts));
   }
   const at = Date.parse(bead.ts);
-  while (s.tokenExpiries.length > 0 && s.tokenExpiries[0]![1] + TOKEN_MARGIN_MS < at) s.consumedTokens.delete(s.tokenExpiries.shift()![0]);
+  // Maps keep insertion order: the first entries are the oldest, and deleting them costs nothing.
+  for (const [token, expires] of s.tokenExpiries) {
+    if (expires + TOKEN_MARGIN_MS >= at && s.tokenExpiries.size <= DECISIONS_KEPT) break;
+    s.tokenExpiries.delete(token);
+    s.consumedTokens.delete(token);
+  }
+  for (const [old, consumed] of s.consumedAt) {
+    if (consumed + CONSUMED_KEPT_MS >= at && s.consumedAt.size <= DECISIONS_KEPT) break;
+    s.consumedAt.delete(old);
+    if (s.approvals.byId.get(old)?.status === 'CONSUMED') forget(s, old);
+  }
   if (wasEnded !== undefined && isEnded(wasEnded)) return;
   if (!isEnded(record.status)) return;
   // Ended without an order (rejected, expired, stale): nothing at restart looks it up again.
@@ -91,7 +120,7 @@ export const RESTART_READS = [...APPROVALS_READS, 'ORDER', 'POSITION'] as const 
 
 export const restartFold: Fold<StartupState> = {
   name: 'flow.restart',
-  version: '1',
+  version: '2',
   reads: RESTART_READS,
   init: emptyStartupState,
   apply: noteForRestart,
