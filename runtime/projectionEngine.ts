@@ -149,7 +149,7 @@ export class ProjectionEngine {
       if (progress.count(entry.position) % CHECK_EVERY === 0) {
         const line = progress.due(this.o.clock.now());
         if (line) this.logger.info(line, `catching up with the log: ${line.read} entries read${line.percent === undefined ? '' : ` (${line.percent}%)`}, ${line.perSecond}/s`);
-        this.saveIfDue(false);
+        this.saveIfDue(false, true);
       }
     }
     this.progressNow = undefined;
@@ -250,11 +250,16 @@ export class ProjectionEngine {
     }
   }
 
-  private saveIfDue(force: boolean): void {
+  /**
+   * `catchingUp`: a start-up read saves by time only. It saves in full at its
+   * end anyway, and a save every so many entries of a million-entry read
+   * would serialise the whole state a hundred times on the way.
+   */
+  private saveIfDue(force: boolean, catchingUp = false): void {
     const store = this.o.checkpoints;
     if (!store || this.saving || this.sinceSave === 0 || this.lastPosition === undefined || !this.anchor) return;
     const now = this.o.clock.now();
-    if (!force && this.sinceSave < this.every.entries && now - this.lastSaveAt < this.every.ms) return;
+    if (!force && (catchingUp || this.sinceSave < this.every.entries) && now - this.lastSaveAt < this.every.ms) return;
     // Serialised now, between two entries, so every fold is at the same position; written in the background.
     const checkpoint = checkpointOf(
       this.slots,
