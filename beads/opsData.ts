@@ -219,9 +219,10 @@ export const LeaseData = z.object({
 });
 
 /**
- * One link of a host's chain (issue 17): written first in the same commit as
- * the beads it covers, on `chain-<host>`. `beads` lists each covered bead as
- * "<bead_id> <hash>" (the hash of its canonical form); `prev` is the hash of
+ * One link of a host's chain (issue 17): written first in its commit, on
+ * `chain-<host>`. `beads` lists covered beads as "<bead_id> <hash>" (the
+ * hash of the canonical form): its host's block (beads written since the
+ * last seal, before it) and, on a log without `run`, its commit's; `prev` is the hash of
  * the previous seal of this host; `mac` an HMAC-SHA256 under the host's chain
  * key. `retracts` names earlier seals whose beads were never stored (a
  * non-atomic append that failed after its seal).
@@ -232,6 +233,8 @@ export const SealData = z.object({
   beads: z.array(z.string()),
   mac: z.string(),
   retracts: z.array(z.number().int().min(0)).optional(),
+  /** The hashes (22 characters each, run together) of the rows that follow the seal in its commit, in order: a log whose commit is one run of positions (SQLite) lists them so, without their ids. */
+  run: z.string().optional(),
 });
 
 /** The host's answer to a bead another process appended (a decision, a kill-flag clear): accepted or refused, and on what proof. */

@@ -76,6 +76,24 @@ export interface StreamAppend {
 
 export type EntryHandler = (entry: LogEntry) => void | Promise<void>;
 
+/** A commit's rows as the log writes them: each append's beads, and the text stored for each. */
+export interface WrittenRows {
+  readonly beads: readonly Bead[];
+  readonly texts: readonly string[];
+}
+
+/**
+ * The row a commit opens with, made from the rows the log writes after it
+ * (issue 17: the host's SEAL holds each row's hash, and hashing the text
+ * the log writes anyway costs one hash a bead, not a second serialisation).
+ * `make` is called inside the commit with the rows that follow, in the
+ * order of their positions, which are consecutive; the bead it returns is
+ * written first, to its own stream (none: the commit is the rows).
+ */
+export interface CommitOpener {
+  make(rows: readonly WrittenRows[]): Bead | undefined;
+}
+
 export interface EventLog {
   readonly name: 'memory' | 'sqlite' | 'eventstoredb';
   append(stream: string, beads: readonly Bead[], expected?: ExpectedRevision): Promise<AppendResult>;
@@ -90,6 +108,8 @@ export interface EventLog {
    */
   appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   readonly atomicAcrossStreams: boolean;
+  /** appendMany in one commit that opens with the opener's bead; results are the appends' only. Only a log whose appendMany is one commit has it (SQLite). */
+  appendOpened?(appends: readonly StreamAppend[], opener: CommitOpener): Promise<AppendResult[]>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<LogEntry[]>;
   /** Global order, paged by the adapter; entries come in position order. */
   readAll(options?: ReadAllOptions): AsyncIterable<LogEntry>;

@@ -3,6 +3,7 @@ import type { Bead } from '../beads/index.ts';
 import { LogUnavailableError, WrongExpectedRevisionError } from './errors.ts';
 import type {
   AppendResult,
+  CommitOpener,
   EntryHandler,
   EventLog,
   ExpectedRevision,
@@ -22,7 +23,7 @@ import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
 import { type ReadAheadPages, readAheadPager } from './sqlite/readAhead.ts';
 import { PAGE_AFTER_SQL, PAGE_OF_TYPES_AFTER_SQL, prepareStatements, type Statements } from './sqlite/statements.ts';
-import { isStoredBeadId, writeBeads } from './sqlite/write.ts';
+import { isStoredBeadId, unstoredRows, writeBeads } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
 
@@ -44,7 +45,13 @@ export interface SqliteEventLogOptions {
   readAheadFrom?: number;
 }
 
-type Prepared = { stream: string; beads: Bead[]; expected: ExpectedRevision };
+/** An append validated and written out: `texts[i]` is what the row of `beads[i]` will hold. */
+type Prepared = { stream: string; beads: Bead[]; texts: string[]; expected: ExpectedRevision };
+
+function prepared(a: StreamAppend): Prepared {
+  const beads = prepareAppend(a.stream, a.beads);
+  return { stream: a.stream, beads, texts: beads.map((b) => JSON.stringify(b)), expected: a.expected ?? 'any' };
+}
 
 const DEFAULTS = { busyTimeoutMs: 5000, pollMs: 50, pageSize: 2000, readonly: false, readAheadFrom: 50_000 };
 
@@ -62,6 +69,7 @@ export class SqliteEventLog implements EventLog {
   private readonly subscriptions = new Set<Subscription>();
   private readonly readAheads = new Set<ReadAheadPages>();
   private readonly appendInTransaction: (appends: readonly Prepared[], lookUpIds: boolean) => AppendResult[];
+  private readonly openedInTransaction: (appends: readonly Prepared[], opener: CommitOpener, lookUpIds: boolean) => AppendResult[];
   readonly atomicAcrossStreams = true;
 
   constructor(
@@ -75,8 +83,14 @@ export class SqliteEventLog implements EventLog {
     // the expected-revision check and the insert see the same log.
     // One transaction for every stream of an appendMany: one commit, one fsync.
     this.appendInTransaction = this.db.transaction((appends: readonly Prepared[], lookUpIds: boolean) =>
-      appends.map((a) => writeBeads(this.sql, a.stream, a.beads, a.expected, lookUpIds)),
+      appends.map((a) => writeBeads(this.sql, a, lookUpIds)),
     ).immediate;
+    // The opener is made inside the transaction, from the rows it will really write (a retry skips those already stored).
+    this.openedInTransaction = this.db.transaction((appends: readonly Prepared[], opener: CommitOpener, lookUpIds: boolean) => {
+      const head = opener.make(lookUpIds ? unstoredRows(this.sql, appends) : appends);
+      const results = (head ? [prepared({ stream: head.stream, beads: [head] }), ...appends] : appends).map((a) => writeBeads(this.sql, a, lookUpIds));
+      return head ? results.slice(1) : results;
+    }).immediate;
   }
 
   async append(stream: string, beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
@@ -84,15 +98,23 @@ export class SqliteEventLog implements EventLog {
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    const prepared = appends.map((a) => ({ stream: a.stream, beads: prepareAppend(a.stream, a.beads), expected: a.expected ?? 'any' }));
-    const doing = `append to ${appends.map((a) => a.stream).join(', ')}`;
+    return this.commit(appends.map(prepared));
+  }
+
+  async appendOpened(appends: readonly StreamAppend[], opener: CommitOpener): Promise<AppendResult[]> {
+    return this.commit(appends.map(prepared), opener);
+  }
+
+  private commit(prepared: Prepared[], opener?: CommitOpener): AppendResult[] {
+    const doing = `append to ${prepared.map((a) => a.stream).join(', ')}`;
+    const run = (lookUpIds: boolean) => (opener ? this.openedInTransaction(prepared, opener, lookUpIds) : this.appendInTransaction(prepared, lookUpIds));
     const results = this.guard(doing, () => {
       try {
-        return this.appendInTransaction(prepared, false);
+        return run(false);
       } catch (err) {
         // A retried append: the transaction rolled back whole; run it again, looking its ids up.
         if (!isStoredBeadId(err)) throw err;
-        return this.appendInTransaction(prepared, true);
+        return run(true);
       }
     });
     this.appended.fire();

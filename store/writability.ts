@@ -1,5 +1,5 @@
 import { isLogUnavailable } from './errors.ts';
-import type { AppendResult, EventLog, ExpectedRevision, StreamAppend } from './port.ts';
+import type { AppendResult, CommitOpener, EventLog, ExpectedRevision, StreamAppend } from './port.ts';
 import type { Bead } from '../beads/index.ts';
 
 /**
@@ -56,6 +56,8 @@ export function watchWritability(log: EventLog, now: () => number = Date.now): W
   Object.assign(view, {
     append: (stream: string, beads: readonly Bead[], expected?: ExpectedRevision): Promise<AppendResult> => watched(() => log.append(stream, beads, expected)),
     appendMany: (appends: readonly StreamAppend[]): Promise<AppendResult[]> => watched(() => log.appendMany(appends)),
+    // Set even when absent: inherited, a commit opened by the log itself would go by unwatched.
+    appendOpened: log.appendOpened ? (appends: readonly StreamAppend[], opener: CommitOpener): Promise<AppendResult[]> => watched(() => log.appendOpened!(appends, opener)) : undefined,
     readStream: log.readStream.bind(log),
     readAll: log.readAll.bind(log),
     subscribe: log.subscribe.bind(log),

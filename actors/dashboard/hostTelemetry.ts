@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Bead } from '../../beads/index.ts';
-import type { EventLog } from '../../store/port.ts';
+import type { CommitOpener, EventLog } from '../../store/port.ts';
 
 /**
  * What the host measures that no bead records: how long an append takes and
@@ -76,6 +76,8 @@ export class HostTelemetry {
     Object.assign(timed, {
       append: (stream: string, beads: Parameters<EventLog['append']>[1], expected?: Parameters<EventLog['append']>[2]) => time('single', () => log.append(stream, beads, expected)),
       appendMany: (appends: Parameters<EventLog['appendMany']>[0]) => time('many', () => log.appendMany(appends)),
+      // Set even when absent: inherited, it would time nothing.
+      appendOpened: log.appendOpened ? (appends: Parameters<EventLog['appendMany']>[0], opener: CommitOpener) => time('many', () => log.appendOpened!(appends, opener)) : undefined,
       readStream: log.readStream.bind(log),
       readAll: log.readAll.bind(log),
       subscribe: log.subscribe.bind(log),

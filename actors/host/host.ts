@@ -93,7 +93,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   if (tightened.length > 0) logger.warn({ tightened }, 'PHOENIX_HOME was open to others: tightened to 0700 (files 0600)');
   let reportFinding: (f: ChainFinding) => void = () => undefined;
   const chainKey = loadChainKey(config.homeDir, { create: true })!;
-  const log = await ChainedLog.open(viewLog, { key: chainKey, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) });
+  // Timed outside the chain: an append is timed as the host asked for it (one stream: kind single) and waited for it, its seal included.
+  const log = telemetry.timedLog(await ChainedLog.open(untimedLog, { key: chainKey, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) }));
   const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
   reportFinding = findingReporter({ logger, write: (draft) => writer.write(draft) });
   const ttlMs = config.LEASE_TTL_S * 1000;

@@ -1,22 +1,25 @@
-import { type Bead, type BeadType, type Clock, type IdSource, type Mode, stamp } from '../../beads/index.ts';
-import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription } from '../../store/port.ts';
-import { isoAt } from '../clock.ts';
+import type { Bead, BeadType, Clock, IdSource, Mode } from '../../beads/index.ts';
+import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription, WrittenRows } from '../../store/port.ts';
+import { BLOCK_MS, BlockSealer } from './blockSealer.ts';
+import { beadHash, textHash } from './canonical.ts';
 import { type ChainFinding, ChainChecker } from './checker.ts';
-import { isHostOnlyFact } from './hostOnly.ts';
+import { ChainReader } from './chainReader.ts';
+import { isHostOnlyFact, sealsAtOnce } from './hostOnly.ts';
 import { SealLookup } from './lookup.ts';
-import { chainStreamOf, GENESIS, isSeal, markSealed, RecentKeys, sealEntry, sealIds, sealIsGenuine, sealMac } from './seal.ts';
+import { isSeal, markSealed, type SealBead, sealIsGenuine } from './seal.ts';
 
 /**
- * The host's log (issue 17): every append this process makes, whichever
- * BeadWriter or store helper makes it, is one commit that opens with a SEAL
- * listing its beads, chained to the seal before and signed with the chain
- * key; and every read is checked against the chains. A bead that breaks
- * them (edited, slipped in under a host's name, sealed by a forged seal) is
- * reported as a finding and handed to the reader as an unreadable record, so
- * no fold that could move money or open a gate ever sees it. Beads other
- * processes wrote under their own names pass through unsealed: `isSealed`
- * tells them apart, and each must prove itself (a decision its TOTP, a
- * kill-flag clear its operator) to the host that acts on it.
+ * The host's log (issue 17): every bead this process appends, whichever
+ * BeadWriter or store helper appends it, is sealed into the host's chain
+ * (a SEAL listing it with its hash, chained to the seal before and signed
+ * with the chain key), in its own commit or in a block (blockSealer.ts);
+ * and every read is checked against the chains (chainReader.ts). A bead that
+ * breaks them (edited, slipped in under a host's name, sealed by a forged
+ * seal) is reported as a finding and handed to the reader as an unreadable
+ * record, so no fold that could move money or open a gate ever sees it.
+ * Beads other processes wrote under their own names pass through unsealed:
+ * `isSealed` tells them apart, and each must prove itself (a decision its
+ * TOTP, a kill-flag clear its operator) to the host that acts on it.
  */
 
 export interface ChainedLogOptions {
@@ -30,19 +33,20 @@ export interface ChainedLogOptions {
   onFinding?: (finding: ChainFinding) => void;
 }
 
-const RECENTLY_SEALED = 4096;
+/** What a commit's seal work came to: a seal, or beads for the block. */
+interface Made {
+  seal?: SealBead;
+  ids?: string[];
+  hashes?: string[];
+}
 
 export class ChainedLog implements EventLog {
   readonly name: EventLog['name'];
   readonly atomicAcrossStreams: boolean;
-  private seq = 0;
-  private prev = GENESIS;
-  private retract: number[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly sealedIds = new RecentKeys(RECENTLY_SEALED);
+  private readonly sealer: BlockSealer;
   private readonly lookup: SealLookup;
-  private readonly chainStream: string;
-  private readonly ids = sealIds();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly inner: EventLog,
@@ -51,7 +55,7 @@ export class ChainedLog implements EventLog {
     this.name = inner.name;
     this.atomicAcrossStreams = inner.atomicAcrossStreams;
     this.lookup = new SealLookup(inner, o.key);
-    this.chainStream = chainStreamOf(o.hostId);
+    this.sealer = new BlockSealer(o);
   }
 
   /**
@@ -61,71 +65,118 @@ export class ChainedLog implements EventLog {
    */
   static async open(inner: EventLog, o: ChainedLogOptions): Promise<ChainedLog> {
     const log = new ChainedLog(inner, o);
-    const [last] = await inner.readStream(log.chainStream, { direction: 'backwards', limit: 1 });
+    const [last] = await inner.readStream(log.sealer.chainStream, { direction: 'backwards', limit: 1 });
     if (last?.kind === 'bead' && isSeal(last.bead) && sealIsGenuine(o.key, last.bead)) {
-      log.seq = last.bead.data.seq + 1;
-      log.prev = last.bead.data.mac;
+      log.sealer.resume(last.bead.data.seq + 1, last.bead.data.mac);
     } else if (last) {
       o.onFinding?.({ kind: 'FORGED_SEAL', position: last.position, stream: last.stream, revision: last.revision, why: `the last seal of ${o.hostId} is not genuine: the chain goes on from a marked restart` });
-      log.seq = last.revision + 1;
-      log.prev = `RESTART after revision ${last.revision}`;
+      log.sealer.resume(last.revision + 1, `RESTART after revision ${last.revision}`);
     }
     return log;
   }
 
   append(stream: string, beads: readonly Bead[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
-    return this.appendSealed([{ stream, beads, expected }]).then((r) => r[0]!);
+    return this.inTurn(() => this.commit([{ stream, beads, expected }])).then((r) => r[0]!);
   }
 
   appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    return this.appendSealed(appends);
+    return this.inTurn(() => this.commit(appends));
+  }
+
+  /** Seals the block now (a commit of the seal alone): at close, and when a block has waited BLOCK_MS with no commit to carry its seal. */
+  flush(): Promise<void> {
+    return this.inTurn(async () => {
+      if (this.sealer.blockSize === 0) return;
+      const seal = this.sealer.sealOf({ fresh: [], hashes: [] });
+      await this.inner.appendMany([{ stream: this.sealer.chainStream, beads: [seal], expected: 'any' }]);
+      this.sealer.sealed(seal);
+      markSealed(seal);
+    });
   }
 
   /** One commit at a time: a seal's number and the seal it names are those of the commit before it. */
-  private appendSealed(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    const run = this.queue.then(() => this.commit(appends));
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   private async commit(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    const covered: Bead[] = [];
-    const listed = new Set<string>();
-    for (const a of appends) {
-      for (const b of a.beads) {
-        if (listed.has(b.bead_id) || this.sealedIds.has(b.bead_id)) continue;
-        listed.add(b.bead_id);
-        covered.push(b);
-      }
-    }
-    if (covered.length === 0) return this.inner.appendMany(appends);
-    const fields = { hostId: this.o.hostId, seq: this.seq, prev: this.prev, beads: covered.map(sealEntry), ...(this.retract.length > 0 ? { retracts: [...this.retract] } : {}) };
-    const mac = sealMac(this.o.key, fields);
-    const seal = stamp(
-      { bead_type: 'SEAL', stream: this.chainStream, correlation_id: this.chainStream, data: { seq: fields.seq, prev: fields.prev, beads: fields.beads, mac, ...(fields.retracts ? { retracts: fields.retracts } : {}) } },
-      { bead_id: (this.o.ids ?? this.ids).next(), ts: isoAt(this.o.clock.now()), host_id: this.o.hostId, mode: this.o.mode },
-    );
+    let made: Made = {};
     let results: AppendResult[];
     try {
-      results = await this.inner.appendMany([{ stream: this.chainStream, beads: [seal], expected: 'any' }, ...appends]);
+      if (this.inner.appendOpened) {
+        const make = (rows: readonly WrittenRows[]) => {
+          made = this.fromRows(rows);
+          return made.seal;
+        };
+        results = await this.inner.appendOpened(appends, { make });
+      } else {
+        made = this.fromBeads(this.sealer.fresh(appends));
+        const head = made.seal;
+        results = head ? (await this.inner.appendMany([{ stream: head.stream, beads: [head], expected: 'any' }, ...appends])).slice(1) : await this.inner.appendMany(appends);
+      }
     } catch (err) {
       // All or nothing where the log allows it; elsewhere the seal may stand without its beads, and the next seal says so.
-      if (!this.inner.atomicAcrossStreams) this.advance(mac, [this.seq]);
+      if (made.seal && !this.inner.atomicAcrossStreams) this.sealer.failed(made.seal);
       throw err;
     }
-    this.advance(mac, []);
-    markSealed(seal);
-    for (const b of covered) {
-      markSealed(b);
-      this.sealedIds.set(b.bead_id, true);
+    // The beads appended are not marked: every log hands its readers its own copies, which their reads prove.
+    if (made.seal) {
+      this.sealer.sealed(made.seal);
+      markSealed(made.seal);
+    } else if (made.ids && made.ids.length > 0) {
+      this.sealer.deferred(made.ids, made.hashes!);
+      this.flushLater();
     }
-    return results.slice(1);
+    return results;
   }
 
-  private advance(mac: string, retract: number[]): void {
-    this.retract = retract;
-    this.prev = mac;
-    this.seq += 1;
+  /** A bead under another name is sealed at once: a reader waits for a later seal only for beads under the sealing host's own name. */
+  private readonly atOnce = (bead: Bead): boolean => bead.host_id !== this.o.hostId || sealsAtOnce(bead);
+
+  /** The seal of a commit from the rows the log writes (SQLite): each row's hash over the text it stores, as a run. */
+  private fromRows(rows: readonly WrittenRows[]): Made {
+    let count = 0;
+    let atOnce = false;
+    for (const r of rows) {
+      count += r.beads.length;
+      if (!atOnce) atOnce = r.beads.some(this.atOnce);
+    }
+    if (count === 0) return {};
+    if (this.sealer.mustSeal(count, atOnce)) {
+      let run = '';
+      for (const r of rows) for (const text of r.texts) run += textHash(text);
+      return { seal: this.sealer.sealOf({ run }) };
+    }
+    const ids: string[] = [];
+    const hashes: string[] = [];
+    for (const r of rows) {
+      for (let i = 0; i < r.beads.length; i++) {
+        ids.push(r.beads[i]!.bead_id);
+        hashes.push(textHash(r.texts[i]!));
+      }
+    }
+    return { ids, hashes };
+  }
+
+  /** The same on a log that does not hand over its rows: hashes over the canonical form, each bead listed by id. */
+  private fromBeads(fresh: readonly Bead[]): Made {
+    if (fresh.length === 0) return {};
+    const hashes = this.sealer.hashes(fresh);
+    if (this.sealer.mustSeal(fresh.length, fresh.some(this.atOnce))) return { seal: this.sealer.sealOf({ fresh, hashes }) };
+    return { ids: fresh.map((b) => b.bead_id), hashes };
+  }
+
+  /** A block that no later commit carries is sealed on its own once it is BLOCK_MS old (the timer holds no process open). */
+  private flushLater(): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      // A failing log says so to the next append; the block stays and is sealed by the next commit that can be.
+      this.flush().catch(() => undefined);
+    }, BLOCK_MS);
+    this.flushTimer.unref?.();
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<LogEntry[]> {
@@ -139,43 +190,54 @@ export class ChainedLog implements EventLog {
     const { types, limit, ...rest } = options;
     // A reader of a few types still sees the seals, or it could prove nothing.
     const inner = this.inner.readAll(types === undefined ? options : { ...rest, types: [...types, 'SEAL'] });
-    const checker = this.checker();
     const self = this;
+    const wanted = (e: LogEntry) => types === undefined || types.includes('SEAL') || !(e.kind === 'bead' && e.bead.bead_type === 'SEAL');
     return {
       async *[Symbol.asyncIterator]() {
+        const reader = self.reader();
         let given = 0;
         for await (const entry of inner) {
-          const checked = await self.checked(checker, entry);
-          if (types !== undefined && checked.kind === 'bead' && checked.bead.bead_type === 'SEAL' && !types.includes('SEAL')) continue;
-          yield checked;
-          given += 1;
-          if (types !== undefined && limit !== undefined && given >= limit) return;
+          for (const out of await reader.take(entry)) {
+            if (!wanted(out)) continue;
+            yield out;
+            given += 1;
+            if (types !== undefined && limit !== undefined && given >= limit) return;
+          }
         }
+        for (const out of await reader.end()) if (wanted(out)) yield out;
       },
     };
   }
 
   subscribe(handler: EntryHandler, options?: SubscribeOptions): Subscription {
-    const checker = this.checker();
-    return this.inner.subscribe(async (entry) => handler(await this.checked(checker, entry)), options);
+    const reader = this.reader();
+    return this.inner.subscribe(async (entry) => {
+      for (const out of await reader.take(entry)) await handler(out);
+    }, options);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    // The block is sealed before the log closes; a log that cannot take it leaves it for the next start to read as unproven.
+    await this.flush().catch(() => undefined);
     return this.inner.close();
   }
 
-  private checker(): ChainChecker {
-    return new ChainChecker(this.o.key, { strict: false, knownHosts: [this.o.hostId], ...(this.o.verifyTypes ? { verifyTypes: this.o.verifyTypes } : {}) });
+  private reader(): ChainReader {
+    const checker = new ChainChecker(this.o.key, { strict: false, knownHosts: [this.o.hostId], ...(this.o.verifyTypes ? { verifyTypes: this.o.verifyTypes } : {}) });
+    return new ChainReader(checker, {
+      hostId: this.o.hostId,
+      blockHash: (id) => this.sealer.blockHash(id),
+      checks: (type) => !this.o.verifyTypes || this.o.verifyTypes.has(type as BeadType),
+      firstSealAt: (host) => this.lookup.firstSealAt(host),
+      sealFollows: (host, position) => this.lookup.sealFollows(host, position),
+      proveOne: (entry) => this.proveOne(entry),
+      refuse: (entry, finding) => this.refuse(entry, finding),
+    });
   }
 
-  private async checked(checker: ChainChecker, entry: LogEntry): Promise<LogEntry> {
-    const { verdict, finding } = checker.check(entry);
-    if (verdict === 'LOOKUP') return this.proveOne(entry);
-    if (verdict === 'BROKEN' && finding) return this.refuse(entry, finding);
-    return entry;
-  }
-
-  /** One bead out of global order: proven by its seal when it carries a sealing host's name. */
+  /** One bead out of global order: proven by its seal (or this process's block) when it carries a sealing host's name. */
   private async proveOne(entry: LogEntry): Promise<LogEntry> {
     if (entry.kind !== 'bead') return entry;
     const bead = entry.bead;
@@ -188,6 +250,11 @@ export class ChainedLog implements EventLog {
     }
     if (bead.host_id !== this.o.hostId || !isHostOnlyFact(bead)) return entry;
     if (this.o.verifyTypes && !this.o.verifyTypes.has(bead.bead_type)) return entry;
+    const own = this.sealer.blockHash(bead.bead_id);
+    if (own !== undefined && own === beadHash(bead)) {
+      markSealed(bead);
+      return entry;
+    }
     const proven = await this.lookup.prove(bead, entry.position);
     if (proven.ok || proven.legacy) return entry;
     const kind = proven.why.includes('edited') ? 'EDITED' : 'UNSEALED';

@@ -1,34 +1,25 @@
 import type { BeadType } from '../../beads/index.ts';
 import type { LogEntry } from '../../store/port.ts';
+import { AwaitingSeals, type RowAt, type Waiting } from './awaiting.ts';
+import type { ChainFinding, CheckResult, Settled } from './verdicts.ts';
 import { beadHash, textHash } from './canonical.ts';
 import { isHostOnlyFact } from './hostOnly.ts';
 import { GENESIS, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
+import { SealRun } from './sealRun.ts';
 
 /**
  * Reads a log in global order against the hosts' chains (issue 17). A seal
- * comes first in its commit, so each bead it lists arrives after it and is
- * checked against the hash it lists. `strict` (the full audit behind
- * `phoenix replay --verify`) also checks that each host's seals follow one
- * another without a gap and that every listed bead is there; a reader that
- * starts part-way (a subscription from a checkpoint) checks what it sees and
- * asks for a lookup when a bead under a host's name arrives with no seal in
- * view.
+ * lists the beads of its own commit, which come after it, and the beads
+ * its host wrote since its last seal, which came before it (block
+ * sealing: see hostOnly.ts `sealsAtOnce`). A bead under a sealing host's
+ * name with no seal in view waits for its host's next seal, which either
+ * lists it with the same hash or shows it was written by something else.
+ * `strict` (the full audit behind `phoenix replay --verify`) also checks
+ * that each host's seals follow one another without a gap and that every
+ * listed bead is there.
  */
 
-export type FindingKind = 'EDITED' | 'UNSEALED' | 'FORGED_SEAL' | 'MISSING' | 'BROKEN_LINK' | 'UNREADABLE';
-
-export interface ChainFinding {
-  kind: FindingKind;
-  position: number;
-  stream: string;
-  revision: number;
-  beadId?: string;
-  beadType?: string;
-  why: string;
-}
-
-/** SEALED: proven; FOREIGN: another process's bead, under no host's name; BROKEN: a finding; LOOKUP: under a host's name with no seal in view; SKIPPED: sealed, not a type this reader checks. */
-export type Verdict = 'SEALED' | 'FOREIGN' | 'BROKEN' | 'LOOKUP' | 'SKIPPED';
+export type { ChainFinding, CheckResult, FindingKind, Settled, Verdict } from './verdicts.ts';
 
 interface HostChain {
   lastSeq?: number;
@@ -49,14 +40,18 @@ export interface CheckerOptions {
 }
 
 const RECENT = 4096;
+const HOST_KEY = '"host_id":"';
 
 export class ChainChecker {
   readonly findings: ChainFinding[] = [];
   private readonly hosts = new Map<string, HostChain>();
   private readonly claims = new Map<string, { hash: string; host: string }>();
+  private readonly waiting = new AwaitingSeals();
   /** Beads proven lately: a retried append lists a bead stored by an earlier commit. */
   private readonly recent = new RecentKeys<string>(RECENT);
   private readonly knownHosts: Set<string>;
+  /** The rows right after the latest seal with a run: checked by position against its hashes. */
+  private readonly run = new SealRun((f) => this.findings.push(f));
   counts = { sealed: 0, seals: 0, foreign: 0, skipped: 0 };
 
   constructor(
@@ -71,80 +66,104 @@ export class ChainChecker {
     return this.knownHosts.has(hostId);
   }
 
-  check(entry: LogEntry): { verdict: Verdict; finding?: ChainFinding } {
+  check(entry: LogEntry): CheckResult {
+    const inRun = entry.kind === 'bead' && isSeal(entry.bead) ? undefined : this.runAt(entry.position);
     if (entry.kind !== 'bead') {
       if (!this.options.strict) return { verdict: 'FOREIGN' };
       return this.broken({ kind: 'UNREADABLE', position: entry.position, stream: entry.stream, revision: entry.revision, why: `unreadable row: ${entry.reason}` });
     }
     const bead = entry.bead;
-    const where = { position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type };
-    if (isSeal(bead)) return this.seal(bead, where);
-    const claim = this.claims.get(bead.bead_id);
+    const at: RowAt = { position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type };
+    if (isSeal(bead)) return this.seal(bead, at);
+    const claim = inRun ?? this.claims.get(bead.bead_id);
     if (claim) {
-      this.claims.delete(bead.bead_id);
-      this.hosts.get(claim.host)?.pending.delete(bead.bead_id);
-      if (this.options.verifyTypes && !this.options.verifyTypes.has(bead.bead_type)) {
+      if (!inRun) {
+        this.claims.delete(bead.bead_id);
+        this.hosts.get(claim.host)?.pending.delete(bead.bead_id);
+      }
+      if (this.skips(bead.bead_type)) {
         this.counts.skipped += 1;
         return { verdict: 'SKIPPED' };
       }
       const hash = beadHash(bead);
-      if (hash !== claim.hash) return this.broken({ kind: 'EDITED', ...where, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${claim.host} sealed: the row was edited` });
-      this.remember(bead.bead_id, hash);
+      if (hash !== claim.hash) return this.broken(edited(at, claim.host));
+      this.recent.set(bead.bead_id, hash);
       if (this.options.mark !== false) markSealed(bead);
       this.counts.sealed += 1;
       return { verdict: 'SEALED' };
     }
-    if (!this.knownHosts.has(bead.host_id) || !isHostOnlyFact(bead)) {
+    if (!this.knownHosts.has(bead.host_id)) {
       this.counts.foreign += 1;
       return { verdict: 'FOREIGN' };
     }
-    if (this.options.verifyTypes && !this.options.verifyTypes.has(bead.bead_type)) {
-      this.counts.skipped += 1;
-      return { verdict: 'SKIPPED' };
-    }
-    if (!this.options.strict) return { verdict: 'LOOKUP' };
-    return this.broken({ kind: 'UNSEALED', ...where, why: `${bead.bead_type} bead ${bead.bead_id} carries host ${bead.host_id}'s name, and no seal of ${bead.host_id} lists it: written by something else` });
+    const skipped = this.skips(bead.bead_type);
+    const held = !skipped && isHostOnlyFact(bead);
+    this.waiting.add(bead.bead_id, { host: bead.host_id, at, bead, held, ...(skipped ? {} : { hash: beadHash(bead) }) });
+    return { verdict: held ? 'AWAIT' : skipped ? 'SKIPPED' : 'FOREIGN' };
   }
 
   /**
    * One stored row as its text (the SQLite audit's fast path): a bead a seal
-   * listed is checked by hashing the text the log holds, which is its
-   * canonical form, with no parse; anything else is parsed and checked as
-   * usual. `decode` turns the text into the entry a reader would get.
+   * lists is checked by hashing the text the log holds, which is its
+   * canonical form, with no parse; so is one under a sealing host's name
+   * that waits for its seal. Anything else is parsed and checked as usual.
+   * `decode` turns the text into the entry a reader would get.
    */
-  checkText(row: { position: number; stream: string; revision: number; beadId: string; beadType: string; json: string }, decode: (json: string) => LogEntry): { verdict: Verdict; finding?: ChainFinding } {
-    const claim = row.stream.startsWith('chain-') ? undefined : this.claims.get(row.beadId);
-    if (!claim || (this.options.verifyTypes !== undefined)) return this.check(decode(row.json));
-    this.claims.delete(row.beadId);
-    this.hosts.get(claim.host)?.pending.delete(row.beadId);
-    let hash = textHash(row.json);
-    // Text written some other way than the log's own validation (a bulk import) is checked in its canonical form.
-    if (hash !== claim.hash) {
+  checkText(row: { position: number; stream: string; revision: number; beadId: string; beadType: string; json: string }, decode: (json: string) => LogEntry): CheckResult {
+    if (this.options.verifyTypes !== undefined || row.stream.startsWith('chain-')) return this.check(decode(row.json));
+    const inRun = this.runAt(row.position);
+    const at: RowAt = { position: row.position, stream: row.stream, revision: row.revision, beadId: row.beadId, beadType: row.beadType };
+    const reparse = () => {
       const entry = decode(row.json);
-      if (entry.kind === 'bead') hash = beadHash(entry.bead);
+      return entry.kind === 'bead' ? entry.bead : undefined;
+    };
+    const claim = inRun ?? this.claims.get(row.beadId);
+    if (!claim) {
+      const host = hostHint(row.json);
+      if (host === undefined || !this.knownHosts.has(host)) return this.check(decode(row.json));
+      this.waiting.add(row.beadId, { host, at, hash: textHash(row.json), reparse, held: false });
+      return { verdict: 'FOREIGN' };
     }
-    if (hash !== claim.hash) return this.broken({ kind: 'EDITED', position: row.position, stream: row.stream, revision: row.revision, beadId: row.beadId, beadType: row.beadType, why: `${row.beadType} bead ${row.beadId} differs from what host ${claim.host} sealed: the row was edited` });
-    this.remember(row.beadId, hash);
+    if (!inRun) {
+      this.claims.delete(row.beadId);
+      this.hosts.get(claim.host)?.pending.delete(row.beadId);
+    }
+    if (!this.sameHash(textHash(row.json), claim.hash, reparse)) return this.broken(edited(at, claim.host));
+    this.recent.set(row.beadId, claim.hash);
     this.counts.sealed += 1;
     return { verdict: 'SEALED' };
   }
 
-  /** At the end of a full audit: beads the last seals listed that never came. */
-  finish(): ChainFinding[] {
-    if (!this.options.strict) return [];
-    for (const [host, chain] of this.hosts) this.reportMissing(host, chain, []);
-    return this.findings;
+  /** The reader settled a waiting bead itself (its own write, a bead from before the chain, a tail no seal follows). */
+  forget(beadId: string): void {
+    this.waiting.take(beadId);
   }
 
-  private seal(seal: SealBead, where: Omit<ChainFinding, 'kind' | 'why'>): { verdict: Verdict; finding?: ChainFinding } {
+  /**
+   * At the end of a read: beads the last seals listed that never came
+   * (strict), and the beads still waiting, which no seal follows. In a full
+   * audit each host's fact among them is UNSEALED; a reader that may have
+   * started after their seal (LOOKUP) must look them up.
+   */
+  finish(): Settled[] {
+    this.run.end(Number.POSITIVE_INFINITY, this.options.strict);
+    if (this.options.strict) for (const [host, chain] of this.hosts) this.reportMissing(host, chain, []);
+    const settled = this.waiting.takeAll().map(([id, w]) => this.unlisted(id, w, 'TAIL'));
+    if (this.options.strict) this.findings.sort((a, b) => a.position - b.position);
+    return settled;
+  }
+
+  private seal(seal: SealBead, at: RowAt): CheckResult {
     if (!sealIsGenuine(this.key, seal)) {
-      return this.broken({ kind: 'FORGED_SEAL', ...where, why: `seal ${seal.data.seq} of ${seal.host_id} does not carry the chain key's MAC: forged, or edited` });
+      return this.broken({ kind: 'FORGED_SEAL', ...at, why: `seal ${seal.data.seq} of ${seal.host_id} does not carry the chain key's MAC: forged, or edited` });
     }
     const host = seal.host_id;
+    this.run.end(at.position, this.options.strict);
     this.knownHosts.add(host);
     const chain = this.hosts.get(host) ?? { pending: new Set<string>() };
     this.hosts.set(host, chain);
     const d = seal.data;
+    const firstInView = chain.lastSeq === undefined;
     let finding: ChainFinding | undefined;
     if (this.options.strict) {
       this.reportMissing(host, chain, d.retracts ?? []);
@@ -152,25 +171,80 @@ export class ChainChecker {
       const expected = chain.lastSeq === undefined ? undefined : chain.lastSeq + 1;
       const skipsRetracted = expected !== undefined && d.seq > expected && range(expected, d.seq).every((s) => retracted.has(s));
       if (chain.lastSeq === undefined ? d.prev !== GENESIS && d.seq !== 0 : d.seq !== expected && !skipsRetracted) {
-        finding = this.broken({ kind: 'BROKEN_LINK', ...where, why: `seal ${d.seq} of ${host} follows seal ${chain.lastSeq ?? 'none'}: the seals between were removed` }).finding;
+        finding = this.broken({ kind: 'BROKEN_LINK', ...at, why: `seal ${d.seq} of ${host} follows seal ${chain.lastSeq ?? 'none'}: the seals between were removed` }).finding;
       } else if (chain.lastMac !== undefined && d.prev !== chain.lastMac && !skipsRetracted && !d.prev.startsWith('RESTART')) {
-        finding = this.broken({ kind: 'BROKEN_LINK', ...where, why: `seal ${d.seq} of ${host} does not name seal ${chain.lastSeq} before it: a seal was replaced` }).finding;
+        finding = this.broken({ kind: 'BROKEN_LINK', ...at, why: `seal ${d.seq} of ${host} does not name seal ${chain.lastSeq} before it: a seal was replaced` }).finding;
       }
     }
     chain.lastSeq = d.seq;
     chain.lastMac = d.mac;
-    chain.lastSeal = { position: where.position, seq: d.seq };
+    chain.lastSeal = { position: at.position, seq: d.seq };
     chain.pending = new Set();
+    if (d.run !== undefined) this.run.start(host, d.seq, at.position, d.run);
+    const settled: Settled[] = [];
     for (const line of d.beads) {
       const e = parseSealEntry(line);
       if (!e) continue;
-      if (this.recent.get(e.id) === e.hash) continue;
-      this.claims.set(e.id, { hash: e.hash, host });
-      chain.pending.add(e.id);
+      const w = this.waiting.take(e.id);
+      if (w) settled.push(this.listed(e.id, w, e.hash));
+      else if (this.recent.get(e.id) !== e.hash) {
+        this.claims.set(e.id, { hash: e.hash, host });
+        chain.pending.add(e.id);
+      }
     }
+    // Everything the host wrote since its last seal is listed by this one: what is not was written by something else.
+    for (const [id, w] of this.waiting.takeHost(host)) settled.push(this.unlisted(id, w, firstInView ? (d.seq === 0 ? 'GENESIS' : 'FIRST_IN_VIEW') : 'BETWEEN'));
     if (this.options.mark !== false) markSealed(seal);
     this.counts.seals += 1;
-    return finding ? { verdict: 'BROKEN', finding } : { verdict: 'SEALED' };
+    return { verdict: finding ? 'BROKEN' : 'SEALED', ...(finding ? { finding } : {}), settled };
+  }
+
+  private runAt(position: number): { hash: string; host: string } | undefined {
+    return this.run.at(position, this.options.strict);
+  }
+
+  /** A waiting bead its seal lists: proven, or edited since. */
+  private listed(id: string, w: Waiting, hash: string): Settled {
+    if (w.hash === undefined) {
+      this.counts.skipped += 1;
+      return { beadId: id, verdict: 'SKIPPED', held: w.held };
+    }
+    if (!this.sameHash(w.hash, hash, w.reparse)) return { beadId: id, held: w.held, ...this.broken(edited(w.at, w.host)) };
+    this.recent.set(id, hash);
+    if (w.bead && this.options.mark !== false) markSealed(w.bead);
+    this.counts.sealed += 1;
+    return { beadId: id, verdict: 'SEALED', held: w.held };
+  }
+
+  /**
+   * A waiting bead no seal of its host lists. Not a host's fact: another
+   * process's word. A host's fact: written by something else, unless it
+   * came before the host's chain began (GENESIS), or before the reader
+   * could see the seal that listed it (FIRST_IN_VIEW, not in a full audit).
+   */
+  private unlisted(id: string, w: Waiting, when: 'BETWEEN' | 'GENESIS' | 'FIRST_IN_VIEW' | 'TAIL'): Settled {
+    const bead = w.bead ?? w.reparse?.();
+    if (!bead || !isHostOnlyFact(bead) || this.skips(bead.bead_type) || when === 'GENESIS') {
+      this.counts.foreign += 1;
+      return { beadId: id, verdict: 'FOREIGN', held: w.held };
+    }
+    if (!this.options.strict && (when === 'FIRST_IN_VIEW' || when === 'TAIL')) return { beadId: id, verdict: 'LOOKUP', held: w.held };
+    const why =
+      when === 'TAIL'
+        ? `${bead.bead_type} bead ${id} carries host ${w.host}'s name, and no seal of ${w.host} follows it: the host stopped before sealing it, or it was slipped in`
+        : `${bead.bead_type} bead ${id} carries host ${w.host}'s name, and no seal of ${w.host} lists it: written by something else`;
+    return { beadId: id, held: w.held, ...this.broken({ kind: 'UNSEALED', ...w.at, why }) };
+  }
+
+  private sameHash(hash: string, sealed: string, reparse?: () => { bead_type: string } | undefined): boolean {
+    if (hash === sealed) return true;
+    // Text written some other way than the log's own validation (a bulk import) is checked in its canonical form.
+    const bead = reparse?.();
+    return bead !== undefined && beadHash(bead as Parameters<typeof beadHash>[0]) === sealed;
+  }
+
+  private skips(type: string): boolean {
+    return this.options.verifyTypes !== undefined && !this.options.verifyTypes.has(type as BeadType);
   }
 
   private reportMissing(host: string, chain: HostChain, retracts: readonly number[]): void {
@@ -183,14 +257,20 @@ export class ChainChecker {
     chain.pending.clear();
   }
 
-  private remember(id: string, hash: string): void {
-    this.recent.set(id, hash);
-  }
-
   private broken(finding: ChainFinding): { verdict: 'BROKEN'; finding: ChainFinding } {
     if (this.options.strict) this.findings.push(finding);
     return { verdict: 'BROKEN', finding };
   }
+}
+
+const edited = (at: RowAt, host: string): ChainFinding => ({ kind: 'EDITED', ...at, why: `${at.beadType} bead ${at.beadId} differs from what host ${host} sealed: the row was edited` });
+
+/** The host a stored bead names: its first "host_id" (the envelope's comes before its data). A hint only: a row no seal lists is parsed. */
+function hostHint(json: string): string | undefined {
+  const i = json.indexOf(HOST_KEY);
+  if (i < 0) return undefined;
+  const from = i + HOST_KEY.length;
+  return json.slice(from, json.indexOf('"', from));
 }
 
 function range(from: number, to: number): number[] {

@@ -22,11 +22,22 @@ export interface SealFields {
   prev: string;
   beads: readonly string[];
   retracts?: readonly number[];
+  run?: string;
 }
 
 /** "<bead_id> <hash>": one line of a seal. */
 export function sealEntry(bead: Bead): string {
   return `${bead.bead_id} ${beadHash(bead)}`;
+}
+
+/** The width of one hash in a seal's run. */
+export const RUN_HASH = 22;
+
+/** The hash a seal's run gives the row `index` places after the seal; undefined past its end. */
+export function runHash(seal: SealBead, index: number): string | undefined {
+  const run = seal.data.run;
+  if (run === undefined || index < 0 || (index + 1) * RUN_HASH > run.length) return undefined;
+  return run.slice(index * RUN_HASH, (index + 1) * RUN_HASH);
 }
 
 export function parseSealEntry(entry: string): { id: string; hash: string } | undefined {
@@ -35,7 +46,7 @@ export function parseSealEntry(entry: string): { id: string; hash: string } | un
 }
 
 export function sealMac(key: Buffer, f: SealFields): string {
-  const text = `phoenix-seal-v1\n${f.hostId}\n${f.seq}\n${f.prev}\n${(f.retracts ?? []).join(',')}\n${f.beads.join('\n')}`;
+  const text = `phoenix-seal-v1\n${f.hostId}\n${f.seq}\n${f.prev}\n${(f.retracts ?? []).join(',')}\n${f.beads.join('\n')}${f.run === undefined ? '' : `\nrun ${f.run}`}`;
   return createHmac('sha256', key).update(text).digest('base64url');
 }
 
@@ -50,7 +61,7 @@ export function isSeal(bead: Bead): bead is SealBead {
 export function sealIsGenuine(key: Buffer, seal: SealBead): boolean {
   if (seal.stream !== chainStreamOf(seal.host_id)) return false;
   const d = seal.data;
-  const wanted = Buffer.from(sealMac(key, { hostId: seal.host_id, seq: d.seq, prev: d.prev, beads: d.beads, ...(d.retracts ? { retracts: d.retracts } : {}) }), 'base64url');
+  const wanted = Buffer.from(sealMac(key, { hostId: seal.host_id, seq: d.seq, prev: d.prev, beads: d.beads, ...(d.retracts ? { retracts: d.retracts } : {}), ...(d.run === undefined ? {} : { run: d.run }) }), 'base64url');
   const given = Buffer.from(d.mac, 'base64url');
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -13,22 +13,23 @@ import { INSERT_CHUNK, INSERT_COLUMNS, type Statements } from './statements.ts';
  * constraint error (isStoredBeadId) and the caller runs the whole append
  * again with the lookup. A savepoint would undo less, but costs every append.
  */
-export function writeBeads(sql: Statements, stream: string, beads: Bead[], expected: ExpectedRevision, lookUpIds = true): AppendResult {
+export function writeBeads(sql: Statements, append: { stream: string; beads: Bead[]; texts: string[]; expected: ExpectedRevision }, lookUpIds = true): AppendResult {
+  const { stream, beads, texts, expected } = append;
   if (!lookUpIds && beads.length > 0) {
     const actual = sql.lastRevision.get(stream) ?? -1;
     // A mismatch may be a retry of beads already stored: that needs the lookup to tell.
-    if (revisionMatches(expected, actual)) return { nextRevision: actual + beads.length, position: insertRows(sql, stream, actual + 1, beads) };
+    if (revisionMatches(expected, actual)) return { nextRevision: actual + beads.length, position: insertRows(sql, stream, actual + 1, beads, texts) };
   }
-  const unstored = withoutStored(sql, beads);
-  if (unstored.length === 0 && beads.length > 0) {
+  const unstored = withoutStored(sql, beads, texts);
+  if (unstored.beads.length === 0 && beads.length > 0) {
     // A retried append: every bead is already stored, so it is a no-op.
     const last = sql.storedAt.get(beads[beads.length - 1]!.bead_id)!;
     return { nextRevision: last.revision, position: last.position };
   }
   const actual = sql.lastRevision.get(stream) ?? -1;
   checkExpectedRevision(stream, expected, actual);
-  if (unstored.length === 0) return { nextRevision: actual, position: sql.lastPosition.get() ?? -1 };
-  return { nextRevision: actual + unstored.length, position: insertRows(sql, stream, actual + 1, unstored) };
+  if (unstored.beads.length === 0) return { nextRevision: actual, position: sql.lastPosition.get() ?? -1 };
+  return { nextRevision: actual + unstored.beads.length, position: insertRows(sql, stream, actual + 1, unstored.beads, unstored.texts) };
 }
 
 /** The error a fast-path insert fails with when one of its beads is already stored. */
@@ -36,21 +37,27 @@ export function isStoredBeadId(err: unknown): boolean {
   return err instanceof Error && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && err.message.includes('beads.bead_id');
 }
 
-function withoutStored(sql: Statements, beads: Bead[]): Bead[] {
-  if (beads.length === 0) return beads;
-  const stored = sql.storedIds.all(JSON.stringify(beads.map((b) => b.bead_id)));
-  if (stored.length === 0) return beads;
-  const skip = new Set(stored);
-  return beads.filter((b) => !skip.has(b.bead_id));
+/** The rows a retried append will really write: those not stored yet, as writeBeads skips them. */
+export function unstoredRows(sql: Statements, appends: readonly { beads: Bead[]; texts: string[] }[]): { beads: Bead[]; texts: string[] }[] {
+  return appends.map((a) => withoutStored(sql, a.beads, a.texts));
 }
 
-/** Inserts beads at consecutive revisions from `firstRevision`; returns the last one's position. */
-function insertRows(sql: Statements, stream: string, firstRevision: number, beads: Bead[]): LogPosition {
+function withoutStored(sql: Statements, beads: Bead[], texts: string[]): { beads: Bead[]; texts: string[] } {
+  if (beads.length === 0) return { beads, texts };
+  const stored = sql.storedIds.all(JSON.stringify(beads.map((b) => b.bead_id)));
+  if (stored.length === 0) return { beads, texts };
+  const skip = new Set(stored);
+  const keep = beads.flatMap((b, i) => (skip.has(b.bead_id) ? [] : [i]));
+  return { beads: keep.map((i) => beads[i]!), texts: keep.map((i) => texts[i]!) };
+}
+
+/** Inserts beads (each as its text) at consecutive revisions from `firstRevision`; returns the last one's position. */
+function insertRows(sql: Statements, stream: string, firstRevision: number, beads: Bead[], texts: string[]): LogPosition {
   const params: unknown[] = [];
   let lastRowid: number | bigint = 0;
   for (let i = 0; i < beads.length; i++) {
     const b = beads[i]!;
-    params.push(stream, firstRevision + i, b.bead_id, b.bead_type, b.ts, JSON.stringify(b));
+    params.push(stream, firstRevision + i, b.bead_id, b.bead_type, b.ts, texts[i]!);
     if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
       lastRowid = sql.insertChunk.run(params).lastInsertRowid;
       params.length = 0;

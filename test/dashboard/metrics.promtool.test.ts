@@ -82,7 +82,8 @@ describe.skipIf(!PROMTOOL)('/metrics: the host and the watchdog, checked by prom
     for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds']) {
       expect(first.families.has(name), name).toBe(true);
     }
-    expect(value(first.families, 'phoenix_append_duration_seconds_count', { log: 'sqlite', kind: 'single' })).toBeGreaterThan(0);
+    // Each heartbeat is one bead to one stream: timed as the host asked for it (kind single), its seal included (issue 17).
+    expect(value(first.families, 'phoenix_append_duration_seconds_count', { log: 'sqlite', kind: 'single' })).toBeGreaterThanOrEqual(2);
     expect(value(first.families, 'phoenix_connection_state', { state: 'CONNECTED' })).toBe(1);
     expect(value(first.families, 'phoenix_health_status', { status: 'HEALTHY' })).toBe(1);
     expect(value(first.families, 'phoenix_kill_flag_set')).toBe(0);
@@ -103,8 +104,9 @@ describe.skipIf(!PROMTOOL)('/metrics: the host and the watchdog, checked by prom
     }
     const traded = await scrapeUntil(
       hostUrl,
-      (f) => value(f, 'phoenix_decision_to_order_seconds_count') === 1 && value(f, 'phoenix_fills_total', { pair: 'EURUSD', side: 'BUY' }) >= 1,
-      'the entry order and its fill',
+      // The position opens on the fill's POSITION bead, which the host writes just after the FILL: waited for, not raced.
+      (f) => value(f, 'phoenix_decision_to_order_seconds_count') === 1 && value(f, 'phoenix_fills_total', { pair: 'EURUSD', side: 'BUY' }) >= 1 && value(f, 'phoenix_positions_open') === 1,
+      'the entry order, its fill and the open position',
     );
     expect(value(traded.families, 'phoenix_orders_total', { role: 'ENTRY' })).toBe(1);
     expect(value(traded.families, 'phoenix_positions_open')).toBe(1);

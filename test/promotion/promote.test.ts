@@ -5,6 +5,7 @@ import type { Bead, BeadOf } from '../../beads/index.ts';
 import { windowMsOf } from '../../machines/promotion.ts';
 import { totpOf, writeOperator } from '../../runtime/operators/enrolment.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import { loadChainKey } from '../../runtime/chain/chainKey.ts';
 import { seedPaperHistory } from '../../tools/bunny/liveSeed.ts';
 import { runPhoenix, startPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
@@ -104,7 +105,8 @@ describe('phoenix promote', () => {
 
 describe('phoenix run in live mode: the live gate in full', () => {
   it('is refused, naming the promotion, while the paper gates hold but nobody promoted; starts once a person has', async () => {
-    await seed({ promotionWindowMs: WINDOW, decided: false });
+    // Sealed with this home's chain key, as the paper host left it: the live gate counts only what a host sealed (issue 17).
+    await seed({ promotionWindowMs: WINDOW, decided: false, chainKey: loadChainKey(temp.dir, { create: true })! });
     const env = { ...live(), IBKR_LIVE_PORT: String(await freePort()), IBKR_PAPER_PORT: '4002', LOG_LEVEL: 'warn' };
     const refused = await runPhoenix(['run'], env, 60_000);
     expect(refused.code).toBe(3);

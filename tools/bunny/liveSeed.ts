@@ -118,7 +118,10 @@ export function seededPaperHistory(now: number, o: SeedOptions = {}): Bead[] {
  */
 export async function seedPaperHistory(log: EventLog, now = Date.now(), o: SeedOptions & { chainKey?: Buffer } = {}): Promise<number> {
   const beads = seededPaperHistory(now, o);
-  const into = o.chainKey ? await ChainedLog.open(log, { key: o.chainKey, hostId: HOST, mode: 'PAPER', clock: { now: () => now } }) : log;
+  const chained = o.chainKey ? await ChainedLog.open(log, { key: o.chainKey, hostId: HOST, mode: 'PAPER', clock: { now: () => now } }) : undefined;
+  const into = chained ?? log;
   for (const b of beads) await into.append(b.stream, [b]);
+  // The chain seals most beads a block at a time: the last block is sealed before the history is handed over.
+  await chained?.flush();
   return beads.length;
 }

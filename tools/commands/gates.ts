@@ -1,5 +1,10 @@
 import { loadConfig } from '../../runtime/config/load.ts';
 import { computeGates, RUNBOOKS_DIR } from '../../actors/gates/computeGates.ts';
+import { runbookInputs } from '../../actors/gates/runbookInputs.ts';
+import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
+import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
+import { PAPER_FIRST_GATES } from '../../projections/liveGate.ts';
+import type { EventLog } from '../../store/port.ts';
 import { readStanding } from '../../actors/promotion/readStanding.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
@@ -15,7 +20,9 @@ const HELP = `Usage: phoenix gates [--json] [--runbooks DIR]
 
 Computes the S11 phase-1 gates from the log and prints each with its status
 (MET or NOT_MET), what it is based on, and the beads that prove it. Nothing
-is self-declared: a gate is MET only when the log shows it.
+is self-declared: a gate is MET only when the log shows it. Whether live may
+start is judged as the host judges it: on evidence a host sealed into its
+chain, checked with PHOENIX_HOME/chain.key (issue 17).
 
   P1-1 IBKR_PAPER_CONNECTED  an IBKR_SESSION CONNECT in PAPER
   P1-2 PAPER_ROUND_TRIP      a paper position SUBMITTED → FILLED → CLOSED
@@ -57,6 +64,31 @@ Options:
 Exit code 0 whatever the gates say; 1 when confirm-ux has nothing to confirm;
 2 for usage.`;
 
+interface SealedVerdict {
+  holds: boolean;
+  /** Why not, in words; or how much was left out. */
+  why: string;
+  left_out: number;
+}
+
+/**
+ * The paper gates as the host's live start judges them (issue 17): on
+ * evidence a host sealed, tied to the paper account's executions, checked
+ * with the host's chain key. Without the key nothing can be proven.
+ */
+async function gatesOnSealedEvidence(log: EventLog, config: ReturnType<typeof loadConfig>, runbooksDir: string): Promise<SealedVerdict> {
+  let key: Buffer | undefined;
+  try {
+    key = loadChainKey(config.homeDir, { create: false });
+  } catch (err) {
+    return { holds: false, why: (err as Error).message, left_out: 0 };
+  }
+  if (!key) return { holds: false, why: `no chain key at ${chainKeyPath(config.homeDir)} to prove any of it with`, left_out: 0 };
+  const gate = await liveGateOnChainedEvidence(log, key, { runbooks: runbookInputs(runbooksDir) });
+  const notMet = gate.gates.filter((g) => PAPER_FIRST_GATES.includes(g.id as (typeof PAPER_FIRST_GATES)[number]) && g.status !== 'MET').map((g) => g.id);
+  return { holds: gate.holds, why: gate.holds ? `${gate.leftOut} unsealed or untied bead(s) left out` : `on sealed evidence ${notMet.join(', ')} ${notMet.length === 1 ? 'is' : 'are'} not MET; ${gate.leftOut} bead(s) left out`, left_out: gate.leftOut };
+}
+
 function table(gates: readonly GateResult[], paint: ReturnType<typeof paintFor>): string[] {
   const lines = gates.flatMap((g) => {
     const word = g.status.padEnd(8);
@@ -86,21 +118,24 @@ export const gatesCommand: Command = {
     if (values.note !== undefined || values.as !== undefined) throw new UsageError('--note and --as go with phoenix gates confirm-ux');
     if (values.phase === '2') return phase2(config, values, io);
     const log = await openLogToRead(config);
+    const runbooksDir = values.runbooks ?? RUNBOOKS_DIR;
     let result: Awaited<ReturnType<typeof computeGates>>;
+    let sealed: SealedVerdict;
     try {
-      result = await computeGates(log, values.runbooks ?? RUNBOOKS_DIR);
+      result = await computeGates(log, runbooksDir);
+      sealed = await gatesOnSealedEvidence(log, config, runbooksDir);
     } finally {
       await log.close();
     }
     const { gates, unreadable } = result;
-    const liveMayStart = paperGatesHold(gates);
+    const liveMayStart = paperGatesHold(gates) && sealed.holds;
     if (values.json) {
-      writeLine(io.stdout, JSON.stringify({ gates, live_may_start: liveMayStart, unreadable_records: unreadable }));
+      writeLine(io.stdout, JSON.stringify({ gates, live_may_start: liveMayStart, sealed_evidence: sealed, unreadable_records: unreadable }));
       return EXIT.ok;
     }
     for (const line of table(gates, paintFor(io.stdout, io.env))) writeLine(io.stdout, line);
     writeLine(io.stdout);
-    writeLine(io.stdout, liveMayStart ? 'Live may start: P1-1…P1-6 and P1-8 are MET on paper.' : 'Live may not start: P1-1…P1-6 and P1-8 must all be MET on paper (INV-IBKR-PAPER-FIRST-1).');
+    writeLine(io.stdout, liveMayStart ? 'Live may start: P1-1…P1-6 and P1-8 are MET on paper, on evidence the host sealed.' : paperGatesHold(gates) ? `Live may not start: P1-1…P1-6 and P1-8 are MET only on beads no host sealed (${sealed.why}); the live gate counts sealed evidence only (issue 17).` : 'Live may not start: P1-1…P1-6 and P1-8 must all be MET on paper (INV-IBKR-PAPER-FIRST-1).');
     if (unreadable > 0) writeLine(io.stderr, `phoenix gates: ${unreadable} unreadable records were skipped (see phoenix replay)`);
     return EXIT.ok;
   },

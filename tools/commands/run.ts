@@ -4,7 +4,10 @@ import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, 
 import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
-import { readStanding } from '../../actors/promotion/readStanding.ts';
+import { runbookInputs } from '../../actors/gates/runbookInputs.ts';
+import { standingOptions } from '../../actors/promotion/promotionActor.ts';
+import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
+import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { LiveGateVerdict } from '../../projections/liveGate.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
@@ -16,16 +19,20 @@ import { connectionEscalated } from './escalation.ts';
 
 /**
  * The live gate in full (S11, issue 14): the phase-1 gates on paper and
- * promotion at LIVE_ACTIVE, from the log. Read-only, so a refused start
+ * promotion at LIVE_ACTIVE, from what the log proves (issue 17). Read-only, so a refused start
  * leaves no trace; no log at all means no paper history and no promotion.
  */
 async function liveGateIn(config: Config): Promise<LiveGateVerdict> {
   if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) {
     return { open: false, missing: [`no event log at ${defaultLogPath(config.homeDir)}: no paper history (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
   }
+  const key = loadChainKey(config.homeDir, { create: false });
+  if (!key) return { open: false, missing: [`no chain key at ${chainKeyPath(config.homeDir)}: no paper history a host sealed (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
   const log = await openEventLog(config, { readonly: true });
   try {
-    return (await readStanding(log, config, systemClock.now())).live;
+    // Issue 17: on sealed evidence only, as the host judges it; a PROMOTION bead counts only sealed.
+    const gate = await liveGateOnChainedEvidence(log, key, { runbooks: runbookInputs() }, { windowMs: standingOptions(config).windowMs });
+    return gate.live!;
   } finally {
     await log.close();
   }

@@ -1,0 +1,137 @@
+import { type Bead, type Clock, type IdSource, type Mode, stamp } from '../../beads/index.ts';
+import type { StreamAppend } from '../../store/port.ts';
+import { isoAt } from '../clock.ts';
+import { beadHash } from './canonical.ts';
+import { chainStreamOf, GENESIS, type SealBead, sealIds, sealMac } from './seal.ts';
+
+/**
+ * The writing half of a host's chain (issue 17), held in memory under the
+ * writer's lease: the chain's head (the next seal's number and the MAC it
+ * names) and the block of beads written since the last seal.
+ *
+ * Why blocks: a seal is a row, and on SQLite a second row in a one-bead
+ * commit costs that commit about a fifth more (B1: the bytes a durable
+ * commit writes), so a seal per commit cannot keep B1 within 10%. A bead
+ * the host acts on by the log's word alone (`sealsAtOnce`: write-aheads,
+ * tokens, the kill flag, halts, answers, promotion) is sealed in its own
+ * commit, with the block before it. The rest join the block, which the next
+ * seal lists: at the latest after BLOCK_BEADS beads, or BLOCK_MS after the
+ * block began (a seal of its own then). Until then this process proves its
+ * own beads from the block it keeps.
+ */
+
+export const BLOCK_BEADS = 128;
+export const BLOCK_MS = 250;
+
+export interface SealerOptions {
+  key: Buffer;
+  hostId: string;
+  mode: Mode;
+  clock: Clock;
+  ids?: IdSource;
+}
+
+export class BlockSealer {
+  readonly chainStream: string;
+  seq = 0;
+  prev = GENESIS;
+  private retract: number[] = [];
+  /** bead_id → hash, in the order written: listed by the next seal. */
+  private block = new Map<string, string>();
+  private blockSince = 0;
+  private readonly ids: { next(): string };
+  private sealedOnce = false;
+
+  constructor(private readonly o: SealerOptions) {
+    this.chainStream = chainStreamOf(o.hostId);
+    this.ids = o.ids ?? sealIds();
+  }
+
+  /** Goes on from the last seal of the chain (or from a marked restart after a tampered one). */
+  resume(seq: number, prev: string): void {
+    this.seq = seq;
+    this.prev = prev;
+  }
+
+  get blockSize(): number {
+    return this.block.size;
+  }
+
+  /** This process's own proof of a bead it wrote and has not sealed yet: the hash it wrote. */
+  blockHash(beadId: string): string | undefined {
+    return this.block.get(beadId);
+  }
+
+  /**
+   * The beads a commit's seal lists: each once (the log drops a bead repeated
+   * within one stream's append). A retried append's beads are listed again;
+   * readers know a bead a seal lists twice (the checker's recent beads).
+   */
+  fresh(appends: readonly StreamAppend[]): Bead[] {
+    if (appends.length === 1) return appends[0]!.beads as Bead[];
+    const out: Bead[] = [];
+    const seen = new Set<string>();
+    for (const a of appends) {
+      for (const b of a.beads) {
+        if (seen.has(b.bead_id)) continue;
+        seen.add(b.bead_id);
+        out.push(b);
+      }
+    }
+    return out;
+  }
+
+  /** Whether a commit of `count` fresh beads opens with a seal: the chain's first, one with a bead sealed at once, a full block, an old one. */
+  mustSeal(count: number, atOnce: boolean): boolean {
+    if (atOnce || !this.sealedOnce || this.block.size + count >= BLOCK_BEADS) return true;
+    return this.block.size > 0 && this.o.clock.now() - this.blockSince >= BLOCK_MS;
+  }
+
+  /** Each bead's hash over the canonical form (a log that does not hand over the text it stores). */
+  hashes(fresh: readonly Bead[]): string[] {
+    return fresh.map(beadHash);
+  }
+
+  /**
+   * The seal of the block and of its commit's beads, chained to the seal
+   * before: the block as "<bead_id> <hash>" lines; the commit's beads as a
+   * run of hashes where the log writes them at the positions right after
+   * the seal (SQLite), else as lines too.
+   */
+  sealOf(commit: { run: string } | { fresh: readonly Bead[]; hashes: readonly string[] }): SealBead {
+    const lines: string[] = [];
+    for (const [id, hash] of this.block) lines.push(`${id} ${hash}`);
+    if ('fresh' in commit) for (let i = 0; i < commit.fresh.length; i++) lines.push(`${commit.fresh[i]!.bead_id} ${commit.hashes[i]!}`);
+    const run = 'run' in commit ? commit.run : undefined;
+    const fields = { hostId: this.o.hostId, seq: this.seq, prev: this.prev, beads: lines, ...(this.retract.length > 0 ? { retracts: [...this.retract] } : {}), ...(run === undefined ? {} : { run }) };
+    const mac = sealMac(this.o.key, fields);
+    return stamp(
+      { bead_type: 'SEAL', stream: this.chainStream, correlation_id: this.chainStream, data: { seq: fields.seq, prev: fields.prev, beads: lines, mac, ...(fields.retracts ? { retracts: fields.retracts } : {}), ...(run === undefined ? {} : { run }) } },
+      { bead_id: this.ids.next(), ts: isoAt(this.o.clock.now()), host_id: this.o.hostId, mode: this.o.mode },
+    ) as SealBead;
+  }
+
+  /** The seal is durable: the block it listed is done with. */
+  sealed(seal: SealBead): void {
+    this.block = new Map();
+    this.sealedOnce = true;
+    this.advance(seal.data.mac, []);
+  }
+
+  /** Committed without a seal: the beads join the block. */
+  deferred(ids: readonly string[], hashes: readonly string[]): void {
+    if (this.block.size === 0) this.blockSince = this.o.clock.now();
+    for (let i = 0; i < ids.length; i++) this.block.set(ids[i]!, hashes[i]!);
+  }
+
+  /** A seal whose commit failed on a log that is not all-or-nothing: it may stand without its beads, and the next seal says so. */
+  failed(seal: SealBead): void {
+    this.advance(seal.data.mac, [seal.data.seq]);
+  }
+
+  private advance(mac: string, retract: number[]): void {
+    this.retract = retract;
+    this.prev = mac;
+    this.seq += 1;
+  }
+}
