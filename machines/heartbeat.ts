@@ -28,10 +28,9 @@ export const ESCALATION_NOTE = 'escalation';
 export const SUBSCRIPTIONS_CHECK = 'subscriptions_alive';
 
 /**
- * The alert pipeline's marker for a WARNING re-raised as CRITICAL. It must
- * equal the notifier's ESCALATED_SUFFIX (a test keeps them equal): raising the
- * escalated key ourselves cancels the notifier's own escalation timer, so the
- * operator gets one CRITICAL, not two.
+ * The marker for a WARNING re-raised as CRITICAL. Escalation happens here and
+ * nowhere else; the notifier only treats the escalated key as part of its base
+ * key's episode, so a resolution ends both.
  */
 export const ESCALATED_SUFFIX = '#escalated';
 

@@ -33,7 +33,11 @@ export interface AlertClass {
   title: string;
   /** Set on a type that announces the end of another ("RESOLVED: …"). */
   resolves?: string;
-  /** A WARNING that is still unresolved after `afterMs` is re-raised as CRITICAL (S6.2). */
+  /**
+   * A WARNING that is still unresolved after `afterMs` is re-raised as CRITICAL (S6.2). Declared here so
+   * that its runbook is checked with the CRITICAL types; the machine that owns the alert carries it out
+   * (the heartbeat machine, whose default delay a test keeps equal to this), and nothing else does.
+   */
   escalation?: { afterMs: number; to: 'CRITICAL' };
 }
 

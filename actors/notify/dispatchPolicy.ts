@@ -1,6 +1,6 @@
 import { alertsOf, isUrgent, type Notification, type NotificationKind, type QueuedAlert } from './alertModel.ts';
 import { renderNotification } from './alertMessages.ts';
-import { ALERT_TYPES, type AlertClass } from './alertTypes.ts';
+import { ESCALATED_SUFFIX } from '../../machines/heartbeat.ts';
 import { DEFAULT_THROTTLE, SendLedger, type ThrottleRules } from './throttle.ts';
 
 /**
@@ -31,8 +31,12 @@ export const DEFAULT_RULES: DispatchRules = {
   backoffMaxMs: 60_000,
 };
 
-/** Marks the dedupe key of a WARNING re-raised as CRITICAL because it stayed unresolved (S6.2). */
-export const ESCALATED_SUFFIX = '#escalated';
+/**
+ * Escalation happens in one place, the machine that owns the alert (the
+ * heartbeat's degraded spell, S6.2); the policy only knows the escalated key
+ * belongs to its base key's episode.
+ */
+export { ESCALATED_SUFFIX };
 
 export type Render = (input: { kind: NotificationKind; detailed: QueuedAlert[]; summarised: QueuedAlert[]; sentAt: number }) => string[];
 
@@ -43,8 +47,6 @@ export interface Plan {
   send?: Notification;
   /** Alerts held back by the throttle for the first time: each gets a THROTTLED bead. */
   throttled: QueuedAlert[];
-  /** Unresolved alerts whose escalation is due: the caller raises each again as CRITICAL. */
-  escalate: QueuedAlert[];
   /** Ask again at this time if nothing else happens first. */
   wakeAt?: number;
 }
@@ -57,7 +59,6 @@ export class DispatchPolicy {
   private readonly failures = new Map<string, number>();
   private readonly firing = new Map<string, { alertId: string; at: number }>();
   private readonly resolvedKeys = new Map<string, { alertId: string; at: number }>();
-  private readonly escalations = new Map<string, { alert: QueuedAlert; dueAt: number }>();
   private inFlight: Notification | undefined;
   private resume: Notification | undefined;
   private blockedUntil = Number.NEGATIVE_INFINITY;
@@ -85,7 +86,6 @@ export class DispatchPolicy {
       // A resolution ends the episode: the next firing of this key is news again.
       this.firing.delete(key);
       this.firing.delete(key + ESCALATED_SUFFIX);
-      this.escalations.delete(key);
     } else {
       const earlier = this.firing.get(key);
       if (earlier && alert.raisedAt - earlier.at < this.rules.repeatIntervalMs) {
@@ -93,11 +93,6 @@ export class DispatchPolicy {
       }
       this.firing.set(key, { alertId: alert.alertId, at: alert.raisedAt });
       this.resolvedKeys.delete(key);
-      if (key.endsWith(ESCALATED_SUFFIX)) this.escalations.delete(key.slice(0, -ESCALATED_SUFFIX.length));
-      const escalation = (ALERT_TYPES as Record<string, AlertClass>)[alert.type]?.escalation;
-      if (escalation && alert.severity !== escalation.to && !this.escalations.has(key)) {
-        this.escalations.set(key, { alert, dueAt: alert.raisedAt + escalation.afterMs });
-      }
     }
     this.pending.push(alert);
     return { verdict: 'queued' };
@@ -105,11 +100,9 @@ export class DispatchPolicy {
 
   plan(now: number): Plan {
     this.forgetExpiredKeys(now);
-    const escalate = this.dueEscalations(now);
-    const plan: Plan = { throttled: [], escalate };
+    const plan: Plan = { throttled: [] };
     const wake = (at: number | undefined) => {
-      const next = minDefined(at, this.nextEscalationAt());
-      if (next !== undefined) plan.wakeAt = next;
+      if (at !== undefined) plan.wakeAt = at;
       return plan;
     };
     if (this.inFlight) return wake(undefined);
@@ -211,26 +204,4 @@ export class DispatchPolicy {
     for (const [key, entry] of this.firing) if (entry.at <= horizon) this.firing.delete(key);
     for (const [key, entry] of this.resolvedKeys) if (entry.at <= horizon) this.resolvedKeys.delete(key);
   }
-
-  private dueEscalations(now: number): QueuedAlert[] {
-    const due: QueuedAlert[] = [];
-    for (const [key, entry] of this.escalations) {
-      if (entry.dueAt > now) continue;
-      this.escalations.delete(key);
-      due.push(entry.alert);
-    }
-    return due;
-  }
-
-  private nextEscalationAt(): number | undefined {
-    let next: number | undefined;
-    for (const entry of this.escalations.values()) next = minDefined(next, entry.dueAt);
-    return next;
-  }
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }

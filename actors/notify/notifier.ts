@@ -3,14 +3,14 @@ import { BeadWriter } from '../../runtime/beadWriter.ts';
 import { streams } from '../../beads/index.ts';
 import type { EventLog, LogEntry, Subscription } from '../../store/port.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { alertsOf, type Notification, type QueuedAlert } from './alertModel.ts';
+import { alertsOf, type Notification } from './alertModel.ts';
 import { labelButtons, renderNotification } from './alertMessages.ts';
 import { ChannelWatch } from './channelWatch.ts';
 import { failedBeads, groupedBead, retriedBeads, sentBeads, throttledBeads } from './deliveryRecords.ts';
 import { DispatchPolicy, type DispatchRules } from './dispatchPolicy.ts';
 import { type Alert, type AlertSource, isAlertBead, queuedAlertOf, raiseAlert } from './outbox.ts';
 import { type Ownership, restorePolicy } from './outboxRestore.ts';
-import { channelBackInput, channelDownInput, escalationOf, offLogAlert } from './sideAlerts.ts';
+import { channelBackInput, channelDownInput, offLogAlert } from './sideAlerts.ts';
 import type { Timers } from '../../runtime/timers.ts';
 import { DeliveryError, type Transport } from './transport.ts';
 
@@ -149,7 +149,6 @@ export class AlertNotifier {
     try {
       const plan = this.policy.plan(this.options.source.clock.now());
       await this.append(throttledBeads(this.options.source, plan.throttled));
-      for (const alert of plan.escalate) await this.escalate(alert);
       if (plan.send) {
         await this.deliver(plan.send);
         this.again = true;
@@ -221,13 +220,6 @@ export class AlertNotifier {
       cancel();
       this.inFlight = undefined;
     }
-  }
-
-  /** An unresolved WARNING past its escalation time comes back as a CRITICAL of its own (S6.2). */
-  private async escalate(alert: QueuedAlert): Promise<void> {
-    const input = escalationOf(alert, this.options.source.clock.now());
-    this.logger.warn({ alert_type: alert.type, dedupe_key: alert.dedupeKey }, 'unresolved alert escalated to CRITICAL');
-    await this.raiseQuietly(input);
   }
 
   /** Raises through the outbox; if the log refuses, the alert still goes out, from memory. */

@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { QueuedAlert } from './alertModel.ts';
-import { classify, isAlertType } from './alertTypes.ts';
-import { ESCALATED_SUFFIX } from './dispatchPolicy.ts';
+import { classify, } from './alertTypes.ts';
 import type { Alert } from './outbox.ts';
 
-/** Alerts the notifier raises itself: escalations, its own channel's outage, and alerts that cannot reach the log. */
-
-/** The CRITICAL re-raise of a WARNING left unresolved past its escalation time (S6.2). */
-export function escalationOf(alert: QueuedAlert, now: number): Alert & { severity: 'CRITICAL' } {
-  const minutes = Math.round((now - alert.raisedAt) / 60_000);
-  return {
-    type: 'alert',
-    alertType: isAlertType(alert.type) ? alert.type : 'HEALTH_DEGRADED',
-    message: `Still unresolved after ${minutes} min: ${alert.message}`,
-    dedupeKey: alert.dedupeKey + ESCALATED_SUFFIX,
-    correlationId: alert.correlationId,
-    causationId: alert.beadId,
-    severity: 'CRITICAL',
-  };
-}
+/** Alerts the notifier raises itself: its own channel's outage, and alerts that cannot reach the log. */
 
 export function channelDownInput(hostId: string, dedupeKey: string, downForMs: number, error: string): Alert {
   return {

@@ -4,7 +4,7 @@ import { ManualClock } from '../../runtime/clock.ts';
 import { outboxSink } from '../../actors/notify/outbox.ts';
 import { ALERT_TYPES, isAlertType } from '../../actors/notify/alertTypes.ts';
 import { ESCALATED_SUFFIX as NOTIFIER_ESCALATED_SUFFIX } from '../../actors/notify/dispatchPolicy.ts';
-import { ESCALATED_SUFFIX, type HeartbeatAlertType } from '../../machines/heartbeat.ts';
+import { DEFAULT_ESCALATE_AFTER_MS, ESCALATED_SUFFIX, type HeartbeatAlertType } from '../../machines/heartbeat.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 
 describe('heartbeat alerts through the notify outbox', () => {
@@ -13,6 +13,10 @@ describe('heartbeat alerts through the notify outbox', () => {
     for (const type of raised) expect(isAlertType(type)).toBe(true);
     expect(ALERT_TYPES.HOST_DOWN.severity).toBe('CRITICAL');
     expect(ESCALATED_SUFFIX).toBe(NOTIFIER_ESCALATED_SUFFIX);
+  });
+
+  it('the table declares the escalation the heartbeat machine carries out, with the same delay', () => {
+    expect(ALERT_TYPES.HEALTH_DEGRADED.escalation).toEqual({ afterMs: DEFAULT_ESCALATE_AFTER_MS, to: 'CRITICAL' });
   });
 
   it('raise, escalate and resolve become RAISED / RAISED CRITICAL / RESOLVED beads with the table’s runbook', async () => {

@@ -84,15 +84,27 @@ describe('dispatch policy', () => {
     expect(sim.deliveries.map((d) => d.at)).toEqual([13_000]);
   });
 
-  it('escalates an unresolved HEALTH_DEGRADED to CRITICAL after 5 minutes, not a resolved one', () => {
+  it('does not escalate on its own: an unresolved WARNING stays one WARNING (the machine that owns it escalates)', () => {
     const sim = new PolicySim(new DispatchPolicy({ groupWaitMs: 10_000 }));
     sim.raise(at(0, 'HEALTH_DEGRADED', 1));
-    sim.raise(at(0, 'HEALTH_DEGRADED', 2));
-    sim.raise(at(60_000, 'HEALTH_DEGRADED', 2, true));
     sim.runUntil(10 * 60_000);
-    const criticals = sim.deliveries.filter((d) => d.notification.kind === 'critical');
-    expect(criticals.map((d) => d.at)).toEqual([300_000]);
-    expect(alertsOf(criticals[0]!.notification).map((a) => a.dedupeKey)).toEqual(['HEALTH_DEGRADED:1#escalated']);
+    expect(sim.deliveries.map((d) => d.notification.kind)).toEqual(['group']);
+    expect(sim.deliveries.flatMap((d) => alertsOf(d.notification)).map((a) => a.severity)).toEqual(['WARNING']);
+  });
+
+  it('an escalated key belongs to its base key\'s episode: after the resolution the next escalation is news again', () => {
+    const sim = new PolicySim(new DispatchPolicy({ groupWaitMs: 0 }));
+    const base = sim.raise(at(0, 'HEALTH_DEGRADED', 1));
+    const escalated = (id: string) => ({ ...base, alertId: id, raisedAt: sim.now, severity: 'CRITICAL' as const, dedupeKey: `${base.dedupeKey}#escalated` });
+    sim.runUntil(300_000);
+    sim.accept(escalated('e1'));
+    sim.raise(at(60_000, 'HEALTH_DEGRADED', 1, true));
+    sim.raise(at(60_000, 'HEALTH_DEGRADED', 1));
+    sim.runUntil(sim.now + 300_000);
+    sim.accept(escalated('e2'));
+    sim.runUntil(sim.now + 60_000);
+    expect(sim.accepted.filter((x) => x.duplicateOf !== undefined)).toEqual([]);
+    expect(sim.deliveries.filter((d) => d.notification.kind === 'critical')).toHaveLength(2);
   });
 
   it('splits a message longer than 4096 characters and resumes a failed split after the delivered parts', () => {

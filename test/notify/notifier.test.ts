@@ -115,17 +115,21 @@ describe('alert notifier (outbox actor)', () => {
     expect(texts[3]).toContain('RESOLVED: IB connection lost');
   });
 
-  it('escalates a HEALTH_DEGRADED left unresolved for 5 minutes to a CRITICAL', async () => {
+  it('sends the heartbeat\'s escalation of a lasting HEALTH_DEGRADED as a CRITICAL, and adds none of its own', async () => {
     const log = new MemoryEventLog();
     const transport = new MemoryTransport(() => time.now());
     const notifier = notifierFor(log, transport);
     await notifier.start();
-    await raiseAlert(log, source, { type: 'alert', alertType: 'HEALTH_DEGRADED', message: 'orders not flowing', dedupeKey: 'hd', correlationId: 'c' });
-    await runFor(time, () => notifier.idle(), 6 * 60_000, 5_000);
+    const degraded = { type: 'alert', alertType: 'HEALTH_DEGRADED', correlationId: 'c' } as const;
+    await raiseAlert(log, source, { ...degraded, message: 'orders not flowing', dedupeKey: 'hd' });
+    await runFor(time, () => notifier.idle(), 5 * 60_000, 5_000);
+    await raiseAlert(log, source, { ...degraded, severity: 'CRITICAL', message: 'orders not flowing — unresolved for 5 min, escalated to CRITICAL', dedupeKey: 'hd#escalated' });
+    await runFor(time, () => notifier.idle(), 10 * 60_000, 5_000);
     const texts = transport.delivered.map((d) => d.text);
     expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^🟡 WARNING · Health degraded/);
     expect(texts[1]).toMatch(/^🔴 CRITICAL · Health degraded/);
-    expect(texts[1]).toContain('Still unresolved after 5 min: orders not flowing');
+    expect(texts[1]).toContain('unresolved for 5 min, escalated to CRITICAL');
   });
 
   it('leaves alerts raised by another host to that host', async () => {

@@ -1,6 +1,6 @@
 import type { Notification, QueuedAlert } from '../../actors/notify/alertModel.ts';
 import { type AlertType, classify } from '../../actors/notify/alertTypes.ts';
-import { type DispatchPolicy, ESCALATED_SUFFIX } from '../../actors/notify/dispatchPolicy.ts';
+import type { DispatchPolicy, } from '../../actors/notify/dispatchPolicy.ts';
 
 /** What the simulated Bot API does with the next send: deliver, fail, 429, or fail after some parts. */
 export type Outcome = { kind: 'ok' } | { kind: 'fail' } | { kind: 'retryAfter'; ms: number } | { kind: 'failAtPart'; part: number };
@@ -63,16 +63,10 @@ export class PolicySim {
     for (let guard = 0; guard < 100_000; guard++) {
       const plan = this.policy.plan(this.now);
       for (const alert of plan.throttled) this.throttled.push({ at: this.now, alert });
-      for (const base of plan.escalate) {
-        const alert = this.makeAlert({ ...base, severity: 'CRITICAL', dedupeKey: base.dedupeKey + ESCALATED_SUFFIX });
-        const intake = this.policy.accept(alert);
-        this.accepted.push(intake.verdict === 'duplicate' ? { alert, duplicateOf: intake.of } : { alert });
-      }
       if (plan.send) {
         this.deliver(plan.send);
         continue;
       }
-      if (plan.escalate.length > 0) continue;
       if (plan.wakeAt !== undefined && plan.wakeAt <= until) {
         this.now = Math.max(this.now, plan.wakeAt);
         continue;
