@@ -7,10 +7,9 @@ import type { Bead, BeadOf } from '../../beads/index.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';
 import { waitUntil } from '../support/gatewaySimClient.ts';
+import { liveHome } from '../support/liveHome.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { openPaperDesk, type PaperDesk, SECRET } from './paperDesk.ts';
-import { loadChainKey } from '../../runtime/chain/chainKey.ts';
-import { seedPaperHistory } from '../../tools/bunny/liveSeed.ts';
 import { paperGatesHoldIn } from './seedPaperGates.ts';
 
 /**
@@ -77,23 +76,9 @@ describe('broker rejection and reconciliation drift', () => {
       await sim.stop();
       temp.remove();
     };
-    // Sealed with this home's chain key, as a paper host would have left it: the live gate counts only sealed evidence (issue 17).
-    await seedPaperHistory(log, Date.now(), { chainKey: loadChainKey(temp.dir, { create: true }) });
+    const env = await liveHome(log, temp.dir, sim.port);
     expect(await paperGatesHoldIn(log)).toBe(true);
-    const config = loadConfig({
-      PHOENIX_HOME: temp.dir,
-      PHOENIX_HOST_ID: 'live-host',
-      IBKR_MODE: 'live',
-      IBKR_ALLOW_LIVE: 'true',
-      IBKR_ACCOUNT: 'U1234567',
-      IBKR_PORT: String(sim.port),
-      IBKR_LIVE_PORT: String(sim.port),
-      IBKR_PAPER_PORT: String(sim.port === 4002 ? 4003 : 4002),
-      TIME_SCALE: '0.01',
-      RECONCILE_INTERVAL_S: '60',
-      APPROVAL_TOKEN_SECRET: SECRET,
-      DASHBOARD_PORT: '0',
-    });
+    const config = loadConfig({ ...env, TIME_SCALE: '0.01', RECONCILE_INTERVAL_S: '60', APPROVAL_TOKEN_SECRET: SECRET });
     host = await startHost({ config, log, clock: systemClock, logger: silentLogger, brokerHooks: { paperValidationComplete: () => paperGatesHoldIn(log) } });
     const live = host;
     await live.broker.connection.waitFor(['CONNECTED', 'GUARD_FAILED']);

@@ -9,16 +9,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningHost, startHost } from '../../actors/host/host.ts';
 import { type Bead, type BeadOf, type Intent, streams } from '../../beads/index.ts';
-import { loadChainKey } from '../../runtime/chain/chainKey.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { loadConfig } from '../../runtime/config/load.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { enrol, totpOf } from '../../runtime/operators/enrolment.ts';
 import { MemoryEventLog } from '../../store/memory.ts';
-import { seedPaperHistory } from '../../tools/bunny/liveSeed.ts';
 import { FakeBotApi, type SentMessage } from '../fakes/botApi.ts';
 import { CHAT_ID, OPERATOR_ID, TEST_TOKEN } from '../notify/telegramHarness.ts';
 import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';
+import { liveHome } from '../support/liveHome.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 let home: ReturnType<typeof makeTempDir>;
@@ -32,20 +31,10 @@ beforeEach(async () => {
   [sim, fake] = await Promise.all([startGatewaySim({ account: 'U1234567' }), FakeBotApi.start({ token: TEST_TOKEN })]);
   await sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
   log = new MemoryEventLog();
-  // Sealed with this home's chain key, as a paper host would have left it: the live gate counts only sealed evidence.
-  await seedPaperHistory(log, Date.now(), { chainKey: loadChainKey(home.dir, { create: true }) });
   const config = loadConfig({
-    PHOENIX_HOME: home.dir,
-    PHOENIX_HOST_ID: 'live-host',
-    IBKR_MODE: 'live',
-    IBKR_ALLOW_LIVE: 'true',
-    IBKR_ACCOUNT: 'U1234567',
-    IBKR_PORT: String(sim.port),
-    IBKR_LIVE_PORT: String(sim.port),
-    IBKR_PAPER_PORT: String(sim.port === 4002 ? 4003 : 4002),
+    ...(await liveHome(log, home.dir, sim.port)),
     RECONCILE_INTERVAL_S: '3600',
     APPROVAL_TOKEN_SECRET: 'live-phone-approval-secret-0123456789',
-    DASHBOARD_PORT: '0',
     TELEGRAM_BOT_TOKEN: TEST_TOKEN,
     TELEGRAM_CHAT_ID: CHAT_ID,
     TELEGRAM_ALLOWED_USER_IDS: String(OPERATOR_ID),
