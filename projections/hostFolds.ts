@@ -119,3 +119,29 @@ export const brokerFactsFold: Fold<BrokerFacts> = {
     return facts;
   },
 };
+
+/**
+ * The host's alerts not yet delivered (RAISED or RESOLVED, with no SENT or
+ * GROUPED after), oldest first, as alert id → bead id: where the outbox's
+ * restore must begin reading the alerts stream (actors/host/alertsTail.ts),
+ * so a start reads from the oldest alert still owed, not the whole stream.
+ */
+export const UNSETTLED_KEPT = 10_000;
+
+export function alertOutboxFold(hostId: string): Fold<Map<string, string>> {
+  return {
+    name: 'alerts.unsettled',
+    version: `1:${hostId}`,
+    reads: ['ALERT'],
+    init: () => new Map(),
+    apply(unsettled, bead) {
+      if (bead.bead_type !== 'ALERT') return unsettled;
+      const { event, alert_id: id } = bead.data;
+      if ((event === 'RAISED' || event === 'RESOLVED') && bead.host_id === hostId && !unsettled.has(id)) {
+        unsettled.set(id, bead.bead_id);
+        if (unsettled.size > UNSETTLED_KEPT) unsettled.delete(unsettled.keys().next().value as string);
+      } else if (event === 'SENT' || event === 'GROUPED') unsettled.delete(id);
+      return unsettled;
+    },
+  };
+}

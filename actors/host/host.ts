@@ -131,7 +131,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   const alerts = outboxAlerts(writer, config, clock);
   // Restored before the broker starts: no order can be judged against a flag not yet read.
   const killSwitch = await startKillSwitch({ writer, mode: config.mode, alerts, logger, timers: systemTimers, homeDir: config.homeDir, clock });
-  const notify = createNotify(config, log, logger);
+  const notify = createNotify(config, log, logger, projections.oldestOwedAlert);
   await notify.notifier.start();
   const stopFailClosed = failClosedOnUnwritableLog(untimedLog, { killSwitch, raiseWithoutLog: (a) => notify.notifier.raiseWithoutLog(a), logger, hostId, correlationId: correlation });
   if (notify.bot) registerTelegramCommands(notify.bot.router, { log, writer, clock, killSwitch, config });

@@ -1,4 +1,4 @@
-import { type BrokerFacts, brokerFactsFold, semanticFold } from '../../projections/hostFolds.ts';
+import { alertOutboxFold, type BrokerFacts, brokerFactsFold, semanticFold } from '../../projections/hostFolds.ts';
 import type { SemanticView } from '../../projections/semanticChecks.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Config } from '../../runtime/config/load.ts';
@@ -23,6 +23,8 @@ export interface HostProjections {
   brokerFacts(): BrokerFacts;
   semantic(): SemanticView;
   flow: FlowFolds;
+  /** The bead of the oldest alert this host still owes, where the outbox's restore begins (alertsTail.ts). */
+  oldestOwedAlert(): string | undefined;
 }
 
 export function hostProjections(o: { config: Config; log: EventLog; logger: Logger; clock: Clock; chainKey: Buffer }): HostProjections {
@@ -36,5 +38,6 @@ export function hostProjections(o: { config: Config; log: EventLog; logger: Logg
   const facts = engine.fold(brokerFactsFold);
   const semantic = engine.fold(semanticFold);
   const flow = registerFlowFolds(engine);
-  return { engine, brokerFacts: () => facts.state, semantic: () => semantic.state, flow };
+  const owed = engine.fold(alertOutboxFold(o.config.PHOENIX_HOST_ID));
+  return { engine, brokerFacts: () => facts.state, semantic: () => semantic.state, flow, oldestOwedAlert: () => owed.state.values().next().value };
 }

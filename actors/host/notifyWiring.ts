@@ -7,6 +7,7 @@ import type { AlertSource } from '../notify/outbox.ts';
 import { telegramSettingsFrom } from '../telegram/telegramApi.ts';
 import { alertTransportFor, TelegramBot } from '../telegram/telegramBot.ts';
 import { scaledTime, type Timers } from '../../runtime/timers.ts';
+import { outboxLog } from './alertsTail.ts';
 
 export interface RunningNotify {
   /** Present when a bot token and chat are configured; the host registers commands on its router. */
@@ -23,12 +24,13 @@ export interface RunningNotify {
  * start. In a time-scaled run the notify actors share one scaled clock and
  * timer set, so their 3 s throttle and 10 s group wait shrink together.
  */
-export function createNotify(config: Config, log: EventLog, logger: Logger): RunningNotify {
+export function createNotify(config: Config, log: EventLog, logger: Logger, oldestOwed?: () => string | undefined): RunningNotify {
   const { clock, timers } = scaledTime(config.TIME_SCALE);
   const source: AlertSource = { hostId: config.PHOENIX_HOST_ID, mode: config.mode, clock, ids: uuidV7Ids };
   const settings = telegramSettingsFrom(config);
   const bot = settings ? new TelegramBot({ settings, log, source, timers, logger }) : undefined;
-  const notifier = new AlertNotifier({ log, transport: alertTransportFor(bot, logger), source, timers, logger });
+  // Issue 15: the outbox restores from the oldest alert still owed, not the whole alerts stream.
+  const notifier = new AlertNotifier({ log: oldestOwed ? outboxLog(log, oldestOwed) : log, transport: alertTransportFor(bot, logger), source, timers, logger });
   return {
     bot,
     notifier,
