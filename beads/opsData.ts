@@ -233,7 +233,7 @@ export const SealData = z.object({
   beads: z.array(z.string()),
   mac: z.string(),
   retracts: z.array(z.number().int().min(0)).optional(),
-  /** The hashes (22 characters each, run together) of the rows that follow the seal in its commit, in order: a log whose commit is one run of positions (SQLite) lists them so, without their ids. */
+  /** The hashes (16 characters each, run together) of the rows that follow the seal in its commit, in order: a log whose commit is one run of positions (SQLite) lists them so, without their ids. */
   run: z.string().optional(),
 });
 

@@ -6,7 +6,7 @@ import { type ChainFinding, ChainChecker } from './checker.ts';
 import { ChainReader } from './chainReader.ts';
 import { isHostOnlyFact, sealsAtOnce } from './hostOnly.ts';
 import { SealLookup } from './lookup.ts';
-import { isSeal, markSealed, type SealBead, sealIsGenuine } from './seal.ts';
+import { isSeal, markSealed, RUN_HASH, type SealBead, sealIsGenuine } from './seal.ts';
 
 /**
  * The host's log (issue 17): every bead this process appends, whichever
@@ -146,7 +146,7 @@ export class ChainedLog implements EventLog {
     if (count === 0) return {};
     if (this.sealer.mustSeal(count, atOnce)) {
       let run = '';
-      for (const r of rows) for (const text of r.texts) run += textHash(text);
+      for (const r of rows) for (const text of r.texts) run += textHash(text).slice(0, RUN_HASH);
       return { seal: this.sealer.sealOf({ run }) };
     }
     const ids: string[] = [];
@@ -197,14 +197,16 @@ export class ChainedLog implements EventLog {
         const reader = self.reader();
         let given = 0;
         for await (const entry of inner) {
-          for (const out of await reader.take(entry)) {
+          const ready = reader.take(entry);
+          for (const out of ready instanceof Promise ? await ready : ready) {
             if (!wanted(out)) continue;
             yield out;
             given += 1;
             if (types !== undefined && limit !== undefined && given >= limit) return;
           }
         }
-        for (const out of await reader.end()) if (wanted(out)) yield out;
+        const rest = reader.end();
+        for (const out of rest instanceof Promise ? await rest : rest) if (wanted(out)) yield out;
       },
     };
   }
@@ -212,7 +214,8 @@ export class ChainedLog implements EventLog {
   subscribe(handler: EntryHandler, options?: SubscribeOptions): Subscription {
     const reader = this.reader();
     return this.inner.subscribe(async (entry) => {
-      for (const out of await reader.take(entry)) await handler(out);
+      const ready = reader.take(entry);
+      for (const out of ready instanceof Promise ? await ready : ready) await handler(out);
     }, options);
   }
 
@@ -232,6 +235,8 @@ export class ChainedLog implements EventLog {
       checks: (type) => !this.o.verifyTypes || this.o.verifyTypes.has(type as BeadType),
       firstSealAt: (host) => this.lookup.firstSealAt(host),
       sealFollows: (host, position) => this.lookup.sealFollows(host, position),
+      knownFirstSeal: (host) => this.lookup.knownFirstSeal(host),
+      knownSealAfter: (host, position) => this.lookup.knownSealAfter(host, position),
       proveOne: (entry) => this.proveOne(entry),
       refuse: (entry, finding) => this.refuse(entry, finding),
     });

@@ -4,7 +4,7 @@ import { AwaitingSeals, type RowAt, type Waiting } from './awaiting.ts';
 import type { ChainFinding, CheckResult, Settled } from './verdicts.ts';
 import { beadHash, textHash } from './canonical.ts';
 import { isHostOnlyFact } from './hostOnly.ts';
-import { GENESIS, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
+import { GENESIS, hashMatches, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
 import { SealRun } from './sealRun.ts';
 
 /**
@@ -86,7 +86,7 @@ export class ChainChecker {
         return { verdict: 'SKIPPED' };
       }
       const hash = beadHash(bead);
-      if (hash !== claim.hash) return this.broken(edited(at, claim.host));
+      if (!hashMatches(hash, claim.hash)) return this.broken(edited(at, claim.host));
       this.recent.set(bead.bead_id, hash);
       if (this.options.mark !== false) markSealed(bead);
       this.counts.sealed += 1;
@@ -128,8 +128,9 @@ export class ChainChecker {
       this.claims.delete(row.beadId);
       this.hosts.get(claim.host)?.pending.delete(row.beadId);
     }
-    if (!this.sameHash(textHash(row.json), claim.hash, reparse)) return this.broken(edited(at, claim.host));
-    this.recent.set(row.beadId, claim.hash);
+    const hash = textHash(row.json);
+    if (!this.sameHash(hash, claim.hash, reparse)) return this.broken(edited(at, claim.host));
+    this.recent.set(row.beadId, hash);
     this.counts.sealed += 1;
     return { verdict: 'SEALED' };
   }
@@ -210,7 +211,7 @@ export class ChainChecker {
       return { beadId: id, verdict: 'SKIPPED', held: w.held };
     }
     if (!this.sameHash(w.hash, hash, w.reparse)) return { beadId: id, held: w.held, ...this.broken(edited(w.at, w.host)) };
-    this.recent.set(id, hash);
+    this.recent.set(id, w.hash);
     if (w.bead && this.options.mark !== false) markSealed(w.bead);
     this.counts.sealed += 1;
     return { beadId: id, verdict: 'SEALED', held: w.held };
@@ -237,10 +238,10 @@ export class ChainChecker {
   }
 
   private sameHash(hash: string, sealed: string, reparse?: () => { bead_type: string } | undefined): boolean {
-    if (hash === sealed) return true;
+    if (hashMatches(hash, sealed)) return true;
     // Text written some other way than the log's own validation (a bulk import) is checked in its canonical form.
     const bead = reparse?.();
-    return bead !== undefined && beadHash(bead as Parameters<typeof beadHash>[0]) === sealed;
+    return bead !== undefined && hashMatches(beadHash(bead as Parameters<typeof beadHash>[0]), sealed);
   }
 
   private skips(type: string): boolean {

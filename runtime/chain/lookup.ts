@@ -1,7 +1,7 @@
 import type { Bead } from '../../beads/index.ts';
 import type { EventLog, LogPosition } from '../../store/port.ts';
 import { beadHash } from './canonical.ts';
-import { chainStreamOf, isSeal, markSealed, parseSealEntry, runHash, type SealBead, sealIsGenuine } from './seal.ts';
+import { chainStreamOf, hashMatches, isSeal, markSealed, parseSealEntry, runHash, type SealBead, sealIsGenuine } from './seal.ts';
 
 /**
  * A bead read out of order (one stream's `readStream`, a reader that started
@@ -39,7 +39,7 @@ export class SealLookup {
       const where = after ? 'neither the seal of its commit nor the next seal lists it: written by something else' : `no seal of ${bead.host_id} follows it: the host stopped before sealing it, or it was slipped in`;
       return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} carries host ${bead.host_id}'s name, and ${where}` };
     }
-    if (listed.hash !== beadHash(bead)) return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${bead.host_id} sealed: the row was edited` };
+    if (!hashMatches(beadHash(bead), listed.hash)) return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${bead.host_id} sealed: the row was edited` };
     markSealed(bead);
     return { ok: true };
   }
@@ -52,6 +52,14 @@ export class SealLookup {
     const at = first?.position ?? Number.POSITIVE_INFINITY;
     if (first) this.firstSeal.set(hostId, at);
     return at;
+  }
+
+  knownFirstSeal(hostId: string): number | undefined {
+    return this.firstSeal.get(hostId);
+  }
+
+  knownSealAfter(hostId: string, position: LogPosition): boolean {
+    return (this.lastSeal.get(hostId) ?? -1) > position;
   }
 
   /** Whether a seal of the host comes after `position` (read again only when the last one known does not). */
