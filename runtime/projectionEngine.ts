@@ -43,6 +43,8 @@ export interface FoldHandle<S> {
 export type LiveListener = (entry: LogEntry) => void;
 
 const SAVE_EVERY = { entries: 10_000, ms: 60_000 };
+/** How long the log must be quiet before a live save (see saveWhenQuiet). */
+const QUIET_MS = 1_000;
 /** How often the catch-up loop looks at the clock (a clock read per entry would cost more than some folds). */
 const CHECK_EVERY = 1024;
 
@@ -61,6 +63,7 @@ export class ProjectionEngine {
   private sinceSave = 0;
   private lastSaveAt: number;
   private saving: Promise<void> | undefined;
+  private quiet: NodeJS.Timeout | undefined;
   private live = false;
   private markCaughtUp: () => void = () => undefined;
   private readonly caughtUpPromise = new Promise<void>((resolve) => {
@@ -167,7 +170,7 @@ export class ProjectionEngine {
         this.apply(entry);
         this.tell(this.entryListeners, entry);
         this.tell(this.listeners, entry);
-        this.saveIfDue(false);
+        this.saveWhenQuiet();
       },
       {
         // The trade flow's next step waits on this subscription: it is woken before other readers.
@@ -193,12 +196,28 @@ export class ProjectionEngine {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.quiet);
     await this.subscription?.stop();
     await this.saving;
     if (this.sinceSave > 0) {
       this.saveIfDue(true);
       await this.saving;
     }
+  }
+
+  /**
+   * A live save waits until the log has been quiet for QUIET_MS. The host's
+   * own beads reach its folds before their seal is written (the chain seals
+   * in blocks, within 250 ms): a checkpoint taken then and a crash before the
+   * seal would keep, as folded, a bead the next full read refuses as
+   * unsealed (a fill the broker would then never report again). Once the log
+   * has been quiet a second, every bead folded is sealed.
+   */
+  private saveWhenQuiet(): void {
+    clearTimeout(this.quiet);
+    if (!this.o.checkpoints || this.sinceSave === 0) return;
+    this.quiet = setTimeout(() => this.saveIfDue(false), QUIET_MS);
+    this.quiet.unref();
   }
 
   /** A listener that throws has a bug; the other listeners still hear the entry. */
