@@ -6,7 +6,8 @@
  * build, or ahead of the log falls back to the full replay of what it cannot
  * give, with the same state. Every fold the host keeps is in it: the
  * dashboard, the standing (gates, ops, promotion), the semantic checks, the
- * broker's facts, the flow's views, order book and restart notes.
+ * broker's facts, the flow's views, order book and restart notes, and the
+ * alerts the host still owes.
  */
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
@@ -14,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { registerFlowFolds } from '../../actors/flow/flowViews.ts';
 import type { Bead } from '../../beads/index.ts';
 import { benchBeads } from '../../bench/beadMix.ts';
-import { brokerFactsFold, dashboardFold, semanticFold, standingOn } from '../../projections/hostFolds.ts';
+import { alertOutboxFold, brokerFactsFold, dashboardFold, semanticFold, standingOn } from '../../projections/hostFolds.ts';
 import { ManualClock } from '../../runtime/clock.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type Checkpoint, type CheckpointStore, decode, encode } from '../../runtime/projectionCheckpoint.ts';
@@ -60,7 +61,9 @@ function hostFoldsOn(engine: ProjectionEngine, gapMs: number) {
   const semantic = engine.fold(semanticFold);
   const facts = engine.fold(brokerFactsFold);
   const flow = registerFlowFolds(engine);
+  const owed = engine.fold(alertOutboxFold('phoenix-1'));
   return () => ({
+    owedAlerts: owed.state,
     dashboard: dashboard.state,
     standing: standing(),
     semantic: semantic.state,
