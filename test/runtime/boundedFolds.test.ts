@@ -52,8 +52,8 @@ describe('bounded folds (issue 15)', () => {
     const short = await foldSizes(SHORT);
     const long = await foldSizes(SHORT * 2);
     for (const name of Object.keys(short)) {
-      // A few bytes more for larger counters and ids, nothing that grows with the log.
-      expect(long[name], `${name}: ${short[name]} bytes after ${SHORT} beads, ${long[name]} after ${SHORT * 2}`).toBeLessThanOrEqual(short[name]! * 1.05 + 256);
+      // A few bytes more for larger counters and longer ids (exec-999999 to exec-1999999: a byte an id), nothing that grows with the log.
+      expect(long[name], `${name}: ${short[name]} bytes after ${SHORT} beads, ${long[name]} after ${SHORT * 2}`).toBeLessThanOrEqual(short[name]! * 1.1 + 256);
     }
   }, 600_000);
 });
