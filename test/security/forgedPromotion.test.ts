@@ -72,6 +72,28 @@ describe('PROMOTION transitions written in under the host’s name', () => {
   });
 });
 
+describe('phoenix gates --phase 2 on PROMOTION transitions written in by hand', () => {
+  it('says live may not start, though the beads as written read LIVE_ACTIVE', async () => {
+    const t = makeTempDir('phoenix-gates-promotion');
+    temps.push(t.remove);
+    const key = loadChainKey(t.dir, { create: true })!;
+    const raw = new SqliteEventLog(defaultLogPath(t.dir));
+    const history = seededPaperHistory(Date.now(), { promotionWindowMs: windowMs });
+    const seeder = history[0]!.host_id;
+    const host = await ChainedLog.open(raw, { key, hostId: seeder, mode: 'PAPER', clock: { now: () => Date.now() } });
+    for (const b of history.filter((b) => b.bead_type !== 'PROMOTION')) await host.append(b.stream, [b]);
+    await host.flush();
+    for (const b of history.filter((b) => b.bead_type === 'PROMOTION')) await raw.append(b.stream, [b]);
+    await raw.close();
+    const r = await runCli(['gates', '--phase', '2', '--json'], { PHOENIX_HOME: t.dir, PHOENIX_ENV_FILE: '/nonexistent/.env' });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { promotion: string; live_may_start: boolean; sealed_evidence: { holds: boolean; why: string } };
+    expect(doc.promotion).toBe('LIVE_ACTIVE');
+    expect(doc.live_may_start).toBe(false);
+    expect(doc.sealed_evidence.why).toMatch(/promotion is \w+, not LIVE_ACTIVE/);
+  });
+});
+
 describe('phoenix gates on hand-written paper evidence', () => {
   async function home(sealed: boolean): Promise<string> {
     const t = makeTempDir('phoenix-gates-forged');

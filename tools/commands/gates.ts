@@ -5,6 +5,7 @@ import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
 import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
 import { PAPER_FIRST_GATES } from '../../projections/liveGate.ts';
 import type { EventLog } from '../../store/port.ts';
+import { standingOptions } from '../../actors/promotion/promotionActor.ts';
 import { readStanding } from '../../actors/promotion/readStanding.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { type GateResult, paperGatesHold } from '../../projections/gates.ts';
@@ -76,7 +77,7 @@ interface SealedVerdict {
  * evidence a host sealed, tied to the paper account's executions, checked
  * with the host's chain key. Without the key nothing can be proven.
  */
-async function gatesOnSealedEvidence(log: EventLog, config: ReturnType<typeof loadConfig>, runbooksDir: string): Promise<SealedVerdict> {
+async function gatesOnSealedEvidence(log: EventLog, config: ReturnType<typeof loadConfig>, runbooksDir: string, withPromotion = false): Promise<SealedVerdict> {
   let key: Buffer | undefined;
   try {
     key = loadChainKey(config.homeDir, { create: false });
@@ -84,9 +85,11 @@ async function gatesOnSealedEvidence(log: EventLog, config: ReturnType<typeof lo
     return { holds: false, why: (err as Error).message, left_out: 0 };
   }
   if (!key) return { holds: false, why: `no chain key at ${chainKeyPath(config.homeDir)} to prove any of it with`, left_out: 0 };
-  const gate = await liveGateOnChainedEvidence(log, key, { runbooks: runbookInputs(runbooksDir) });
+  // With the promotion: the live gate in full, promotion at LIVE_ACTIVE on sealed transitions only.
+  const gate = await liveGateOnChainedEvidence(log, key, { runbooks: runbookInputs(runbooksDir) }, withPromotion ? { windowMs: standingOptions(config).windowMs } : undefined);
   const notMet = gate.gates.filter((g) => PAPER_FIRST_GATES.includes(g.id as (typeof PAPER_FIRST_GATES)[number]) && g.status !== 'MET').map((g) => g.id);
-  return { holds: gate.holds, why: gate.holds ? `${gate.leftOut} unsealed or untied bead(s) left out` : `on sealed evidence ${notMet.join(', ')} ${notMet.length === 1 ? 'is' : 'are'} not MET; ${gate.leftOut} bead(s) left out`, left_out: gate.leftOut };
+  const missing = gate.live ? gate.live.missing.join('; ') : `${notMet.join(', ')} ${notMet.length === 1 ? 'is' : 'are'} not MET`;
+  return { holds: gate.holds, why: gate.holds ? `${gate.leftOut} unsealed or untied bead(s) left out` : `on sealed evidence ${missing}; ${gate.leftOut} bead(s) left out`, left_out: gate.leftOut };
 }
 
 function table(gates: readonly GateResult[], paint: ReturnType<typeof paintFor>): string[] {
@@ -143,10 +146,18 @@ export const gatesCommand: Command = {
 
 async function phase2(config: ReturnType<typeof loadConfig>, values: { json?: boolean; runbooks?: string }, io: Parameters<Command['run']>[1]): Promise<number> {
   const log = await openLogToRead(config);
-  const standing = await readStanding(log, config, systemClock.now(), values.runbooks ?? RUNBOOKS_DIR).finally(() => log.close());
+  const runbooksDir = values.runbooks ?? RUNBOOKS_DIR;
+  let standing: Awaited<ReturnType<typeof readStanding>>;
+  let sealed: SealedVerdict;
+  try {
+    standing = await readStanding(log, config, systemClock.now(), runbooksDir);
+    sealed = await gatesOnSealedEvidence(log, config, runbooksDir, true);
+  } finally {
+    await log.close();
+  }
   const window = { from: new Date(standing.window.from).toISOString(), to: new Date(standing.window.to).toISOString() };
   if (values.json) {
-    writeLine(io.stdout, JSON.stringify({ phase: 2, window, gates: standing.phase2, ops_quality_met: standing.facts.ops.met, promotion: standing.promotion.state, live_may_start: standing.live.open, unreadable_records: standing.unreadable }));
+    writeLine(io.stdout, JSON.stringify({ phase: 2, window, gates: standing.phase2, ops_quality_met: standing.facts.ops.met, promotion: standing.promotion.state, live_may_start: standing.live.open && sealed.holds, sealed_evidence: sealed, unreadable_records: standing.unreadable }));
     return EXIT.ok;
   }
   for (const line of phase2Lines(standing, paintFor(io.stdout, io.env))) writeLine(io.stdout, line);
