@@ -31,7 +31,7 @@ export const HOST_VERIFIED_TYPES: ReadonlySet<BeadType> = new Set(['ORDER', 'FIL
 
 /** ORDER events that are the host's own intent to act at the broker (written ahead of the act), not its report of what the broker said. */
 const ORDER_INTENTS: ReadonlySet<string> = new Set(['SUBMIT_REQUESTED', 'CANCEL_REQUESTED', 'RECOVERED']);
-const AT_ONCE: ReadonlySet<BeadType> = new Set(['APPROVAL', 'KILL_FLAG', 'HALT', 'ATTESTATION', 'INTENT', 'CONFIG', 'CONFIG_CHANGE', 'HOST', 'PROMOTION', 'LEASE']);
+const AT_ONCE: ReadonlySet<BeadType> = new Set(['APPROVAL', 'KILL_FLAG', 'HALT', 'ATTESTATION', 'INTENT', 'CONFIG', 'CONFIG_CHANGE', 'HOST', 'PROMOTION', 'LEASE', 'FILL']);
 
 /**
  * Beads sealed in their own commit (issue 17, B1): each is a bead the host
@@ -39,12 +39,15 @@ const AT_ONCE: ReadonlySet<BeadType> = new Set(['APPROVAL', 'KILL_FLAG', 'HALT',
  * (the write-ahead of an order, a token, the kill flag, a halt, an answer
  * to a person, the promotion state; and the lease, whose renewal each beat
  * and release at a clean stop leave no block unsealed). Sealed with it, it is proven the moment
- * it is durable, before the act it precedes, whatever happens next. The
- * rest (heartbeats, the broker's reports of statuses, fills, positions and
- * sessions, alerts) are sealed in blocks, by the next commit that carries a
- * seal: what a crash leaves unsealed of them is read as unproven, and the
- * broker tells a restarted host again what it reported (its open orders and
- * executions at connect).
+ * it is durable, before the act it precedes, whatever happens next. A fill
+ * too: it is money, and S4.2 wants exactly one FILL bead per execution, so an
+ * unsealed FILL left by a crash, hidden from the restarted host that then
+ * records the broker's execution again, would be a second FILL in the log
+ * (the kill -9 fuzz found it). The rest (heartbeats, the broker's reports of
+ * statuses, positions and sessions, alerts) are sealed in blocks, by the next
+ * commit that carries a seal: what a crash leaves unsealed of them is read as
+ * unproven, and the broker tells a restarted host again what it reported (its
+ * open orders at connect).
  */
 export function sealsAtOnce(bead: Bead): boolean {
   if (AT_ONCE.has(bead.bead_type)) return true;
