@@ -12,6 +12,7 @@ import { benchAlertDelivery } from './b4AlertDelivery.ts';
 import { benchDetection } from './b4Detection.ts';
 import { benchColdStart } from './b5ColdStart.ts';
 import { benchHeartbeat } from './b6Heartbeat.ts';
+import { benchSoakReport } from './b7Soak.ts';
 import { benchChain } from './chainCost.ts';
 import { type Measure, renderTable, toRow } from './table.ts';
 
@@ -29,6 +30,7 @@ const BENCHMARKS: { id: string; run: (dir: string) => Promise<Measure[]> }[] = [
   { id: 'B4a', run: benchAlertDelivery },
   { id: 'B5', run: benchColdStart },
   { id: 'B6', run: benchHeartbeat },
+  { id: 'B7', run: benchSoakReport },
   { id: 'CHAIN', run: benchChain },
 ];
 
