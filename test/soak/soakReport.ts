@@ -45,7 +45,8 @@ export function soakSvg(samples: readonly SoakSample[], title: string): string {
   <polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="${points}"/>
 </g>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * w}" height="${30 + 2 * h}" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${title}" width="${2 * w}" height="${30 + 2 * h}" font-family="sans-serif">
+<title>${title}</title>
 <text x="10" y="20" font-size="14">${title}</text>
 ${charts.join('\n')}
 </svg>
