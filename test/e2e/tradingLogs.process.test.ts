@@ -7,8 +7,9 @@
  * naming the order ref or position, pair, side, quantity and price, and no
  * line repeats a key.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPaperDesk, type PaperDesk } from './paperDesk.ts';
+import { slowDescribe } from '../support/slow.ts';
 
 let desk: PaperDesk;
 
@@ -37,7 +38,8 @@ function hostLines(): Line[] {
 
 const linesOf = (msg: string | RegExp) => hostLines().filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg)));
 
-describe('the host’s log on a paper desk', () => {
+// test:slow only (a paper desk through a dozen trades): npm test checks the log's format in test/tools/logs.test.ts.
+slowDescribe('the host’s log on a paper desk', () => {
   it('one line per order sent, fill, close, reject, halt and resume, with ref, pair, side, quantity and price', async () => {
     await desk.sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
     await desk.readyIntent('logs-1');

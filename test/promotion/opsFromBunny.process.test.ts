@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { raiseAlert } from '../../actors/notify/outbox.ts';
 import type { BeadOf } from '../../beads/index.ts';
 import { systemClock } from '../../runtime/clock.ts';
@@ -7,6 +7,7 @@ import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { runPhoenix } from '../support/phoenixProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { runCli } from '../tools/commandIo.ts';
+import { slowDescribe } from '../support/slow.ts';
 
 /**
  * The Phase-2 alert figures over a log built the way a desk builds it
@@ -26,7 +27,8 @@ beforeAll(async () => {
 }, 130_000);
 afterAll(() => home?.remove());
 
-describe('Phase-2 alert quality from bunny runs and labels', () => {
+// test:slow only (real bunny runs): npm test checks the same arithmetic on a hand-built log in test/projections/opsQuality.test.ts.
+slowDescribe('Phase-2 alert quality from bunny runs and labels', () => {
   it('counts each vector’s declared alerts against its scratch desk, adds the labels, and names the beads', async () => {
     const log = new SqliteEventLog(defaultLogPath(home.dir));
     const verdicts: BeadOf<'BUNNY'>[] = [];
