@@ -29,27 +29,26 @@ export function isHostOnlyFact(bead: Bead): boolean {
 /** What the host's own readers check: every type that can move money or open a gate, heartbeats aside (they move nothing, and are most of the log). */
 export const HOST_VERIFIED_TYPES: ReadonlySet<BeadType> = new Set(['ORDER', 'FILL', 'POSITION', 'AUTOPSY', 'RECONCILIATION', 'IBKR_SESSION', 'HOST', 'CONFIG', 'INTENT', 'ATTESTATION', 'KILL_FLAG', 'HALT', 'APPROVAL', 'PROMOTION']);
 
-/** ORDER events that are the host's own intent to act at the broker (written ahead of the act), not its report of what the broker said. */
-const ORDER_INTENTS: ReadonlySet<string> = new Set(['SUBMIT_REQUESTED', 'CANCEL_REQUESTED', 'RECOVERED']);
-const AT_ONCE: ReadonlySet<BeadType> = new Set(['APPROVAL', 'KILL_FLAG', 'HALT', 'ATTESTATION', 'INTENT', 'CONFIG', 'CONFIG_CHANGE', 'HOST', 'PROMOTION', 'LEASE', 'FILL']);
-
 /**
- * Beads sealed in their own commit (issue 17, B1): each is a bead the host
- * acts on, or acts on again after a restart, on nothing but the log's word
- * (the write-ahead of an order, a token, the kill flag, a halt, an answer
- * to a person, the promotion state; and the lease, whose renewal each beat
- * and release at a clean stop leave no block unsealed). Sealed with it, it is proven the moment
- * it is durable, before the act it precedes, whatever happens next. A fill
- * too: it is money, and S4.2 wants exactly one FILL bead per execution, so an
- * unsealed FILL left by a crash, hidden from the restarted host that then
- * records the broker's execution again, would be a second FILL in the log
- * (the kill -9 fuzz found it). The rest (heartbeats, the broker's reports of
- * statuses, positions and sessions, alerts) are sealed in blocks, by the next
- * commit that carries a seal: what a crash leaves unsealed of them is read as
- * unproven, and the broker tells a restarted host again what it reported (its
- * open orders at connect).
+ * Beads sealed in blocks (issue 17, B1), by the next commit that carries a
+ * seal: only what no restart rebuilds state from. Heartbeats (most of the
+ * log), sessions and reconciliations are written again by the next run, and
+ * the records people's commands leave are taken as written. What a crash
+ * leaves unsealed of them is read as unproven, and nothing is lost by it.
+ *
+ * Every other bead is sealed in its own commit, proven the moment it is
+ * durable: a restarted host rebuilds its positions, orders, fills, approvals,
+ * kill flag, halts, promotion and the alerts it still owes from them, and a
+ * bead of those hidden after a crash loses what it says. The kill -9 fuzz
+ * found both ways: an unsealed FILL recorded again by the restarted host (two
+ * FILL beads for one execution), and a position whose first bead was in the
+ * unsealed block, refused by every later start, so the host never restored
+ * it: its target filled at the broker and the log kept it MANAGED, and every
+ * `phoenix close` of it went unheard. A new bead type is sealed at once
+ * unless it is added here.
  */
+const IN_BLOCKS: ReadonlySet<BeadType> = new Set(['HEARTBEAT', 'IBKR_SESSION', 'RECONCILIATION', 'SECURITY', 'BUNNY', 'DRILL', 'UX_CONFIRMATION', 'ALERT_LABEL']);
+
 export function sealsAtOnce(bead: Bead): boolean {
-  if (AT_ONCE.has(bead.bead_type)) return true;
-  return bead.bead_type === 'ORDER' && ORDER_INTENTS.has(bead.data.event);
+  return !IN_BLOCKS.has(bead.bead_type);
 }

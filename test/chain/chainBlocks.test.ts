@@ -32,8 +32,8 @@ afterEach(() => {
 
 const beat = (i: number): BeadDraft => ({ bead_type: 'HEARTBEAT', stream: streams.heartbeat(HOST), correlation_id: `hb-${i}`, data: { status: 'HEALTHY', checks: { process_alive: true, ibkr_connected: true, semantic_healthy: true }, miss_count: 0 } });
 const fill = (id: string, quantity: number): BeadDraft => ({ bead_type: 'FILL', stream: streams.order(`ord-${id}`), correlation_id: id, data: { exec_id: `exec-${id}`, order_id: 7, order_ref: `ord-${id}`, position_id: `pos-${id}`, pair: 'EURUSD', side: 'BUY', quantity, price: 1.085, commission: 1, time: '2026-12-07T09:00:00.000Z' } });
-/** The broker's report of an order's status: sealed in a block (a restarted host hears it again from the broker). */
-const status = (id: string, quantity: number): BeadDraft => ({ bead_type: 'ORDER', stream: streams.order(`ord-${id}`), correlation_id: id, data: { event: 'STATUS', order_ref: `ord-${id}`, order_id: 7, perm_id: 900007, pair: 'EURUSD', action: 'BUY', quantity, order_type: 'LMT', limit_price: 1.085, status: 'Submitted', filled: 0, remaining: quantity } });
+/** A session fact: sealed in a block (the next run connects and records its own). */
+const session = (port: number): BeadDraft => ({ bead_type: 'IBKR_SESSION', stream: streams.connection(HOST), correlation_id: `session-${port}`, data: { event: 'CONNECT', mode: 'PAPER', account: 'DU123456', port, reconnect_attempt: 0 } });
 const writeAhead = (ref: string): BeadDraft => ({ bead_type: 'ORDER', stream: streams.order(ref), correlation_id: 'intent-1', data: { event: 'SUBMIT_REQUESTED', order_ref: ref, order_id: 7, pair: 'EURUSD', action: 'BUY', quantity: 20_000, order_type: 'MKT', role: 'ENTRY' } });
 
 async function host(dir?: string, findings: ChainFinding[] = []) {
@@ -56,10 +56,10 @@ const all = async (log: ChainedLog): Promise<LogEntry[]> => {
 };
 
 describe('a host’s chain sealed in blocks', () => {
-  it('heartbeats and broker statuses join a block the next seal lists; a write-ahead and a fill are sealed in their own commit; the log verifies whole', async () => {
+  it('heartbeats and sessions join a block the next seal lists; a write-ahead and a fill, like every bead a restart rebuilds from, are sealed in their own commit; the log verifies whole', async () => {
     const { raw, log, writer } = await host();
     for (let i = 0; i < 10; i++) await writer.write(beat(i));
-    await writer.write(status('a', 20_000));
+    await writer.write(session(4002));
     expect(await seals(raw)).toBe(1);
     await writer.write(writeAhead('b-entry'));
     expect(await seals(raw)).toBe(2);
@@ -75,15 +75,15 @@ describe('a host’s chain sealed in blocks', () => {
   it('the running host proves its own beads before their seal; another reader holds them back until it comes, in log order', async () => {
     const { home, raw, log, writer } = await host();
     await writer.write(beat(0));
-    const { beads } = await writer.write(status('a', 20_000));
-    const [own] = await log.readStream(streams.order('ord-a'));
+    const { beads } = await writer.write(session(4002));
+    const [own] = await log.readStream(streams.connection(HOST));
     expect(own?.kind === 'bead' && isSealed(own.bead)).toBe(true);
     await writer.write(writeAhead('b-entry'));
     const other = await host(home);
     const read = await all(other.log);
-    expect(read.map((e) => (e.kind === 'bead' ? e.bead.bead_type : 'corrupt'))).toEqual(['SEAL', 'HEARTBEAT', 'ORDER', 'SEAL', 'ORDER']);
-    const statusRead = read.find((e) => e.kind === 'bead' && e.bead.bead_id === beads[0]!.bead_id);
-    expect(statusRead?.kind === 'bead' && isSealed(statusRead.bead)).toBe(true);
+    expect(read.map((e) => (e.kind === 'bead' ? e.bead.bead_type : 'corrupt'))).toEqual(['SEAL', 'HEARTBEAT', 'IBKR_SESSION', 'SEAL', 'ORDER']);
+    const sessionRead = read.find((e) => e.kind === 'bead' && e.bead.bead_id === beads[0]!.bead_id);
+    expect(sessionRead?.kind === 'bead' && isSealed(sessionRead.bead)).toBe(true);
     await log.close();
     await raw.close();
   });
@@ -92,18 +92,18 @@ describe('a host’s chain sealed in blocks', () => {
     const findings: ChainFinding[] = [];
     const { home, log, writer } = await host(undefined, findings);
     await writer.write(beat(0));
-    await writer.write(status('a', 20_000));
+    await writer.write(session(4002));
     await log.close();
     const raw = new SqliteEventLog(defaultLogPath(home), { readonly: true });
-    const [row] = await raw.readStream(streams.order('ord-a'));
+    const [row] = await raw.readStream(streams.connection(HOST));
     const db = new Database(defaultLogPath(home));
-    db.prepare('UPDATE beads SET json = replace(json, ?, ?) WHERE position = ?').run('"quantity":20000', '"quantity":5000000', row!.position);
+    db.prepare('UPDATE beads SET json = replace(json, ?, ?) WHERE position = ?').run('"port":4002', '"port":4999', row!.position);
     db.close();
     for (const report of [await verifyLog(raw, KEY), verifySqliteRows(raw.path, KEY)]) {
       expect(report.findings.map((f) => [f.kind, f.position])).toEqual([['EDITED', row!.position]]);
     }
     const again = await host(home, findings);
-    const read = await again.log.readStream(streams.order('ord-a'));
+    const read = await again.log.readStream(streams.connection(HOST));
     expect(read[0]?.kind).toBe('corrupt');
     expect(findings.map((f) => f.kind)).toContain('EDITED');
   });
@@ -112,7 +112,7 @@ describe('a host’s chain sealed in blocks', () => {
     const { home, raw, writer } = await host();
     await writer.write(writeAhead('a-entry'));
     await writer.write(fill('a', 20_000));
-    const { beads } = await writer.write(status('a', 20_000));
+    const { beads } = await writer.write(session(4002));
     // Killed: no close, the block never sealed. The fill was sealed with its own commit: a crash never hides one
     // (the restarted host would record the broker's execution again, a second FILL for it; the kill -9 fuzz found that).
     const findings: ChainFinding[] = [];
@@ -124,7 +124,7 @@ describe('a host’s chain sealed in blocks', () => {
     expect(report.findings.map((f) => [f.kind, f.beadId])).toEqual([['UNSEALED', beads[0]!.bead_id]]);
     expect(report.findings[0]?.why).toMatch(/no seal of block-host follows it: the host stopped before sealing it, or it was slipped in/);
 
-    await restarted.writer.write(status('b', 10_000));
+    await restarted.writer.write(session(4003));
     await restarted.log.close();
     expect((await verifyLog(raw, KEY)).findings.map((f) => f.beadId)).toEqual([beads[0]!.bead_id]);
   });
