@@ -4,7 +4,7 @@ import { judgeDecision } from '../../actors/approval/judgeDecision.ts';
 import { type BeadOf, streams } from '../../beads/index.ts';
 import { enrol, totpOf } from '../../runtime/operators/enrolment.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
-import { main } from '../../tools/cli.ts';
+import { runCli } from '../tools/commandIo.ts';
 import { evidence, HASH, intent } from '../approval/fixtures.ts';
 import { stampAt } from '../machines/support.ts';
 import { makeTempDir } from '../support/tempDir.ts';
@@ -37,18 +37,12 @@ async function awaitingInLive(dir: string): Promise<void> {
 }
 
 async function approveAtTerminal(dir: string, typed: string): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   stdin.isTTY = true;
   stdin.end(typed);
   const env = { PHOENIX_HOME: dir, IBKR_MODE: 'live', IBKR_ACCOUNT: 'U1234567', PHOENIX_HOST_ID: 'live-host', LOG_LEVEL: 'silent' };
-  const code = await main(['approve', 'cse-1', '--as', 'alice'], { stdout, stderr, stdin, env, cwd: process.cwd(), signal: new AbortController().signal });
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCli(['approve', 'cse-1', '--as', 'alice'], env, stdin);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('phoenix approve in LIVE', () => {
