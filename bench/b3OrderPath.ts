@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { EventName, IBApi, OrderAction, OrderType, SecType } from '@stoqey/ib';
 import { startBroker } from '../actors/broker/brokerActor.ts';
+import { DEFAULT_PACER } from '../actors/broker/pacer.ts';
 import { type EntryRequest, submitGuarded } from '../actors/broker/submitGuards.ts';
 import { bindingFor, entryBracket } from '../actors/flow/entryBracket.ts';
 import { sampleIntent } from '../test/support/sampleIntent.ts';
@@ -28,8 +29,9 @@ import type { Measure } from './table.ts';
 
 const WARMUP = 20;
 const SAMPLES = 200;
-/** Below the order pacing rate (25/s): the bench measures the path, not the queue. */
-const SPACING_MS = 45;
+/** A bracket is three orders: spaced below the order pacing rate, the bench measures the path, not the pacer's queue. */
+const BRACKET_ORDERS = 3;
+const SPACING_MS = Math.ceil((BRACKET_ORDERS * 1000) / DEFAULT_PACER.ordersPerSecond) + 10;
 const HASH = 'sha256:bench';
 const RAW_FIRST_ID = 5_000_000;
 
@@ -103,7 +105,7 @@ export async function benchOrderPath(dir: string): Promise<Measure[]> {
       if (!decision.ok) throw new Error(decision.why);
       const minted = tokens.mint({ decision: decision.decision, contentHash: HASH, binding, expiresAt: Date.now() + 60_000 });
       if (!minted.ok) throw new Error(minted.why);
-      const ids = broker.connector.orderIds.allocate(3) as [number, number, number];
+      const ids = broker.connector.orderIds.allocate(BRACKET_ORDERS) as [number, number, number];
       const orderId = ids[0];
       const request: EntryRequest = {
         kind: 'ENTRY',
