@@ -105,11 +105,16 @@ function paperVolumeMet(s: GatesState): boolean {
   return s.paperClosedCount >= PAPER_CLOSES_NEEDED && s.paperClosedSessions.size >= PAPER_SESSIONS_NEEDED;
 }
 
-function onPosition(s: GatesState, bead: BeadOf<'POSITION'>): void {
+/**
+ * One POSITION bead. `session` is the host session the bead belongs to, as
+ * it stood where the bead is in the log: a reader that folds the bead later
+ * than that (chainedGates.ts holds a position back until a fill ties it to
+ * the broker) passes the session it noted then.
+ */
+export function foldPosition(s: GatesState, bead: BeadOf<'POSITION'>, session: string | undefined = s.sessionOf.get(bead.host_id)): void {
   if (bead.mode !== 'PAPER') return;
   const d = bead.data;
   if (d.state === 'CLOSED' && !paperVolumeMet(s) && !s.paperClosed.has(d.position_id)) {
-    const session = s.sessionOf.get(bead.host_id);
     // Closes not kept are not remembered: a position closes once (CLOSED is final in the position machine), so there is no repeat to tell apart.
     const firstOfSession = session !== undefined && !s.paperClosedSessions.has(session);
     s.paperClosedCount += 1;
@@ -167,7 +172,7 @@ export function foldGates(s: GatesState, bead: Bead): GatesState {
       onSession(s, bead);
       break;
     case 'POSITION':
-      onPosition(s, bead);
+      foldPosition(s, bead);
       break;
     case 'HEARTBEAT':
       onHeartbeat(s, bead);

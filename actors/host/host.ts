@@ -31,7 +31,9 @@ import { loadChainKey, secureHome } from '../../runtime/chain/chainKey.ts';
 import type { ChainFinding } from '../../runtime/chain/checker.ts';
 import { findingReporter } from '../../runtime/chain/findings.ts';
 import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
-import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
+import { liveGateNow } from '../../runtime/chain/liveGateFold.ts';
+import { paperGatesHold } from '../../projections/gates.ts';
+import type { LiveGateVerdict } from '../../projections/liveGate.ts';
 import { recordConfigAtStart } from '../promotion/configChanges.ts';
 import { phase2Source, type RunningPromotion, standingOptions, startPromotion } from '../promotion/promotionActor.ts';
 import { startSweepRunner } from '../promotion/sweepRunner.ts';
@@ -48,11 +50,27 @@ export interface HostDeps {
   logger: Logger;
   /** What the trade flow plugs into the broker (reconciliation, paper gates). */
   brokerHooks?: BrokerHooks;
+  /**
+   * LIVE: stop before any order path starts (no kill switch, notifier or
+   * broker yet) when the live gate in full (the paper gates and promotion at
+   * LIVE_ACTIVE, on sealed evidence) is shut, with LiveGateShutError
+   * (`phoenix run` sets it). Without it the broker's paper-first guard alone
+   * stands (S4.1): the paper gates, as test rigs on a seeded paper history use.
+   */
+  refuseShutLiveGate?: boolean;
 }
 
 /** Startup validation failed against the gateway (S4.1): GUARD_FAILED, no order possible; `phoenix run` exits 3. */
 export class GuardFailedError extends Error {
   override readonly name = 'GuardFailedError';
+}
+
+/** LIVE with the live gate shut (refuseShutLiveGate): the host stopped after its read of the log, before any order path; `phoenix run` exits 3. */
+export class LiveGateShutError extends Error {
+  override readonly name = 'LiveGateShutError';
+  constructor(readonly verdict: LiveGateVerdict) {
+    super(`the live gate is shut: ${verdict.missing.join('; ')}`);
+  }
 }
 
 /** The submit chain's ports as the host wires them: the broker's, with the kill switch's flag. The trade flow adds `tokens`. */
@@ -82,7 +100,7 @@ export interface RunningHost {
  * the broker and the heartbeat that keeps the lease renewed; on stop it records
  * that it is stopping and lets the lease go.
  */
-export async function startHost({ config, log: opened, clock, logger, brokerHooks }: HostDeps): Promise<RunningHost> {
+export async function startHost({ config, log: opened, clock, logger, brokerHooks, refuseShutLiveGate = false }: HostDeps): Promise<RunningHost> {
   // S2 fail closed: every append this host makes is watched, so a log that refuses one is known at once (failClosed.ts).
   const untimedLog = watchWritability(opened, () => clock.now());
   const telemetry = new HostTelemetry();
@@ -122,6 +140,23 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   // Issue 14: the promotion machine follows the log; a CONFIG_CHANGE sends the desk to SHADOW and starts a bunny sweep.
   const promotion: RunningPromotion = startPromotion({ config, log, writer, clock, logger, sweeps: startSweepRunner({ config, logger }), runbooks: runbookInputs(), engine });
   await engine.catchUp({ until: started.result.position });
+  // Issue 17, from issue 15's one read: LIVE starts only on paper evidence the chain proves, tied to the paper account's executions.
+  const chained = projections.liveGate ? liveGateNow(projections.liveGate(), { runbooks: runbookInputs() }, { windowMs: standingOptions(config).windowMs }) : undefined;
+  if (chained?.live && !chained.live.open && refuseShutLiveGate) {
+    logger.info({ unproven: chained.unproven, missing: chained.live.missing }, 'the live gate is shut on sealed evidence: live may not start; stopping before any order path');
+    await promotion.stop();
+    await dashboard?.stop();
+    await engine.stop();
+    await writer.write({
+      bead_type: 'HOST',
+      stream: hostStream,
+      correlation_id: correlation,
+      data: { event: 'STOPPING', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname(), reason: 'live gate shut' },
+    });
+    if (lease.held) await lease.release('live gate shut');
+    throw new LiveGateShutError(chained.live);
+  }
+  const paperHolds = chained ? paperGatesHold(chained.gates) : undefined;
   logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
   let reportFatal: (err: Error) => void = () => undefined;
@@ -150,10 +185,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   // the background while alerts queue in the outbox (RB-006).
   void notify.bot?.start().catch((err: Error) => logger.error({ err: err.message }, 'telegram bot did not start'));
 
-  // Issue 17: LIVE starts only on paper evidence the chain proves, tied to the paper account's executions.
-  const chainedGate = config.mode === 'LIVE' ? await liveGateOnChainedEvidence(untimedLog, chainKey, { runbooks: runbookInputs() }) : undefined;
-  if (chainedGate && !chainedGate.holds) logger.error({ leftOut: chainedGate.leftOut, notMet: chainedGate.gates.filter((g) => g.status !== 'MET').map((g) => g.id) }, 'the paper gates do not hold on sealed evidence: live may not start');
-  const flowHooks = flowBrokerHooks(chainedGate ? { ...brokerHooks, paperValidationComplete: async () => chainedGate.holds && (await (brokerHooks?.paperValidationComplete?.() ?? true)) } : brokerHooks);
+  if (chained && !paperHolds) logger.error({ unproven: chained.unproven, notMet: chained.gates.filter((g) => g.status !== 'MET').map((g) => g.id) }, 'the paper gates do not hold on sealed evidence: live may not start');
+  const flowHooks = flowBrokerHooks(chained ? { ...brokerHooks, paperValidationComplete: async () => paperHolds === true && (await (brokerHooks?.paperValidationComplete?.() ?? true)) } : brokerHooks);
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks, facts: projections.brokerFacts() });
   dashboard?.followMarket(broker.connector);
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));

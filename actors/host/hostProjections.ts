@@ -1,6 +1,7 @@
 import { alertOutboxFold, type BrokerFacts, brokerFactsFold, semanticFold } from '../../projections/hostFolds.ts';
 import type { SemanticView } from '../../projections/semanticChecks.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { liveGateFold, type LiveGateFoldState } from '../../runtime/chain/liveGateFold.ts';
 import type { Config } from '../../runtime/config/load.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { checkpointPath, fileCheckpoints } from '../../runtime/projectionCheckpoint.ts';
@@ -25,6 +26,8 @@ export interface HostProjections {
   flow: FlowFolds;
   /** The bead of the oldest alert this host still owes, where the outbox's restore begins (alertsTail.ts). */
   oldestOwedAlert(): string | undefined;
+  /** LIVE only: the live gate's evidence judged on the chain from the same read (liveGateNow reads it). */
+  liveGate?(): LiveGateFoldState;
 }
 
 export function hostProjections(o: { config: Config; log: EventLog; logger: Logger; clock: Clock; chainKey: Buffer }): HostProjections {
@@ -39,5 +42,14 @@ export function hostProjections(o: { config: Config; log: EventLog; logger: Logg
   const semantic = engine.fold(semanticFold);
   const flow = registerFlowFolds(engine);
   const owed = engine.fold(alertOutboxFold(o.config.PHOENIX_HOST_ID));
-  return { engine, brokerFacts: () => facts.state, semantic: () => semantic.state, flow, oldestOwedAlert: () => owed.state.values().next().value };
+  // Issue 15 Done-when 3: LIVE judges its gate on sealed evidence from this read, not from a read of its own.
+  const live = o.config.mode === 'LIVE' ? engine.fold(liveGateFold(o.chainKey)) : undefined;
+  return {
+    engine,
+    brokerFacts: () => facts.state,
+    semantic: () => semantic.state,
+    flow,
+    oldestOwedAlert: () => owed.state.values().next().value,
+    ...(live ? { liveGate: () => live.state } : {}),
+  };
 }

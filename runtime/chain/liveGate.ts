@@ -1,9 +1,10 @@
-import type { Bead, BeadType } from '../../beads/index.ts';
+import type { Bead } from '../../beads/index.ts';
 import { foldGates, type GateInputs, type GateResult, gateResults, initialGates, paperGatesHold } from '../../projections/gates.ts';
 import { describePromotion, PROMOTION_READS, promotionStateOf, replayPromotion } from '../../machines/promotionReplay.ts';
 import { type LiveGateVerdict, liveGate, type PromotionStanding } from '../../projections/liveGate.ts';
 import type { EventLog } from '../../store/port.ts';
 import { ChainChecker, type Settled } from './checker.ts';
+import { takenAsWritten } from './liveGateFold.ts';
 
 /**
  * The live gate on evidence a host sealed (issue 17, S11,
@@ -19,7 +20,6 @@ import { ChainChecker, type Settled } from './checker.ts';
  * promotion at LIVE_ACTIVE, on sealed transitions only.
  */
 
-const TAKEN_AS_WRITTEN: ReadonlySet<BeadType> = new Set(['DRILL', 'BUNNY', 'UX_CONFIRMATION', 'ALERT', 'CONFIG_CHANGE']);
 
 export interface ChainedGate {
   holds: boolean;
@@ -54,7 +54,7 @@ export async function liveGateOnChainedEvidence(log: Pick<EventLog, 'readAll'>, 
       const item = waiting.get(s.beadId);
       if (!item) continue;
       waiting.delete(s.beadId);
-      item.kept = s.verdict === 'SEALED' || (s.verdict === 'FOREIGN' && (TAKEN_AS_WRITTEN.has(item.bead.bead_type) || isDecision(item.bead)));
+      item.kept = s.verdict === 'SEALED' || (s.verdict === 'FOREIGN' && takenAsWritten(item.bead));
     }
   };
   const checker = new ChainChecker(key, { strict: false, mark: false });
@@ -64,7 +64,7 @@ export async function liveGateOnChainedEvidence(log: Pick<EventLog, 'readAll'>, 
       const item: { bead: Bead; kept?: boolean } = { bead: entry.bead };
       read.push(item);
       if (verdict === 'AWAIT' || (verdict === 'FOREIGN' && checker.isSealingHost(entry.bead.host_id))) waiting.set(entry.bead.bead_id, item);
-      item.kept = verdict === 'SEALED' || (verdict === 'FOREIGN' && (TAKEN_AS_WRITTEN.has(entry.bead.bead_type) || isDecision(entry.bead)));
+      item.kept = verdict === 'SEALED' || (verdict === 'FOREIGN' && takenAsWritten(entry.bead));
     }
     settle(settled ?? []);
   }
@@ -93,6 +93,3 @@ export async function liveGateOnChainedEvidence(log: Pick<EventLog, 'readAll'>, 
   const live = liveGate(gates, standing);
   return { holds: live.open, gates, leftOut, promotion: standing, live };
 }
-
-/** A person's `phoenix promote --live`: another process's word, taken as written. */
-const isDecision = (bead: Bead) => bead.bead_type === 'PROMOTION' && bead.data.event === 'DECISION';

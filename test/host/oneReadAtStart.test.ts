@@ -16,6 +16,8 @@ import { loadConfig } from '../../runtime/config/load.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import type { EventLog, LogEntry, ReadAllOptions, SubscribeOptions } from '../../store/port.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
+import { type GatewaySimHandle, startGatewaySim } from '../support/gatewaySimProcess.ts';
+import { liveHome } from '../support/liveHome.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const HISTORY = 3_000;
@@ -94,6 +96,26 @@ async function startUntilHealthy(): Promise<Reads> {
 }
 
 describe('issue 15: one read of the log at start', () => {
+  it('in LIVE, on a sealed paper history, the live gate is judged from that one read: the host connects and reads the whole log once', async () => {
+    const sim: GatewaySimHandle = await startGatewaySim({ account: 'U1234567' });
+    try {
+      sqlite = new SqliteEventLog(defaultLogPath(home.dir));
+      const env = await liveHome(sqlite, home.dir, sim.port);
+      const { log, reads } = counting(sqlite);
+      const live = loadConfig({ ...env, TIME_SCALE: '0.01', LOG_LEVEL: 'silent', RECONCILE_INTERVAL_S: '3600', APPROVAL_TOKEN_SECRET: 'one-read-live-approval-secret-0123456789' });
+      host = await startHost({ config: live, log, clock: systemClock, logger: silentLogger });
+      await host.broker.connection.waitFor(['CONNECTED', 'GUARD_FAILED']);
+      // Connected: the paper-first guard passed on the gate the host judged from its one read.
+      expect(host.broker.connection.state, host.broker.connection.lastReason ?? undefined).toBe('CONNECTED');
+      expect(reads.full, `full reads of the log during start-up:\n${reads.full.join('\n')}`).toHaveLength(1);
+      expect(reads.entries).toBeGreaterThanOrEqual(HISTORY);
+    } finally {
+      await host?.stop('test over');
+      host = undefined;
+      await sim.stop();
+    }
+  }, 60_000);
+
   it('a first start reads the whole log once, however many folds the host keeps; after a clean stop the next start reads only the tail', async () => {
     const first = await startUntilHealthy();
     expect(first.full, `full reads of the log during start-up:\n${first.full.join('\n')}`).toHaveLength(1);

@@ -3,7 +3,7 @@ import { systemClock } from '../../runtime/clock.ts';
 import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, MAKE_A_SECRET } from '../../runtime/config/approvalSecret.ts';
 import { type Config, loadConfig } from '../../runtime/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
-import { GuardFailedError, startHost } from '../../actors/host/host.ts';
+import { GuardFailedError, LiveGateShutError, startHost } from '../../actors/host/host.ts';
 import { runbookInputs } from '../../actors/gates/runbookInputs.ts';
 import { standingOptions } from '../../actors/promotion/promotionActor.ts';
 import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
@@ -19,15 +19,31 @@ import { connectionEscalated } from './escalation.ts';
 
 /**
  * The live gate in full (S11, issue 14): the phase-1 gates on paper and
- * promotion at LIVE_ACTIVE, from what the log proves (issue 17). Read-only, so a refused start
- * leaves no trace; no log at all means no paper history and no promotion.
+ * promotion at LIVE_ACTIVE, from what the log proves (issue 17). What is
+ * known without reading the log: no log at all means no paper history and
+ * no promotion, and no chain key nothing a host sealed. Otherwise undefined:
+ * the host judges the gate from its one read of the log (issue 15) and stops
+ * before any order path when it is shut (LiveGateShutError).
  */
-async function liveGateIn(config: Config): Promise<LiveGateVerdict> {
+function liveGateUnread(config: Config): LiveGateVerdict | undefined {
   if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) {
     return { open: false, missing: [`no event log at ${defaultLogPath(config.homeDir)}: no paper history (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
   }
-  const key = loadChainKey(config.homeDir, { create: false });
-  if (!key) return { open: false, missing: [`no chain key at ${chainKeyPath(config.homeDir)}: no paper history a host sealed (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
+  if (!loadChainKey(config.homeDir, { create: false })) {
+    return { open: false, missing: [`no chain key at ${chainKeyPath(config.homeDir)}: no paper history a host sealed (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
+  }
+  return undefined;
+}
+
+/**
+ * The same read-only, with a read of its own: only for a start refused
+ * anyway (another guard failed), so the refusal still names every missing
+ * piece, and no host starts to read the log again.
+ */
+async function liveGateRead(config: Config): Promise<LiveGateVerdict> {
+  const unread = liveGateUnread(config);
+  if (unread) return unread;
+  const key = loadChainKey(config.homeDir, { create: false })!;
   const log = await openEventLog(config, { readonly: true });
   try {
     // Issue 17: on sealed evidence only, as the host judges it; a PROMOTION bead counts only sealed.
@@ -36,6 +52,13 @@ async function liveGateIn(config: Config): Promise<LiveGateVerdict> {
   } finally {
     await log.close();
   }
+}
+
+/** GUARD_FAILED, with each missing piece of the live gate: what the operator sees whichever check refused. */
+function refusedLive(io: Parameters<Command['run']>[1], startup: ReturnType<typeof checkStartupGuards>, live: LiveGateVerdict | undefined): number {
+  writeError(io, `phoenix run: GUARD_FAILED: ${startup.ok ? 'refused' : startup.message}`);
+  for (const missing of live?.missing ?? []) writeLine(io.stderr, `  missing: ${missing}`);
+  return EXIT.guardFailed;
 }
 
 /** One line at start when the approval secret is mock mode's own; never the secret itself. */
@@ -76,16 +99,15 @@ PHOENIX_HOME/${APPROVAL_SECRET_FILE} (mode 0600) and uses it on every start.`,
   async run(argv, io) {
     parseCommandArgs(argv, {});
     const loaded = loadConfig(io.env, io.cwd);
-    // Refused before the lease, any socket or any write: live without IBKR_ALLOW_LIVE, or before the
-    // paper gates hold in the log (INV-IBKR-PAPER-FIRST-1) and a person has promoted the desk to
-    // LIVE_ACTIVE (issue 14), and the other S4.1 rules, never start.
-    const live = loaded.mode === 'LIVE' ? await liveGateIn(loaded) : undefined;
-    const paperValidationComplete = live?.open ?? true;
-    const startup = checkStartupGuards(loaded, { paperValidationComplete });
-    if (!startup.ok) {
-      writeError(io, `phoenix run: GUARD_FAILED: ${startup.message}`);
-      for (const missing of live?.missing ?? []) writeLine(io.stderr, `  missing: ${missing}`);
-      return EXIT.guardFailed;
+    // Refused before the lease, any socket or any write: live without IBKR_ALLOW_LIVE, with no log or
+    // chain key to hold a paper history, and the other S4.1 rules, never start. A live gate the log must
+    // be read for (the paper gates, INV-IBKR-PAPER-FIRST-1, and promotion at LIVE_ACTIVE, issue 14) is
+    // judged by the host from its one read, before any order path starts (refusedLive below).
+    const unread = loaded.mode === 'LIVE' ? liveGateUnread(loaded) : undefined;
+    const others = checkStartupGuards(loaded, { paperValidationComplete: unread?.open ?? true });
+    if (!others.ok) {
+      const live = loaded.mode === 'LIVE' ? (unread ?? (await liveGateRead(loaded))) : undefined;
+      return refusedLive(io, checkStartupGuards(loaded, { paperValidationComplete: live?.open ?? true }), live);
     }
     // Paper and live without APPROVAL_TOKEN_SECRET stop here (exit 2): every approval would be refused.
     const { config, source } = ensureApprovalSecret(loaded);
@@ -94,9 +116,10 @@ PHOENIX_HOME/${APPROVAL_SECRET_FILE} (mode 0600) and uses it on every start.`,
     const log = await openEventLog(config);
     let host: Awaited<ReturnType<typeof startHost>>;
     try {
-      host = await startHost({ config, log, clock: systemClock, logger, brokerHooks: { paperValidationComplete: () => paperValidationComplete } });
+      host = await startHost({ config, log, clock: systemClock, logger, refuseShutLiveGate: true });
     } catch (err) {
       await log.close();
+      if (err instanceof LiveGateShutError) return refusedLive(io, checkStartupGuards(loaded, { paperValidationComplete: false }), err.verdict);
       if (err instanceof LeaseHeldError || err instanceof LeaseUnreadableError) {
         writeError(io, `phoenix run: refused: ${err.message}`);
         return EXIT.leaseHeld;
