@@ -6,8 +6,9 @@ import { loadConfig } from '../runtime/config/load.ts';
 import { type RunningHost, startHost } from '../actors/host/host.ts';
 import { intentFolders, responsePath, writeFileAtomic } from '../actors/intents/index.ts';
 import { silentLogger } from '../runtime/logger.ts';
-import { BeadWriter } from '../runtime/beadWriter.ts';
-import { type Intent, streams } from '../beads/index.ts';
+import { appendDecision } from '../actors/approval/index.ts';
+import type { EventLog } from '../store/port.ts';
+import type { Intent } from '../beads/index.ts';
 import { uuidV7Ids } from '../store/ids.ts';
 import { defaultLogPath, SqliteEventLog } from '../store/sqlite.ts';
 import { startGatewaySim } from '../test/support/gatewaySimProcess.ts';
@@ -99,9 +100,8 @@ export async function benchDecisionPath(dir: string): Promise<Measure[]> {
     await h.broker.connection.waitFor(['CONNECTED']);
     await sim.control('set-price', { pair: 'EURUSD', price: 1.085 });
     const incoming = intentFolders(config.homeDir).incoming;
-    const remote = new BeadWriter({ log: remoteLog, clock: systemClock, ids: uuidV7Ids, hostId: 'cli', mode: 'PAPER' });
 
-    const once = async (i: number, writer: BeadWriter): Promise<Sample> => {
+    const once = async (i: number, decisionLog: EventLog): Promise<Sample> => {
       const id = `b3w-${i}-${Date.now()}`;
       const t0 = performance.now();
       await writeFileAtomic(join(incoming, `${id}.yaml`), stringify(intentOf(id)));
@@ -110,12 +110,12 @@ export async function benchDecisionPath(dir: string): Promise<Measure[]> {
       await new Promise((r) => setTimeout(r, THINK_MS));
       const entryId = h.broker.connector.orderIds.next;
       if (entryId === undefined) throw new Error('B3 whole: no order id yet');
-      await writer.write({
-        bead_type: 'APPROVAL',
-        stream: streams.approval(id),
-        correlation_id: id,
-        data: { intent_id: id, event: 'DECISION', decision: 'APPROVE', decided_by: 'bench', channel: 'TERMINAL' },
-      });
+      // As `phoenix approve --yes` decides in PAPER: bound to the order shown, with the operator's name as its proof (issue 17).
+      const decided = await appendDecision(
+        { log: decisionLog, clock: systemClock, ids: uuidV7Ids, hostId: 'bench-b3-whole-cli', mode: 'PAPER' },
+        { intentId: id, decision: 'APPROVE', decidedBy: 'bench', channel: 'TERMINAL', proof: { method: 'OPERATOR', operator: 'bench' } },
+      );
+      if (!decided.ok) throw new Error(`B3 whole: the decision was refused: ${decided.why}`);
       // The bead is appended (durable) from here: the path is the host's.
       const t1 = performance.now();
       const entryAt = await tap.arrival(entryId);
@@ -134,11 +134,11 @@ export async function benchDecisionPath(dir: string): Promise<Measure[]> {
 
     const local: Sample[] = [];
     for (let i = 0; i < WARMUP + SAMPLES; i += 1) {
-      const s = await once(i, h.writer);
+      const s = await once(i, log);
       if (i >= WARMUP) local.push(s);
     }
     const remoteSamples: Sample[] = [];
-    for (let i = 0; i < REMOTE_SAMPLES; i += 1) remoteSamples.push(await once(1_000 + i, remote));
+    for (let i = 0; i < REMOTE_SAMPLES; i += 1) remoteSamples.push(await once(1_000 + i, remoteLog));
 
     const p = (xs: number[], q: number) => percentile(xs, q);
     const share = remoteSamples.map((s) => s.evidenceMs + s.bracketMs);

@@ -51,10 +51,20 @@ export class WireTap {
   }
 
   /** Resolves with the arrival time of order `id`'s placeOrder frame, as performance.now() in this process. */
-  arrival(id: number): Promise<number> {
+  /** When order `id`'s placeOrder bytes reached the tap; a refused order never comes, so the wait has a deadline. */
+  arrival(id: number, timeoutMs = 20_000): Promise<number> {
     const seen = this.arrivals.get(id);
     if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.set(id, resolve));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new Error(`wire tap: order ${id} did not reach the simulator within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(id, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
   }
 
   async close(): Promise<void> {
