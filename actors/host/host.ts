@@ -16,12 +16,9 @@ import { registerAlertLabelCallbacks } from '../telegram/alertLabelCallbacks.ts'
 import { startTelegramApprovals } from '../telegram/telegramApprovals.ts';
 import { registerTelegramCommands } from '../telegram/telegramCommands.ts';
 import { systemTimers } from '../../runtime/timers.ts';
-import { type RunningDashboard, startDashboard } from '../dashboard/server.ts';
 import { HostTelemetry } from '../dashboard/hostTelemetry.ts';
 import { registerPhase2Gauges } from '../dashboard/metrics.ts';
-import { RUNBOOKS_DIR, runbookInputs } from '../gates/runbookInputs.ts';
-import { standingGatesOn } from '../../projections/hostFolds.ts';
-import type { ProjectionEngine } from '../../runtime/projectionEngine.ts';
+import { runbookInputs } from '../gates/runbookInputs.ts';
 import { flowBrokerHooks, killSwitchPortOf } from '../flow/hostWiring.ts';
 import { startTradeFlow, type TradeFlow } from '../flow/tradeFlow.ts';
 import { startHostMonitor } from '../monitor/hostMonitor.ts';
@@ -31,14 +28,13 @@ import { loadChainKey, secureHome } from '../../runtime/chain/chainKey.ts';
 import type { ChainFinding } from '../../runtime/chain/checker.ts';
 import { findingReporter } from '../../runtime/chain/findings.ts';
 import { HOST_VERIFIED_TYPES } from '../../runtime/chain/hostOnly.ts';
-import { liveGateNow } from '../../runtime/chain/liveGateFold.ts';
-import { paperGatesHold } from '../../projections/gates.ts';
-import type { LiveGateVerdict } from '../../projections/liveGate.ts';
 import { recordConfigAtStart } from '../promotion/configChanges.ts';
-import { phase2Source, type RunningPromotion, standingOptions, startPromotion } from '../promotion/promotionActor.ts';
+import { phase2Source, type RunningPromotion, startPromotion } from '../promotion/promotionActor.ts';
 import { startSweepRunner } from '../promotion/sweepRunner.ts';
 import { watchWritability } from '../../store/writability.ts';
 import { failClosedOnUnwritableLog } from './failClosed.ts';
+import { startHostDashboard } from './hostDashboard.ts';
+import { judgeLiveGateAtStart } from './liveGateAtStart.ts';
 import { hostProjections } from './hostProjections.ts';
 import { createNotify } from './notifyWiring.ts';
 import { PHOENIX_VERSION } from './version.ts';
@@ -63,14 +59,6 @@ export interface HostDeps {
 /** Startup validation failed against the gateway (S4.1): GUARD_FAILED, no order possible; `phoenix run` exits 3. */
 export class GuardFailedError extends Error {
   override readonly name = 'GuardFailedError';
-}
-
-/** LIVE with the live gate shut (refuseShutLiveGate): the host stopped after its read of the log, before any order path; `phoenix run` exits 3. */
-export class LiveGateShutError extends Error {
-  override readonly name = 'LiveGateShutError';
-  constructor(readonly verdict: LiveGateVerdict) {
-    super(`the live gate is shut: ${verdict.missing.join('; ')}`);
-  }
 }
 
 /** The submit chain's ports as the host wires them: the broker's, with the kill switch's flag. The trade flow adds `tokens`. */
@@ -140,23 +128,23 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   // Issue 14: the promotion machine follows the log; a CONFIG_CHANGE sends the desk to SHADOW and starts a bunny sweep.
   const promotion: RunningPromotion = startPromotion({ config, log, writer, clock, logger, sweeps: startSweepRunner({ config, logger }), runbooks: runbookInputs(), engine });
   await engine.catchUp({ until: started.result.position });
-  // Issue 17, from issue 15's one read: LIVE starts only on paper evidence the chain proves, tied to the paper account's executions.
-  const chained = projections.liveGate ? liveGateNow(projections.liveGate(), { runbooks: runbookInputs() }, { windowMs: standingOptions(config).windowMs }) : undefined;
-  if (chained?.live && !chained.live.open && refuseShutLiveGate) {
-    logger.info({ unproven: chained.unproven, missing: chained.live.missing }, 'the live gate is shut on sealed evidence: live may not start; stopping before any order path');
-    await promotion.stop();
-    await dashboard?.stop();
-    await engine.stop();
+  // S2: a clean stop is recorded, and the lease let go, so a successor takes over at once.
+  const recordStopping = async (reason: string) => {
     await writer.write({
       bead_type: 'HOST',
       stream: hostStream,
       correlation_id: correlation,
-      data: { event: 'STOPPING', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname(), reason: 'live gate shut' },
+      data: { event: 'STOPPING', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname(), reason },
     });
-    if (lease.held) await lease.release('live gate shut');
-    throw new LiveGateShutError(chained.live);
-  }
-  const paperHolds = chained ? paperGatesHold(chained.gates) : undefined;
+    if (lease.held) await lease.release(reason);
+  };
+  const stopBeforeOrders = async (reason: string) => {
+    await promotion.stop();
+    await dashboard?.stop();
+    await engine.stop();
+    await recordStopping(reason);
+  };
+  const liveGate = projections.liveGate ? await judgeLiveGateAtStart(projections.liveGate(), { config, logger, refuse: refuseShutLiveGate, stopBeforeOrders }) : undefined;
   logger.info({ hostId, mode: config.mode, log: log.name, configHash: config.configHash, dashboard: dashboard?.url }, 'host started');
 
   let reportFatal: (err: Error) => void = () => undefined;
@@ -185,8 +173,7 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   // the background while alerts queue in the outbox (RB-006).
   void notify.bot?.start().catch((err: Error) => logger.error({ err: err.message }, 'telegram bot did not start'));
 
-  if (chained && !paperHolds) logger.error({ unproven: chained.unproven, notMet: chained.gates.filter((g) => g.status !== 'MET').map((g) => g.id) }, 'the paper gates do not hold on sealed evidence: live may not start');
-  const flowHooks = flowBrokerHooks(chained ? { ...brokerHooks, paperValidationComplete: async () => paperHolds === true && (await (brokerHooks?.paperValidationComplete?.() ?? true)) } : brokerHooks);
+  const flowHooks = flowBrokerHooks(liveGate ? { ...brokerHooks, paperValidationComplete: async () => liveGate.paperHolds && (await (brokerHooks?.paperValidationComplete?.() ?? true)) } : brokerHooks);
   const broker = await startBroker({ config, writer, clock, logger, runId: correlation, hooks: flowHooks.hooks, facts: projections.brokerFacts() });
   dashboard?.followMarket(broker.connector);
   void broker.guardFailed.then((reason) => reportFatal(new GuardFailedError(`IB connection refused by the startup guards: ${reason}`)));
@@ -270,39 +257,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
       await dashboard?.stop();
       // A clean stop's checkpoint: the next start reads only what comes after.
       await engine.stop();
-      await writer.write({
-        bead_type: 'HOST',
-        stream: hostStream,
-        correlation_id: correlation,
-        data: { event: 'STOPPING', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname(), reason },
-      });
-      if (lease.held) await lease.release(reason);
+      await recordStopping(reason);
       logger.info({ reason }, 'host stopped');
     },
   };
-}
-
-/**
- * The dashboard is a window, not a control: if its port is taken the host
- * still runs (trading must not depend on a view) and says so loudly.
- */
-async function startHostDashboard(config: Config, log: EventLog, clock: Clock, logger: Logger, telemetry: HostTelemetry, engine: ProjectionEngine): Promise<RunningDashboard | undefined> {
-  try {
-    return await startDashboard({
-      log,
-      host: config.DASHBOARD_HOST,
-      port: config.DASHBOARD_PORT,
-      logger,
-      clock,
-      runbooksDir: RUNBOOKS_DIR,
-      // The same gates `phoenix gates` computes, runbooks included, folded as the log grows.
-      gates: (registry) => standingGatesOn(registry, { ...standingOptions(config), runbooks: runbookInputs() }),
-      engine,
-      heartbeatGapMs: (config.HEARTBEAT_INTERVAL_S + config.HEARTBEAT_JITTER_S) * 1000 * config.TIME_SCALE,
-      telemetry,
-    });
-  } catch (err) {
-    logger.error({ err: (err as Error).message }, 'dashboard not started');
-    return undefined;
-  }
 }
