@@ -75,7 +75,8 @@ describe('phoenix promote', () => {
   });
 
   it('--live on a LIVE_ELIGIBLE desk records the person’s decision, and the desk is LIVE_ACTIVE', async () => {
-    await seed({ promotionWindowMs: WINDOW, decided: false });
+    // Sealed with this home's chain key, as the paper host left it: the live gate counts only what a host sealed (issue 17).
+    await seed({ promotionWindowMs: WINDOW, decided: false, chainKey: loadChainKey(temp.dir, { create: true })! });
     expect(JSON.parse((await runCli(['promote', '--status', '--json'], paper())).stdout).promotion.state).toBe('LIVE_ELIGIBLE');
     const r = await runCli(['promote', '--live', '--reason', 'five clean days', '--as', 'bob'], paper());
     expect(r.code, r.stderr).toBe(0);
@@ -84,6 +85,17 @@ describe('phoenix promote', () => {
     const decision = (await promotionBeads()).find((b) => b.data.event === 'DECISION');
     expect(decision?.data).toMatchObject({ decision: 'PROMOTE_LIVE', decided_by: 'bob', reason: 'five clean days', proof: { method: 'OPERATOR', operator: 'bob' } });
     expect((await runCli(['promote', '--live', '--reason', 'again'], paper())).stderr).toMatch(/the desk is LIVE_ACTIVE, not LIVE_ELIGIBLE/);
+  });
+
+  it('on a history written by hand (no host sealed it) the live gate stays SHUT, as phoenix run in live would judge it', async () => {
+    await seed({ promotionWindowMs: WINDOW, decided: false });
+    loadChainKey(temp.dir, { create: true });
+    const r = await runCli(['promote', '--live', '--reason', 'forged days', '--as', 'bob'], paper());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/The live gate is still shut: /);
+    const status = await runCli(['promote', '--status'], paper());
+    expect(status.stdout).toMatch(/Live gate: SHUT/);
+    expect(JSON.parse((await runCli(['promote', '--status', '--json'], paper())).stdout).live_gate.open).toBe(false);
   });
 
   it('in LIVE it takes a fresh TOTP code of the enrolled operator; a wrong code is refused, and the code is never written', async () => {

@@ -12,6 +12,7 @@ import { paintFor } from '../terminal.ts';
 import { ask } from './approve.ts';
 import { operatorOf, requiredReason } from './operator.ts';
 import { standingJson, standingLines } from './promoteStatus.ts';
+import { liveGateOnDisk } from '../liveGateOnDisk.ts';
 
 const HELP = `Usage: phoenix promote --status [--json]
        phoenix promote --live --reason TEXT [--as NAME] [--code CODE]
@@ -60,7 +61,8 @@ export const promoteCommand: Command = {
     if (values.status) {
       if (values.reason !== undefined || values.code !== undefined || values.as !== undefined) throw new UsageError('--reason, --as and --code go with --live');
       const log = await openLogToRead(config);
-      const standing = await readStanding(log, config, systemClock.now()).finally(() => log.close());
+      // Issue 17: the live gate line judged as `phoenix run` judges it, on sealed evidence only.
+      const standing = { ...(await readStanding(log, config, systemClock.now()).finally(() => log.close())), live: await liveGateOnDisk(config) };
       if (values.json) writeLine(io.stdout, JSON.stringify(standingJson(standing, config)));
       else for (const line of standingLines(standing, config, paintFor(io.stdout, io.env))) writeLine(io.stdout, line);
       return EXIT.ok;
@@ -88,9 +90,10 @@ export const promoteCommand: Command = {
     } else if (values.code !== undefined) throw new UsageError(`--code is for LIVE; this desk is in ${config.mode}`);
     const bead = await recordDecision(config, { event: 'DECISION', state: 'LIVE_ELIGIBLE', decision: 'PROMOTE_LIVE', decided_by: who, reason, proof });
     const after = await openLogToRead(config).then((l) => readStanding(l, config, systemClock.now()).finally(() => l.close()));
+    const live = await liveGateOnDisk(config);
     writeLine(io.stdout, `Promotion decision ${bead.bead_id} recorded: ${who} promotes the desk to live (${reason}).`);
     writeLine(io.stdout, `Promotion is now ${after.promotion.state}: ${after.promotion.description}`);
-    writeLine(io.stdout, after.live.open ? 'The live gate is open: phoenix run with IBKR_MODE=live and IBKR_ALLOW_LIVE=true may start.' : `The live gate is still shut: ${after.live.missing.join('; ')}`);
+    writeLine(io.stdout, live.open ? 'The live gate is open: phoenix run with IBKR_MODE=live and IBKR_ALLOW_LIVE=true may start.' : `The live gate is still shut: ${live.missing.join('; ')}`);
     return EXIT.ok;
   },
 };

@@ -1,59 +1,18 @@
-import { existsSync } from 'node:fs';
+
 import { systemClock } from '../../runtime/clock.ts';
 import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, MAKE_A_SECRET } from '../../runtime/config/approvalSecret.ts';
-import { type Config, loadConfig } from '../../runtime/config/load.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
 import { checkStartupGuards } from '../../actors/broker/startupGuards.ts';
 import { GuardFailedError, startHost } from '../../actors/host/host.ts';
 import { LiveGateShutError } from '../../actors/host/liveGateAtStart.ts';
-import { runbookInputs } from '../../actors/gates/runbookInputs.ts';
-import { standingOptions } from '../../actors/promotion/promotionActor.ts';
-import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
-import { liveGateOnChainedEvidence } from '../../runtime/chain/liveGate.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { LiveGateVerdict } from '../../projections/liveGate.ts';
 import { LeaseHeldError, LeaseUnreadableError } from '../../store/lease.ts';
-import { openEventLog } from '../../store/open.ts';
-import { defaultLogPath } from '../../store/sqlite.ts';
 import { type Command, EXIT, parseCommandArgs, writeError, writeLine } from '../command.ts';
 import { commandLogger } from '../terminal.ts';
+import { liveGateOnDisk, liveGateUnread } from '../liveGateOnDisk.ts';
+import { openEventLog } from '../../store/open.ts';
 import { connectionEscalated } from './escalation.ts';
-
-/**
- * The live gate in full (S11, issue 14): the phase-1 gates on paper and
- * promotion at LIVE_ACTIVE, from what the log proves (issue 17). What is
- * known without reading the log: no log at all means no paper history and
- * no promotion, and no chain key nothing a host sealed. Otherwise undefined:
- * the host judges the gate from its one read of the log (issue 15) and stops
- * before any order path when it is shut (LiveGateShutError).
- */
-function liveGateUnread(config: Config): LiveGateVerdict | undefined {
-  if (config.logBackend === 'sqlite' && !existsSync(defaultLogPath(config.homeDir))) {
-    return { open: false, missing: [`no event log at ${defaultLogPath(config.homeDir)}: no paper history (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
-  }
-  if (!loadChainKey(config.homeDir, { create: false })) {
-    return { open: false, missing: [`no chain key at ${chainKeyPath(config.homeDir)}: no paper history a host sealed (P1-1…P1-6, P1-8) and no promotion to LIVE_ACTIVE`] };
-  }
-  return undefined;
-}
-
-/**
- * The same read-only, with a read of its own: only for a start refused
- * anyway (another guard failed), so the refusal still names every missing
- * piece, and no host starts to read the log again.
- */
-async function liveGateRead(config: Config): Promise<LiveGateVerdict> {
-  const unread = liveGateUnread(config);
-  if (unread) return unread;
-  const key = loadChainKey(config.homeDir, { create: false })!;
-  const log = await openEventLog(config, { readonly: true });
-  try {
-    // Issue 17: on sealed evidence only, as the host judges it; a PROMOTION bead counts only sealed.
-    const gate = await liveGateOnChainedEvidence(log, key, { runbooks: runbookInputs() }, { windowMs: standingOptions(config).windowMs });
-    return gate.live!;
-  } finally {
-    await log.close();
-  }
-}
 
 /** GUARD_FAILED, with each missing piece of the live gate: what the operator sees whichever check refused. */
 function refusedLive(io: Parameters<Command['run']>[1], startup: ReturnType<typeof checkStartupGuards>, live: LiveGateVerdict | undefined): number {
@@ -107,7 +66,7 @@ PHOENIX_HOME/${APPROVAL_SECRET_FILE} (mode 0600) and uses it on every start.`,
     const unread = loaded.mode === 'LIVE' ? liveGateUnread(loaded) : undefined;
     const others = checkStartupGuards(loaded, { paperValidationComplete: unread?.open ?? true });
     if (!others.ok) {
-      const live = loaded.mode === 'LIVE' ? (unread ?? (await liveGateRead(loaded))) : undefined;
+      const live = loaded.mode === 'LIVE' ? (unread ?? (await liveGateOnDisk(loaded))) : undefined;
       return refusedLive(io, checkStartupGuards(loaded, { paperValidationComplete: live?.open ?? true }), live);
     }
     // Paper and live without APPROVAL_TOKEN_SECRET stop here (exit 2): every approval would be refused.
