@@ -15,7 +15,7 @@ import type {
   Subscription,
 } from './port.ts';
 import { AppendSignal } from './appendSignal.ts';
-import { prepareAppend } from './prepareAppend.ts';
+import { prepareAppend, prepareMade } from './prepareAppend.ts';
 import { pumpSubscription } from './pump.ts';
 import { entryOfRow, rowsPage } from './sqlite/decode.ts';
 import { toLogUnavailable } from './sqlite/failure.ts';
@@ -23,7 +23,7 @@ import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
 import { type ReadAheadPages, readAheadPager } from './sqlite/readAhead.ts';
 import { PAGE_AFTER_SQL, PAGE_OF_TYPES_AFTER_SQL, prepareStatements, type Statements } from './sqlite/statements.ts';
-import { isStoredBeadId, unstoredRows, writeBeads } from './sqlite/write.ts';
+import { isStoredBeadId, unstoredRows, writeCommit } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
 
@@ -51,6 +51,12 @@ type Prepared = { stream: string; beads: Bead[]; texts: string[]; expected: Expe
 function prepared(a: StreamAppend): Prepared {
   const beads = prepareAppend(a.stream, a.beads);
   return { stream: a.stream, beads, texts: beads.map((b) => JSON.stringify(b)), expected: a.expected ?? 'any' };
+}
+
+/** The row an opener makes for its commit: the host's own, checked without a second parse (prepareMade). */
+function preparedHead(head: Bead): Prepared {
+  const bead = prepareMade(head.stream, head);
+  return { stream: head.stream, beads: [bead], texts: [JSON.stringify(bead)], expected: 'any' };
 }
 
 const DEFAULTS = { busyTimeoutMs: 5000, pollMs: 50, pageSize: 2000, readonly: false, readAheadFrom: 50_000 };
@@ -82,14 +88,12 @@ export class SqliteEventLog implements EventLog {
     // IMMEDIATE takes the write lock before reading the stream's revision, so
     // the expected-revision check and the insert see the same log.
     // One transaction for every stream of an appendMany: one commit, one fsync.
-    this.appendInTransaction = this.db.transaction((appends: readonly Prepared[], lookUpIds: boolean) =>
-      appends.map((a) => writeBeads(this.sql, a, lookUpIds)),
-    ).immediate;
+    this.appendInTransaction = this.db.transaction((appends: readonly Prepared[], lookUpIds: boolean) => writeCommit(this.sql, appends, lookUpIds)).immediate;
     // The opener is made inside the transaction, from the rows it will really write (a retry skips those already stored).
     this.openedInTransaction = this.db.transaction((appends: readonly Prepared[], opener: CommitOpener, lookUpIds: boolean) => {
       const head = opener.make(lookUpIds ? unstoredRows(this.sql, appends) : appends);
-      const results = (head ? [prepared({ stream: head.stream, beads: [head] }), ...appends] : appends).map((a) => writeBeads(this.sql, a, lookUpIds));
-      return head ? results.slice(1) : results;
+      if (!head) return writeCommit(this.sql, appends, lookUpIds);
+      return writeCommit(this.sql, [preparedHead(head), ...appends], lookUpIds).slice(1);
     }).immediate;
   }
 

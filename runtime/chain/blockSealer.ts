@@ -1,8 +1,8 @@
-import { type Bead, type Clock, type IdSource, type Mode, stamp } from '../../beads/index.ts';
+import { type Bead, type Clock, CURRENT_SCHEMA_VERSION, type IdSource, type Mode } from '../../beads/index.ts';
 import type { StreamAppend } from '../../store/port.ts';
 import { isoAt } from '../clock.ts';
 import { beadHash } from './canonical.ts';
-import { chainStreamOf, GENESIS, type SealBead, sealIds, sealMac } from './seal.ts';
+import { chainStreamOf, GENESIS, type SealBead, sealIdNear, sealIds, sealMac } from './seal.ts';
 
 /**
  * The writing half of a host's chain (issue 17), held in memory under the
@@ -41,6 +41,8 @@ export class BlockSealer {
   private blockSince = 0;
   private readonly ids: { next(): string };
   private sealedOnce = false;
+  private isoMs = Number.NaN;
+  private iso = '';
 
   constructor(private readonly o: SealerOptions) {
     this.chainStream = chainStreamOf(o.hostId);
@@ -98,17 +100,39 @@ export class BlockSealer {
    * run of hashes where the log writes them at the positions right after
    * the seal (SQLite), else as lines too.
    */
-  sealOf(commit: { run: string } | { fresh: readonly Bead[]; hashes: readonly string[] }): SealBead {
+  sealOf(commit: { run: string; near?: string } | { fresh: readonly Bead[]; hashes: readonly string[] }): SealBead {
     const lines: string[] = [];
     for (const [id, hash] of this.block) lines.push(`${id} ${hash}`);
     if ('fresh' in commit) for (let i = 0; i < commit.fresh.length; i++) lines.push(`${commit.fresh[i]!.bead_id} ${commit.hashes[i]!}`);
     const run = 'run' in commit ? commit.run : undefined;
-    const fields = { hostId: this.o.hostId, seq: this.seq, prev: this.prev, beads: lines, ...(this.retract.length > 0 ? { retracts: [...this.retract] } : {}), ...(run === undefined ? {} : { run }) };
-    const mac = sealMac(this.o.key, fields);
-    return stamp(
-      { bead_type: 'SEAL', stream: this.chainStream, correlation_id: this.chainStream, data: { seq: fields.seq, prev: fields.prev, beads: lines, mac, ...(fields.retracts ? { retracts: fields.retracts } : {}), ...(run === undefined ? {} : { run }) } },
-      { bead_id: this.ids.next(), ts: isoAt(this.o.clock.now()), host_id: this.o.hostId, mode: this.o.mode },
-    ) as SealBead;
+    const retracts = this.retract.length > 0 ? [...this.retract] : undefined;
+    const mac = sealMac(this.o.key, { hostId: this.o.hostId, seq: this.seq, prev: this.prev, beads: lines, retracts, run });
+    const data: SealBead['data'] = { seq: this.seq, prev: this.prev, beads: lines, mac };
+    if (retracts) data.retracts = retracts;
+    if (run !== undefined) data.run = run;
+    const near = 'near' in commit && this.o.ids === undefined ? commit.near : undefined;
+    // Keys in the schema's order: the text SQLite stores of this object is then the one a zod parse of it would give (the store takes the chain's seal as made).
+    return {
+      bead_id: near === undefined ? this.ids.next() : sealIdNear(near, mac),
+      stream: this.chainStream,
+      ts: this.isoNow(),
+      host_id: this.o.hostId,
+      mode: this.o.mode,
+      correlation_id: this.chainStream,
+      schema_version: CURRENT_SCHEMA_VERSION.SEAL,
+      bead_type: 'SEAL',
+      data,
+    };
+  }
+
+  /** The seal's time: one ISO string per millisecond, not one Date per seal. */
+  private isoNow(): string {
+    const now = this.o.clock.now();
+    if (now !== this.isoMs) {
+      this.isoMs = now;
+      this.iso = isoAt(now);
+    }
+    return this.iso;
   }
 
   /** The seal is durable: the block it listed is done with. */

@@ -1,5 +1,5 @@
 import type { Bead, BeadType, Clock, IdSource, Mode } from '../../beads/index.ts';
-import type { AppendResult, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription, WrittenRows } from '../../store/port.ts';
+import type { AppendResult, CommitOpener, EntryHandler, EventLog, ExpectedRevision, LogEntry, ReadAllOptions, ReadStreamOptions, StreamAppend, SubscribeOptions, Subscription, WrittenRows } from '../../store/port.ts';
 import { BLOCK_MS, BlockSealer } from './blockSealer.ts';
 import { beadHash, textHash } from './canonical.ts';
 import { type ChainFinding, ChainChecker } from './checker.ts';
@@ -90,7 +90,6 @@ export class ChainedLog implements EventLog {
       const seal = this.sealer.sealOf({ fresh: [], hashes: [] });
       await this.inner.appendMany([{ stream: this.sealer.chainStream, beads: [seal], expected: 'any' }]);
       this.sealer.sealed(seal);
-      markSealed(seal);
     });
   }
 
@@ -101,16 +100,26 @@ export class ChainedLog implements EventLog {
     return run;
   }
 
+  /** What the commit under way made: one commit at a time (inTurn), so one field, and one opener for every commit. */
+  private made: Made = {};
+  private readonly opener: CommitOpener = {
+    make: (rows) => {
+      this.made = this.fromRows(rows);
+      return this.made.seal;
+    },
+  };
+
   private async commit(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     let made: Made = {};
     let results: AppendResult[];
     try {
       if (this.inner.appendOpened) {
-        const make = (rows: readonly WrittenRows[]) => {
-          made = this.fromRows(rows);
-          return made.seal;
-        };
-        results = await this.inner.appendOpened(appends, { make });
+        this.made = {};
+        try {
+          results = await this.inner.appendOpened(appends, this.opener);
+        } finally {
+          made = this.made;
+        }
       } else {
         made = this.fromBeads(this.sealer.fresh(appends));
         const head = made.seal;
@@ -121,10 +130,9 @@ export class ChainedLog implements EventLog {
       if (made.seal && !this.inner.atomicAcrossStreams) this.sealer.failed(made.seal);
       throw err;
     }
-    // The beads appended are not marked: every log hands its readers its own copies, which their reads prove.
+    // Neither the beads appended nor their seal are marked: every log hands its readers its own copies, which their reads prove.
     if (made.seal) {
       this.sealer.sealed(made.seal);
-      markSealed(made.seal);
     } else if (made.ids && made.ids.length > 0) {
       this.sealer.deferred(made.ids, made.hashes!);
       this.flushLater();
@@ -139,15 +147,17 @@ export class ChainedLog implements EventLog {
   private fromRows(rows: readonly WrittenRows[]): Made {
     let count = 0;
     let atOnce = false;
+    let near: string | undefined;
     for (const r of rows) {
       count += r.beads.length;
+      near ??= r.beads[0]?.bead_id;
       if (!atOnce) atOnce = r.beads.some(this.atOnce);
     }
     if (count === 0) return {};
     if (this.sealer.mustSeal(count, atOnce)) {
       let run = '';
       for (const r of rows) for (const text of r.texts) run += textHash(text).slice(0, RUN_HASH);
-      return { seal: this.sealer.sealOf({ run }) };
+      return { seal: this.sealer.sealOf({ run, near }) };
     }
     const ids: string[] = [];
     const hashes: string[] = [];

@@ -21,8 +21,8 @@ export interface SealFields {
   seq: number;
   prev: string;
   beads: readonly string[];
-  retracts?: readonly number[];
-  run?: string;
+  retracts?: readonly number[] | undefined;
+  run?: string | undefined;
 }
 
 /** "<bead_id> <hash>": one line of a seal. */
@@ -114,6 +114,18 @@ export function sealIds(now: () => number = Date.now): { next(): string } {
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     },
   };
+}
+
+/**
+ * The id of a seal that opens a commit on SQLite: the commit's first bead's
+ * id with its last 48 bits taken from the seal's MAC. It sorts beside that
+ * bead in the log's bead_id index, so the seal dirties no index page of its
+ * own there: on B1's single appends an index page was a tenth of a durable
+ * commit's bytes. Only the chain key makes the MAC, so no other writer can
+ * claim the id first; and no two seals share a MAC.
+ */
+export function sealIdNear(beadId: string, mac: string): string {
+  return `${beadId.slice(0, 24)}${Buffer.from(mac.slice(0, 8), 'base64url').toString('hex')}`;
 }
 
 /**

@@ -23,7 +23,17 @@ export interface PageParams {
 
 /** Every statement the adapter runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
+  const insertsOf = new Map<number, Database.Statement<unknown[]>>();
   return {
+    /** One INSERT of `rows` rows (1 to INSERT_CHUNK), prepared on first use: a commit's rows go in with one statement step per chunk. */
+    insertOf(rows: number): Database.Statement<unknown[]> {
+      let statement = insertsOf.get(rows);
+      if (statement === undefined) {
+        statement = db.prepare<unknown[]>(INSERT_SQL + Array(rows).fill(ROW_PLACEHOLDERS).join(', '));
+        insertsOf.set(rows, statement);
+      }
+      return statement;
+    },
     storedAt: db.prepare<[string], { revision: number; position: number }>(
       'SELECT revision, position FROM beads WHERE bead_id = ?',
     ),

@@ -32,6 +32,52 @@ export function writeBeads(sql: Statements, append: { stream: string; beads: Bea
   return { nextRevision: actual + unstored.beads.length, position: insertRows(sql, stream, actual + 1, unstored.beads, unstored.texts) };
 }
 
+type Append = { stream: string; beads: Bead[]; texts: string[]; expected: ExpectedRevision };
+
+/**
+ * The appends of one commit, in order, inside its IMMEDIATE transaction. On
+ * the fast path every row of the commit goes in through multi-row INSERTs
+ * across the appends (a chain's seal and its bead: one statement step, not
+ * two, and one sqlite_sequence update); their rowids are consecutive, as
+ * the transaction holds the write lock and positions are AUTOINCREMENT.
+ * Anything the fast path cannot decide alone (an empty append, a revision
+ * that does not match, which may be a retry) goes append by append, as
+ * writeBeads does, before any row is written.
+ */
+export function writeCommit(sql: Statements, appends: readonly Append[], lookUpIds: boolean): AppendResult[] {
+  if (lookUpIds) return appends.map((a) => writeBeads(sql, a, true));
+  const revisions = new Map<string, number>();
+  const results: AppendResult[] = [];
+  let rows = 0;
+  for (const a of appends) {
+    if (a.beads.length === 0) return appends.map((b) => writeBeads(sql, b, false));
+    const actual = revisions.get(a.stream) ?? sql.lastRevision.get(a.stream) ?? -1;
+    if (!revisionMatches(a.expected, actual)) return appends.map((b) => writeBeads(sql, b, false));
+    revisions.set(a.stream, actual + a.beads.length);
+    rows += a.beads.length;
+    // The row count so far stands in for the position until the last rowid is known.
+    results.push({ nextRevision: actual + a.beads.length, position: rows });
+  }
+  const params: unknown[] = [];
+  let lastRowid: number | bigint = 0;
+  for (let k = 0; k < appends.length; k++) {
+    const a = appends[k]!;
+    const first = results[k]!.nextRevision - a.beads.length + 1;
+    for (let i = 0; i < a.beads.length; i++) {
+      const b = a.beads[i]!;
+      params.push(a.stream, first + i, b.bead_id, b.bead_type, b.ts, a.texts[i]!);
+      if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
+        lastRowid = sql.insertChunk.run(params).lastInsertRowid;
+        params.length = 0;
+      }
+    }
+  }
+  if (params.length > 0) lastRowid = sql.insertOf(params.length / INSERT_COLUMNS).run(params).lastInsertRowid;
+  const last = Number(lastRowid);
+  for (const r of results) r.position = last - (rows - r.position);
+  return results;
+}
+
 /** The error a fast-path insert fails with when one of its beads is already stored. */
 export function isStoredBeadId(err: unknown): boolean {
   return err instanceof Error && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && err.message.includes('beads.bead_id');
