@@ -1,9 +1,9 @@
-import type { BeadType } from '../../beads/index.ts';
+import type { Bead, BeadType } from '../../beads/index.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { AwaitingSeals, type RowAt, type Waiting } from './awaiting.ts';
 import type { ChainFinding, CheckResult, Settled } from './verdicts.ts';
 import { beadHash, textHash } from './canonical.ts';
-import { isHostOnlyFact } from './hostOnly.ts';
+import { isHostOnlyFact, unlistedBecause } from './hostOnly.ts';
 import { GENESIS, hashMatches, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
 import { SealRun } from './sealRun.ts';
 
@@ -233,7 +233,7 @@ export class ChainChecker {
     const why =
       when === 'TAIL'
         ? `${bead.bead_type} bead ${id} carries host ${w.host}'s name, and no seal of ${w.host} follows it: the host stopped before sealing it, or it was slipped in`
-        : `${bead.bead_type} bead ${id} carries host ${w.host}'s name, and no seal of ${w.host} lists it: written by something else`;
+        : `${bead.bead_type} bead ${id} carries host ${w.host}'s name, and no seal of ${w.host} lists it: ${unlistedBecause(bead as Bead)}`;
     return { beadId: id, held: w.held, ...this.broken({ kind: 'UNSEALED', ...w.at, why }) };
   }
 

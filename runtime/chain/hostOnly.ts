@@ -52,3 +52,14 @@ const IN_BLOCKS: ReadonlySet<BeadType> = new Set(['HEARTBEAT', 'IBKR_SESSION', '
 export function sealsAtOnce(bead: Bead): boolean {
   return !IN_BLOCKS.has(bead.bead_type);
 }
+
+/**
+ * Why a bead under a sealing host's name that no seal lists is refused, in
+ * words that fit its kind: a bead sealed at once cannot be left unlisted by
+ * a crash (its seal is in its own commit); a block's bead can, when the host
+ * stopped before the block's seal, and the operator reading the SECURITY
+ * bead after a kill -9 should be told so rather than shown only a forgery.
+ */
+export function unlistedBecause(bead: Bead): string {
+  return sealsAtOnce(bead) ? 'written by something else (the host seals this kind in the commit that writes it)' : 'the host stopped (a crash) before it sealed the block this was in, or something else wrote it';
+}

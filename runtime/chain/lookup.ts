@@ -1,6 +1,7 @@
 import type { Bead } from '../../beads/index.ts';
 import type { EventLog, LogPosition } from '../../store/port.ts';
 import { beadHash } from './canonical.ts';
+import { unlistedBecause } from './hostOnly.ts';
 import { chainStreamOf, hashMatches, isSeal, markSealed, parseSealEntry, runHash, type SealBead, sealIsGenuine } from './seal.ts';
 
 /**
@@ -36,7 +37,7 @@ export class SealLookup {
     const inRun = before && beforeAt !== undefined ? runHash(before, position - beforeAt - 1) : undefined;
     const listed = inRun !== undefined ? { hash: inRun } : [before, after].flatMap((seal) => (seal ? seal.data.beads.map(parseSealEntry).filter((e) => e?.id === bead.bead_id) : []))[0];
     if (!listed) {
-      const where = after ? 'neither the seal of its commit nor the next seal lists it: written by something else' : `no seal of ${bead.host_id} follows it: the host stopped before sealing it, or it was slipped in`;
+      const where = after ? `neither the seal of its commit nor the next seal lists it: ${unlistedBecause(bead)}` : `no seal of ${bead.host_id} follows it: the host stopped before sealing it, or it was slipped in`;
       return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} carries host ${bead.host_id}'s name, and ${where}` };
     }
     if (!hashMatches(beadHash(bead), listed.hash)) return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${bead.host_id} sealed: the row was edited` };
