@@ -87,7 +87,8 @@ export async function timeColdStart(home: string): Promise<ColdStart> {
     }
   } finally {
     watcher.close();
-    const exited = new Promise((r) => child.once('exit', r));
+    // A host that already exited (it failed to start) fires no 'exit' again: waiting for one would hang the bench.
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
