@@ -5,6 +5,7 @@ import type { GateStatus } from './dashboardTypes.ts';
 import { type StandingOptions, type StandingState, standingFold } from './deskStanding.ts';
 import type { Fold, FoldRegistry } from './fold.ts';
 import { foldGates, GATES_READS, type GatesState, initialGates } from './gates.ts';
+import { dropOldest, moveToEnd } from './oldestFirst.ts';
 import { foldOps, initialOps, OPS_READS, type OpsState } from './opsQuality.ts';
 import { emptyPositionsView, ENDED_POSITION_STATES, foldPositions, POSITIONS_READS, type PositionsView } from './positions.ts';
 import { foldWorkingOrders, WORKING_ORDERS_READS, type WorkingOrders } from './reconciliation.ts';
@@ -111,9 +112,8 @@ export const brokerFactsFold: Fold<BrokerFacts> = {
     } else if (bead.bead_type === 'FILL') {
       const ids = facts.recordedExecIds;
       // Re-added at the end: a Set keeps insertion order, so the first is the oldest.
-      ids.delete(bead.data.exec_id);
-      ids.add(bead.data.exec_id);
-      if (ids.size > EXEC_IDS_KEPT) ids.delete(ids.values().next().value as string);
+      moveToEnd(ids, bead.data.exec_id);
+      if (ids.size > EXEC_IDS_KEPT) dropOldest(ids);
       if (bead.data.order_id > facts.highestOrderId) facts.highestOrderId = bead.data.order_id;
     }
     return facts;

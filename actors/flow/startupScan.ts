@@ -2,6 +2,7 @@ import type { Bead, BeadType } from '../../beads/index.ts';
 import { type CloseRequest, closeRequestOf } from '../../beads/closeRequest.ts';
 import { APPROVALS_READS, type ApprovalsView, emptyApprovalsView, foldApprovals, isEnded } from '../../projections/approvals.ts';
 import type { Fold } from '../../projections/fold.ts';
+import { dropOldest, evictOldest } from '../../projections/oldestFirst.ts';
 import { ENDED_POSITION_STATES } from '../../projections/positions.ts';
 
 /**
@@ -56,7 +57,7 @@ function forget(s: StartupState, intentId: string): void {
   s.approvals.byId.delete(intentId);
   s.positionsEnded.delete(intentId);
   s.forgotten.add(intentId);
-  if (s.forgotten.size > FORGOTTEN_KEPT) s.forgotten.delete(s.forgotten.values().next().value as string);
+  if (s.forgotten.size > FORGOTTEN_KEPT) dropOldest(s.forgotten);
 }
 
 function onApproval(s: StartupState, bead: Bead & { bead_type: 'APPROVAL' | 'ATTESTATION' }): void {
@@ -74,17 +75,19 @@ function onApproval(s: StartupState, bead: Bead & { bead_type: 'APPROVAL' | 'ATT
     s.consumedAt.set(id, Date.parse(bead.ts));
   }
   const at = Date.parse(bead.ts);
-  // Maps keep insertion order: the first entries are the oldest, and deleting them costs nothing.
-  for (const [token, expires] of s.tokenExpiries) {
-    if (expires + TOKEN_MARGIN_MS >= at && s.tokenExpiries.size <= DECISIONS_KEPT) break;
-    s.tokenExpiries.delete(token);
-    s.consumedTokens.delete(token);
-  }
-  for (const [old, consumed] of s.consumedAt) {
-    if (consumed + CONSUMED_KEPT_MS >= at && s.consumedAt.size <= DECISIONS_KEPT) break;
-    s.consumedAt.delete(old);
-    if (s.approvals.byId.get(old)?.status === 'CONSUMED') forget(s, old);
-  }
+  // Maps keep insertion order: the first entries are the oldest (oldestFirst.ts finds them without walking what went before).
+  evictOldest(
+    s.tokenExpiries,
+    (_, expires) => expires + TOKEN_MARGIN_MS >= at && s.tokenExpiries.size <= DECISIONS_KEPT,
+    (token) => s.consumedTokens.delete(token),
+  );
+  evictOldest(
+    s.consumedAt,
+    (_, consumed) => consumed + CONSUMED_KEPT_MS >= at && s.consumedAt.size <= DECISIONS_KEPT,
+    (old) => {
+      if (s.approvals.byId.get(old)?.status === 'CONSUMED') forget(s, old);
+    },
+  );
   if (wasEnded !== undefined && isEnded(wasEnded)) return;
   if (!isEnded(record.status)) return;
   // Ended without an order (rejected, expired, stale): nothing at restart looks it up again.
