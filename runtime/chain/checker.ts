@@ -69,13 +69,13 @@ export class ChainChecker {
   check(entry: LogEntry): CheckResult {
     const inRun = entry.kind === 'bead' && isSeal(entry.bead) ? undefined : this.runAt(entry.position);
     if (entry.kind !== 'bead') {
-      if (!this.options.strict) return { verdict: 'FOREIGN' };
+      if (!this.options.strict) return FOREIGN;
       return this.broken({ kind: 'UNREADABLE', position: entry.position, stream: entry.stream, revision: entry.revision, why: `unreadable row: ${entry.reason}` });
     }
     const bead = entry.bead;
-    const at: RowAt = { position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type };
-    if (isSeal(bead)) return this.seal(bead, at);
-    const claim = inRun ?? this.claims.get(bead.bead_id);
+    if (isSeal(bead)) return this.seal(bead, rowAt(entry, bead));
+    // Most of a long read is beads no seal in view lists (another host's, or from before the chain): no lookup for them.
+    const claim = inRun ?? (this.claims.size === 0 ? undefined : this.claims.get(bead.bead_id));
     if (claim) {
       if (!inRun) {
         this.claims.delete(bead.bead_id);
@@ -83,23 +83,23 @@ export class ChainChecker {
       }
       if (this.skips(bead.bead_type)) {
         this.counts.skipped += 1;
-        return { verdict: 'SKIPPED' };
+        return SKIPPED;
       }
       const hash = beadHash(bead);
-      if (!hashMatches(hash, claim.hash)) return this.broken(edited(at, claim.host));
+      if (!hashMatches(hash, claim.hash)) return this.broken(edited(rowAt(entry, bead), claim.host));
       this.recent.set(bead.bead_id, hash);
       if (this.options.mark !== false) markSealed(bead);
       this.counts.sealed += 1;
-      return { verdict: 'SEALED' };
+      return SEALED;
     }
     if (!this.knownHosts.has(bead.host_id)) {
       this.counts.foreign += 1;
-      return { verdict: 'FOREIGN' };
+      return FOREIGN;
     }
     const skipped = this.skips(bead.bead_type);
     const held = !skipped && isHostOnlyFact(bead);
-    this.waiting.add(bead.bead_id, { host: bead.host_id, at, bead, held, ...(skipped ? {} : { hash: beadHash(bead) }) });
-    return { verdict: held ? 'AWAIT' : skipped ? 'SKIPPED' : 'FOREIGN' };
+    this.waiting.add(bead.bead_id, { host: bead.host_id, at: rowAt(entry, bead), bead, held, ...(skipped ? {} : { hash: beadHash(bead) }) });
+    return held ? AWAIT : skipped ? SKIPPED : FOREIGN;
   }
 
   /**
@@ -122,7 +122,7 @@ export class ChainChecker {
       const host = hostHint(row.json);
       if (host === undefined || !this.knownHosts.has(host)) return this.check(decode(row.json));
       this.waiting.add(row.beadId, { host, at, hash: textHash(row.json), reparse, held: false });
-      return { verdict: 'FOREIGN' };
+      return FOREIGN;
     }
     if (!inRun) {
       this.claims.delete(row.beadId);
@@ -132,7 +132,7 @@ export class ChainChecker {
     if (!this.sameHash(hash, claim.hash, reparse)) return this.broken(edited(at, claim.host));
     this.recent.set(row.beadId, hash);
     this.counts.sealed += 1;
-    return { verdict: 'SEALED' };
+    return SEALED;
   }
 
   /** The reader settled a waiting bead itself (its own write, a bead from before the chain, a tail no seal follows). */
@@ -263,6 +263,14 @@ export class ChainChecker {
     return { verdict: 'BROKEN', finding };
   }
 }
+
+/** The verdicts that carry nothing else, shared: a long read returns one per bead, and no reader writes to them. */
+const FOREIGN: CheckResult = Object.freeze({ verdict: 'FOREIGN' });
+const SKIPPED: CheckResult = Object.freeze({ verdict: 'SKIPPED' });
+const SEALED: CheckResult = Object.freeze({ verdict: 'SEALED' });
+const AWAIT: CheckResult = Object.freeze({ verdict: 'AWAIT' });
+
+const rowAt = (entry: LogEntry, bead: { bead_id: string; bead_type: string }): RowAt => ({ position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type });
 
 const edited = (at: RowAt, host: string): ChainFinding => ({ kind: 'EDITED', ...at, why: `${at.beadType} bead ${at.beadId} differs from what host ${host} sealed: the row was edited` });
 
