@@ -69,7 +69,9 @@ const CREDIT = 4;
  */
 export class ReadAheadPages {
   private readonly worker: Worker;
-  private readonly pages: RowPage[] = [];
+  private readonly pages: { rows: RowPage; packed: PackedPage }[] = [];
+  /** The page handed out last: once the reader asks for the next, it is done with this one, and its buffers go back. */
+  private reading: PackedPage | undefined;
   private wake: (() => void) | undefined;
   private last = false;
   private stopped = false;
@@ -85,7 +87,7 @@ export class ReadAheadPages {
       if (this.stopped) return;
       if ('error' in m) this.fail(`read-ahead thread: ${m.code ? `${m.code} ` : ''}${m.error}`);
       else {
-        this.pages.push(unpack(m));
+        this.pages.push({ rows: unpack(m), packed: m });
         if (m.last) this.finish();
       }
       this.notify();
@@ -108,8 +110,9 @@ export class ReadAheadPages {
     }
     const page = this.pages.shift();
     if (page !== undefined) {
-      if (!this.last) this.worker.postMessage(1);
-      return page;
+      if (!this.last) this.giveCredit();
+      this.reading = page.packed;
+      return page.rows;
     }
     return this.last ? NO_ROWS : undefined;
   }
@@ -122,6 +125,19 @@ export class ReadAheadPages {
     if (!this.last) this.pages.length = 0;
     void this.worker.terminate();
     this.notify();
+  }
+
+  /** One more page the worker may read, into the buffers of the page the reader has just finished. */
+  private giveCredit(): void {
+    const done = this.reading;
+    this.reading = undefined;
+    if (done === undefined) {
+      this.worker.postMessage(null);
+      return;
+    }
+    // The worker made them, as ArrayBuffers (readAheadWorker.mjs buffersFor).
+    const spare = { text: done.text.buffer as ArrayBuffer, numbers: done.positions.buffer as ArrayBuffer, small: done.wide.buffer as ArrayBuffer };
+    this.worker.postMessage(spare, [spare.text, spare.numbers, spare.small]);
   }
 
   private finish(): void {

@@ -31,7 +31,8 @@ function pump() {
       if (rows.length > 0) cursor = rows[rows.length - 1][0];
       finished = rows.length < want || remaining <= 0;
       const packed = pack(rows);
-      parentPort.postMessage({ ...packed, last: finished }, [packed.text.buffer, packed.ends.buffer, packed.positions.buffer, packed.revisions.buffer, packed.streamIds.buffer, packed.wide.buffer]);
+      // ends and streamIds share the numbers' buffer with positions, and wide has its own: three buffers to move.
+      parentPort.postMessage({ ...packed, last: finished }, [packed.text.buffer, packed.positions.buffer, packed.wide.buffer]);
     }
     if (finished) db?.close();
   } catch (err) {
@@ -39,19 +40,40 @@ function pump() {
   }
 }
 
+/**
+ * Buffers of pages the reader has handed back. A replay goes through a few
+ * hundred megabytes of pages: fresh buffers each time cost this thread a
+ * page fault per 4 kB, and the reader's heap a collection per few pages for
+ * memory it no longer holds; the same few buffers going round cost neither.
+ */
+const spares = [];
+
+/** A page's buffers, a spare's where it is big enough; each array is cut to the page's own length. */
+function buffersFor(rows, bytes) {
+  const spare = spares.pop();
+  const fits = (buffer, length) => buffer !== undefined && buffer.byteLength >= length;
+  const n = rows * 8;
+  // A new text buffer has room for a page a quarter bigger, so the next pages fit in it.
+  const textBuffer = fits(spare?.text, bytes) ? spare.text : new ArrayBuffer(Math.ceil(bytes * 1.25));
+  const numbers = fits(spare?.numbers, n * 3) ? spare.numbers : new ArrayBuffer(n * 3);
+  const small = fits(spare?.small, rows) ? spare.small : new ArrayBuffer(rows);
+  return {
+    text: Buffer.from(textBuffer, 0, bytes),
+    positions: new Float64Array(numbers, 0, rows),
+    revisions: new Float64Array(numbers, n, rows),
+    ends: new Uint32Array(numbers, 2 * n, rows),
+    streamIds: new Uint32Array(numbers, 2 * n + rows * 4, rows),
+    wide: new Uint8Array(small, 0, rows).fill(0),
+  };
+}
+
 // Rows go over as bytes in transferred buffers, not as an array of strings:
 // cloning strings costs the reading thread about as much as parsing them.
 function pack(rows) {
-  // Sized exactly: a host starting on a big log runs several of these reads at once, each a few pages ahead.
   let bytes = 0;
   for (const row of rows) bytes += Buffer.byteLength(row[3]);
-  const text = Buffer.allocUnsafeSlow(bytes);
-  const ends = new Uint32Array(rows.length);
-  const positions = new Float64Array(rows.length);
-  const revisions = new Float64Array(rows.length);
-  const streamIds = new Uint32Array(rows.length);
-  // Rows that are not plain ASCII (a reason typed with an accent), decoded as UTF-8; the rest as bytes, which is cheaper.
-  const wide = new Uint8Array(rows.length);
+  // Rows that are not plain ASCII (a reason typed with an accent) are marked wide, decoded as UTF-8; the rest as bytes, which is cheaper.
+  const { text, ends, positions, revisions, streamIds, wide } = buffersFor(rows.length, bytes);
   const streams = [];
   const streamId = new Map();
   let offset = 0;
@@ -78,8 +100,10 @@ try {
   db = new Database(job.path, { readonly: true, fileMustExist: true });
   db.pragma(`busy_timeout = ${job.busyTimeoutMs}`);
   page = db.prepare(job.sql).raw();
-  parentPort.on('message', (more) => {
-    credit += more;
+  // Each message is one more page of credit, with the buffers of a page the reader is done with.
+  parentPort.on('message', (returned) => {
+    credit += 1;
+    if (returned) spares.push(returned);
     pump();
   });
   pump();
