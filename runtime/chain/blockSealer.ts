@@ -41,8 +41,8 @@ export class BlockSealer {
   private blockSince = 0;
   private readonly ids: { next(): string };
   private sealedOnce = false;
-  private isoMs = Number.NaN;
-  private iso = '';
+  private minuteStart = Number.NaN;
+  private minute = '';
 
   constructor(private readonly o: SealerOptions) {
     this.chainStream = chainStreamOf(o.hostId);
@@ -125,14 +125,25 @@ export class BlockSealer {
     };
   }
 
-  /** The seal's time: one ISO string per millisecond, not one Date per seal. */
+  /**
+   * The seal's time, as isoAt writes it: the minute's prefix is kept and
+   * the seconds and milliseconds written on it, as a Date and its
+   * toISOString cost a commit that starts cold (after the last one's fsync)
+   * about 5 µs.
+   */
   private isoNow(): string {
     const now = this.o.clock.now();
-    if (now !== this.isoMs) {
-      this.isoMs = now;
-      this.iso = isoAt(now);
+    const into = now - this.minuteStart;
+    if (!(into >= 0 && into < 60_000) || !Number.isInteger(now)) {
+      const iso = isoAt(now);
+      // "YYYY-MM-DDTHH:MM:" then "SS.mmmZ"; a time outside years 0 to 9999 is written whole each time.
+      this.minuteStart = iso.length === 24 && Number.isInteger(now) ? now - (((now % 60_000) + 60_000) % 60_000) : Number.NaN;
+      this.minute = iso.slice(0, 17);
+      return iso;
     }
-    return this.iso;
+    const ms = into % 1000;
+    const s = (into - ms) / 1000;
+    return `${this.minute}${s < 10 ? '0' : ''}${s}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
   }
 
   /** The seal is durable: the block it listed is done with. */

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Bead, BeadValidationError, stamp, streams, validateBead } from '../../beads/index.ts';
+import { BlockSealer } from '../../runtime/chain/blockSealer.ts';
 import { ChainedLog } from '../../runtime/chain/chainedLog.ts';
+import { sealIdNear } from '../../runtime/chain/seal.ts';
+import { isoAt } from '../../runtime/clock.ts';
 import { verifyLog } from '../../runtime/chain/verifyLog.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
@@ -82,5 +85,29 @@ describe('the seal row on SQLite', () => {
     await expect(raw.appendOpened([{ stream: good.stream, beads: [badCaller] }], { make: () => undefined })).rejects.toBeInstanceOf(BeadValidationError);
     expect(await raw.readStream(good.stream)).toEqual([]);
     await raw.close();
+  });
+});
+
+describe('what a seal is made of, cheaply', () => {
+  it('writes its time as isoAt does, across seconds, minutes, days and years', () => {
+    let now = Date.parse('2026-12-31T23:58:59.990Z');
+    const sealer = new BlockSealer({ key: KEY, hostId: HOST, mode: 'PAPER', clock: { now: () => now } });
+    const steps = [0, 1, 9, 10, 99, 100, 999, 1000, 59_999, 60_000, 61_001, 3_600_000, 86_400_000];
+    for (let i = 0; i < 2000; i++) {
+      now += steps[i % steps.length]! + (i % 7);
+      const seal = sealer.sealOf({ run: 'abcdefghijklmnop' });
+      expect(seal.ts).toBe(isoAt(now));
+      sealer.sealed(seal);
+    }
+    now = Date.parse('1969-12-31T23:59:59.999Z');
+    expect(sealer.sealOf({ run: 'abcdefghijklmnop' }).ts).toBe(isoAt(now));
+  });
+
+  it('takes its id’s last 48 bits from the MAC, as a Buffer would read them', () => {
+    for (let i = 0; i < 500; i++) {
+      const mac = randomBytes(32).toString('base64url');
+      const near = uuidV7Ids.next();
+      expect(sealIdNear(near, mac)).toBe(`${near.slice(0, 24)}${Buffer.from(mac.slice(0, 8), 'base64url').toString('hex')}`);
+    }
   });
 });
