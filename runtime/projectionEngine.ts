@@ -59,7 +59,8 @@ export class ProjectionEngine {
   private stopped = false;
   private subscription: Subscription | undefined;
   private lastPosition: LogPosition | undefined;
-  private anchor: CheckpointAnchor | undefined;
+  /** The last bead folded, whose place a checkpoint names (its anchor): kept as the entry, made into one only when saved. */
+  private lastBead: Extract<LogEntry, { kind: 'bead' }> | undefined;
   private sinceSave = 0;
   private lastSaveAt: number;
   private saving: Promise<void> | undefined;
@@ -254,7 +255,7 @@ export class ProjectionEngine {
         const slot = slots[route[k]!]!;
         if (position > slot.coveredTo) this.applyOne(slot, bead, position);
       }
-      this.anchor = { position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id };
+      this.lastBead = entry;
     }
     this.lastPosition = position;
     this.sinceSave += 1;
@@ -276,13 +277,14 @@ export class ProjectionEngine {
    */
   private saveIfDue(force: boolean, catchingUp = false): void {
     const store = this.o.checkpoints;
-    if (!store || this.saving || this.sinceSave === 0 || this.lastPosition === undefined || !this.anchor) return;
+    const last = this.lastBead;
+    if (!store || this.saving || this.sinceSave === 0 || this.lastPosition === undefined || !last) return;
     const now = this.o.clock.now();
     if (!force && (catchingUp || this.sinceSave < this.every.entries) && now - this.lastSaveAt < this.every.ms) return;
     // Serialised now, between two entries, so every fold is at the same position; written in the background.
     const checkpoint = checkpointOf(
       this.slots,
-      { position: this.lastPosition, anchor: this.anchor, logName: this.o.log.name, codeVersion: this.o.codeVersion ?? 'unversioned', now },
+      { position: this.lastPosition, anchor: { position: last.position, stream: last.stream, revision: last.revision, beadId: last.bead.bead_id } satisfies CheckpointAnchor, logName: this.o.log.name, codeVersion: this.o.codeVersion ?? 'unversioned', now },
       (fold, err) => this.logger.error({ fold, err: err.message }, 'a fold state could not be saved: that fold is replayed at the next start'),
     );
     this.sinceSave = 0;
