@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -114,6 +114,14 @@ export function rawPassMs(path: string): number {
 async function logOf(dir: string, name: string, total: number): Promise<string> {
   const home = join(dir, name);
   await writeBulkLog(defaultLogPath(home), mixChunks(total));
+  // Written with fsync off: on disk now, or the kernel writes its 600 MB back half a minute later, under a start being timed,
+  // and the host's own fsyncs (synchronous = FULL) wait behind it.
+  const fd = openSync(defaultLogPath(home), 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   return home;
 }
 
