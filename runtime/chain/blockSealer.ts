@@ -110,7 +110,9 @@ export class BlockSealer {
     const data: SealBead['data'] = { seq: this.seq, prev: this.prev, beads: lines, mac };
     if (retracts) data.retracts = retracts;
     if (run !== undefined) data.run = run;
-    const near = 'near' in commit && this.o.ids === undefined ? commit.near : undefined;
+    // Every seal's id ends in bits of its MAC: one a writer could foresee (the counter's random base shows in every stored seal) could be
+    // taken first by a bead of theirs, and a retried append that looks ids up would then skip the seal as already written.
+    const near = this.o.ids === undefined ? ('near' in commit && commit.near !== undefined ? commit.near : this.ids.next()) : undefined;
     // Keys in the schema's order: the text SQLite stores of this object is then the one a zod parse of it would give (the store takes the chain's seal as made).
     return {
       bead_id: near === undefined ? this.ids.next() : sealIdNear(near, mac),

@@ -8,6 +8,7 @@ import { sealIdNear } from '../../runtime/chain/seal.ts';
 import { isoAt } from '../../runtime/clock.ts';
 import { verifyLog } from '../../runtime/chain/verifyLog.ts';
 import { uuidV7Ids } from '../../store/ids.ts';
+import { MemoryEventLog } from '../../store/memory.ts';
 import { defaultLogPath, SqliteEventLog } from '../../store/sqlite.ts';
 import { verifySqliteRows } from '../../tools/replay/verify.ts';
 import { makeTempDir } from '../support/tempDir.ts';
@@ -101,6 +102,20 @@ describe('what a seal is made of, cheaply', () => {
     }
     now = Date.parse('1969-12-31T23:59:59.999Z');
     expect(sealer.sealOf({ run: 'abcdefghijklmnop' }).ts).toBe(isoAt(now));
+  });
+
+  it('a seal with no bead beside it (a block sealed on its own, any log) also ends its id in its MAC, so no writer can foresee it', async () => {
+    const log = await ChainedLog.open(new MemoryEventLog(), { key: KEY, hostId: HOST, mode: 'PAPER', clock });
+    await log.append(streams.heartbeat(HOST), [beat(1)]);
+    await log.append(streams.heartbeat(HOST), [beat(2)]);
+    await log.flush();
+    const seals = (await log.readStream(`chain-${HOST}`)).flatMap((e) => (e.kind === 'bead' && e.bead.bead_type === 'SEAL' ? [e.bead] : []));
+    expect(seals.length).toBeGreaterThanOrEqual(2);
+    for (const seal of seals) {
+      expect(seal.bead_id.replaceAll('-', '').slice(-12)).toBe(Buffer.from((seal.data as { mac: string }).mac.slice(0, 8), 'base64url').toString('hex'));
+      expect(() => validateBead(seal)).not.toThrow();
+    }
+    await log.close();
   });
 
   it('takes its id’s last 48 bits from the MAC, as a Buffer would read them', () => {
