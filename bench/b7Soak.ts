@@ -10,42 +10,70 @@ import type { Measure } from './table.ts';
  */
 const CSV = fileURLToPath(new URL('../reports/B7_SOAK.csv', import.meta.url));
 
-interface Row {
+export interface SoakRow {
   hour: number;
   rssMb: number;
   checkMs: number;
+  /** Heartbeat checks in the hour: a window's mean check weighs each hour by them. */
+  checks: number;
 }
 
-function rows(text: string): Row[] {
+function rows(text: string): SoakRow[] {
   return text
     .trim()
     .split('\n')
     .slice(1)
     .map((line) => line.split(',').map(Number))
-    .map(([hour, rssMb, , , checkMs]) => ({ hour: hour!, rssMb: rssMb!, checkMs: checkMs! }));
+    .map(([hour, rssMb, , , checkMs, checks]) => ({ hour: hour!, rssMb: rssMb!, checkMs: checkMs!, checks: checks! }));
+}
+
+/** Desk hours per window: one hourly sample of RSS rides a GC sawtooth, and one hour's mean check a few slow fsyncs. */
+export const SOAK_WINDOW_HOURS = 3;
+
+export interface SoakWindow {
+  hours: string;
+  rssMb: number;
+  checkMs: number;
+}
+
+function windowOf(rows: readonly SoakRow[]): SoakWindow {
+  const checks = rows.reduce((n, r) => n + r.checks, 0);
+  return {
+    hours: `${rows[0]!.hour}–${rows.at(-1)!.hour}`,
+    rssMb: rows.reduce((sum, r) => sum + r.rssMb, 0) / rows.length,
+    checkMs: rows.reduce((sum, r) => sum + r.checkMs * r.checks, 0) / checks,
+  };
+}
+
+/** B7's growth, desk hours 2–4 against the last three: the mean RSS, and the mean check over every check of the window. */
+export function soakGrowth(all: readonly SoakRow[]): { from: SoakWindow; to: SoakWindow; rss: number; check: number } {
+  const start = all.findIndex((r) => r.hour === 2);
+  const from = windowOf(all.slice(Math.max(0, start), Math.max(0, start) + SOAK_WINDOW_HOURS));
+  const to = windowOf(all.slice(-SOAK_WINDOW_HOURS));
+  return { from, to, rss: to.rssMb / from.rssMb, check: to.checkMs / from.checkMs };
 }
 
 export async function benchSoakReport(): Promise<Measure[]> {
   if (!existsSync(CSV)) return [{ id: 'B7', what: 'soak: no reports/B7_SOAK.csv yet (run npm run soak, about 20 min)', value: Number.NaN, unit: 'MB' }];
   const all = rows(readFileSync(CSV, 'utf8'));
-  const from = all.find((r) => r.hour === 2) ?? all[0]!;
-  const to = all.at(-1)!;
+  const { from, to, rss, check } = soakGrowth(all);
+  const last = all.at(-1)!;
   const when = statSync(CSV).mtime.toISOString().slice(0, 16).replace('T', ' ');
-  const of = `the soak of ${when} UTC (reports/B7_SOAK.csv, ${to.hour} desk hours)`;
+  const of = `the soak of ${when} UTC (reports/B7_SOAK.csv, ${last.hour} desk hours)`;
   return [
     {
       id: 'B7',
-      what: `soak: host RSS at desk hour ${to.hour}, ${of}`,
+      what: `soak: host RSS, mean of desk hours ${to.hours}, ${of}`,
       value: to.rssMb,
       unit: 'MB',
-      ratio: { value: to.rssMb / from.rssMb, baseline: `hour ${from.hour} (${from.rssMb.toFixed(0)} MB)`, atMost: 1.1 },
+      ratio: { value: rss, baseline: `hours ${from.hours} (${from.rssMb.toFixed(0)} MB)`, atMost: 1.1 },
     },
     {
       id: 'B7',
-      what: `soak: mean heartbeat check (start to stored) in desk hour ${to.hour}`,
+      what: `soak: mean heartbeat check (start to stored) over desk hours ${to.hours}`,
       value: to.checkMs,
       unit: 'ms',
-      ratio: { value: to.checkMs / from.checkMs, baseline: `hour ${from.hour} (${from.checkMs.toFixed(3)} ms)`, atMost: 1.2 },
+      ratio: { value: check, baseline: `hours ${from.hours} (${from.checkMs.toFixed(3)} ms)`, atMost: 1.2 },
     },
   ];
 }
