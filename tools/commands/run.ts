@@ -1,4 +1,3 @@
-
 import { systemClock } from '../../runtime/clock.ts';
 import { type ApprovalSecretSource, APPROVAL_SECRET_FILE, ensureApprovalSecret, MAKE_A_SECRET } from '../../runtime/config/approvalSecret.ts';
 import { loadConfig } from '../../runtime/config/load.ts';
