@@ -43,7 +43,6 @@ export function prepareStatements(db: Database.Database) {
       .pluck(),
     lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM beads WHERE stream = ?').pluck(),
     lastPosition: db.prepare<[], number | null>('SELECT max(position) FROM beads').pluck(),
-    insertOne: db.prepare<unknown[]>(INSERT_SQL + ROW_PLACEHOLDERS),
     insertChunk: db.prepare<unknown[]>(INSERT_SQL + Array(INSERT_CHUNK).fill(ROW_PLACEHOLDERS).join(', ')),
     // LIMIT -1 is SQLite for "no limit".
     streamForwards: db

@@ -58,22 +58,10 @@ export function writeCommit(sql: Statements, appends: readonly Append[], lookUpI
     // The row count so far stands in for the position until the last rowid is known.
     results.push({ nextRevision: actual + a.beads.length, position: rows });
   }
-  const params: unknown[] = [];
-  let lastRowid: number | bigint = 0;
-  for (let k = 0; k < appends.length; k++) {
-    const a = appends[k]!;
-    const first = results[k]!.nextRevision - a.beads.length + 1;
-    for (let i = 0; i < a.beads.length; i++) {
-      const b = a.beads[i]!;
-      params.push(a.stream, first + i, b.bead_id, b.bead_type, b.ts, a.texts[i]!);
-      if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
-        lastRowid = sql.insertChunk.run(params).lastInsertRowid;
-        params.length = 0;
-      }
-    }
-  }
-  if (params.length > 0) lastRowid = sql.insertOf(params.length / INSERT_COLUMNS).run(params).lastInsertRowid;
-  const last = Number(lastRowid);
+  const last = insertRuns(
+    sql,
+    appends.map((a, k) => ({ stream: a.stream, firstRevision: results[k]!.nextRevision - a.beads.length + 1, beads: a.beads, texts: a.texts })),
+  );
   for (const r of results) r.position = last - (rows - r.position);
   return results;
 }
@@ -99,19 +87,30 @@ function withoutStored(sql: Statements, beads: Bead[], texts: string[]): { beads
 
 /** Inserts beads (each as its text) at consecutive revisions from `firstRevision`; returns the last one's position. */
 function insertRows(sql: Statements, stream: string, firstRevision: number, beads: Bead[], texts: string[]): LogPosition {
+  return insertRuns(sql, [{ stream, firstRevision, beads, texts }]);
+}
+
+interface RowRun {
+  stream: string;
+  firstRevision: number;
+  beads: readonly Bead[];
+  texts: readonly string[];
+}
+
+/** Runs of rows, in order: a full chunk per statement step, then the rest in one INSERT of its size. The last row's position. */
+function insertRuns(sql: Statements, runs: readonly RowRun[]): LogPosition {
   const params: unknown[] = [];
   let lastRowid: number | bigint = 0;
-  for (let i = 0; i < beads.length; i++) {
-    const b = beads[i]!;
-    params.push(stream, firstRevision + i, b.bead_id, b.bead_type, b.ts, texts[i]!);
-    if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
-      lastRowid = sql.insertChunk.run(params).lastInsertRowid;
-      params.length = 0;
+  for (const run of runs) {
+    for (let i = 0; i < run.beads.length; i++) {
+      const b = run.beads[i]!;
+      params.push(run.stream, run.firstRevision + i, b.bead_id, b.bead_type, b.ts, run.texts[i]!);
+      if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
+        lastRowid = sql.insertChunk.run(params).lastInsertRowid;
+        params.length = 0;
+      }
     }
   }
-  // The tail of the batch that does not fill a chunk goes in row by row.
-  for (let at = 0; at < params.length; at += INSERT_COLUMNS) {
-    lastRowid = sql.insertOne.run(params.slice(at, at + INSERT_COLUMNS)).lastInsertRowid;
-  }
+  if (params.length > 0) lastRowid = sql.insertOf(params.length / INSERT_COLUMNS).run(params).lastInsertRowid;
   return Number(lastRowid);
 }
