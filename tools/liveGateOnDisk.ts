@@ -6,6 +6,7 @@ import { liveGateOnChainedEvidence } from '../runtime/chain/liveGate.ts';
 import type { Config } from '../runtime/config/load.ts';
 import type { LiveGateVerdict } from '../projections/liveGate.ts';
 import { openEventLog } from '../store/open.ts';
+import type { EventLog } from '../store/port.ts';
 import { defaultLogPath } from '../store/sqlite.ts';
 
 /**
@@ -27,21 +28,21 @@ export function liveGateUnread(config: Config): LiveGateVerdict | undefined {
 }
 
 /**
- * The same read-only, with a read of its own: for a command that judges
- * the gate as the host would (`phoenix promote --status`), and for a start
- * refused anyway (another guard failed), so the refusal still names every
- * missing piece and no host starts to read the log again.
+ * The same read-only, with a read of the log: for a command that judges the
+ * gate as the host would (`phoenix promote`, on the log it has open), and
+ * for a start refused anyway (another guard failed), so the refusal still
+ * names every missing piece and no host starts to read the log again.
  */
-export async function liveGateOnDisk(config: Config): Promise<LiveGateVerdict> {
+export async function liveGateOnDisk(config: Config, open?: EventLog): Promise<LiveGateVerdict> {
   const unread = liveGateUnread(config);
   if (unread) return unread;
   const key = loadChainKey(config.homeDir, { create: false })!;
-  const log = await openEventLog(config, { readonly: true });
+  const log = open ?? (await openEventLog(config, { readonly: true }));
   try {
     // Issue 17: on sealed evidence only, as the host judges it; a PROMOTION bead counts only sealed.
     const gate = await liveGateOnChainedEvidence(log, key, { runbooks: runbookInputs() }, { windowMs: standingOptions(config).windowMs });
     return gate.live!;
   } finally {
-    await log.close();
+    if (open === undefined) await log.close();
   }
 }

@@ -60,9 +60,8 @@ export const promoteCommand: Command = {
     const config = loadConfig(io.env, io.cwd);
     if (values.status) {
       if (values.reason !== undefined || values.code !== undefined || values.as !== undefined) throw new UsageError('--reason, --as and --code go with --live');
-      const log = await openLogToRead(config);
       // Issue 17: the live gate line judged as `phoenix run` judges it, on sealed evidence only.
-      const standing = { ...(await readStanding(log, config, systemClock.now()).finally(() => log.close())), live: await liveGateOnDisk(config) };
+      const standing = await standingOnSealedEvidence(config);
       if (values.json) writeLine(io.stdout, JSON.stringify(standingJson(standing, config)));
       else for (const line of standingLines(standing, config, paintFor(io.stdout, io.env))) writeLine(io.stdout, line);
       return EXIT.ok;
@@ -89,11 +88,10 @@ export const promoteCommand: Command = {
       proof = { method: 'TOTP', operator: who, step: verdict.step };
     } else if (values.code !== undefined) throw new UsageError(`--code is for LIVE; this desk is in ${config.mode}`);
     const bead = await recordDecision(config, { event: 'DECISION', state: 'LIVE_ELIGIBLE', decision: 'PROMOTE_LIVE', decided_by: who, reason, proof });
-    const after = await openLogToRead(config).then((l) => readStanding(l, config, systemClock.now()).finally(() => l.close()));
-    const live = await liveGateOnDisk(config);
+    const after = await standingOnSealedEvidence(config);
     writeLine(io.stdout, `Promotion decision ${bead.bead_id} recorded: ${who} promotes the desk to live (${reason}).`);
     writeLine(io.stdout, `Promotion is now ${after.promotion.state}: ${after.promotion.description}`);
-    writeLine(io.stdout, live.open ? 'The live gate is open: phoenix run with IBKR_MODE=live and IBKR_ALLOW_LIVE=true may start.' : `The live gate is still shut: ${live.missing.join('; ')}`);
+    writeLine(io.stdout, after.live.open ? 'The live gate is open: phoenix run with IBKR_MODE=live and IBKR_ALLOW_LIVE=true may start.' : `The live gate is still shut: ${after.live.missing.join('; ')}`);
     return EXIT.ok;
   },
 };
@@ -103,6 +101,16 @@ async function recordDecision(config: ReturnType<typeof loadConfig>, data: BeadD
   try {
     const writer = new BeadWriter({ log, clock: systemClock, ids: uuidV7Ids, hostId: `${config.PHOENIX_HOST_ID}-cli`, mode: config.mode });
     return (await writer.append({ bead_type: 'PROMOTION', stream: streams.promotion, correlation_id: 'promotion', data })) as BeadOf<'PROMOTION'>;
+  } finally {
+    await log.close();
+  }
+}
+
+/** The desk's standing from one open log, its live gate judged as `phoenix run` judges it: on sealed evidence only (issue 17). */
+async function standingOnSealedEvidence(config: ReturnType<typeof loadConfig>): Promise<Awaited<ReturnType<typeof readStanding>>> {
+  const log = await openLogToRead(config);
+  try {
+    return { ...(await readStanding(log, config, systemClock.now())), live: await liveGateOnDisk(config, log) };
   } finally {
     await log.close();
   }
