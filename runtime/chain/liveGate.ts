@@ -20,7 +20,6 @@ import { takenAsWritten } from './liveGateFold.ts';
  * promotion at LIVE_ACTIVE, on sealed transitions only.
  */
 
-
 export interface ChainedGate {
   holds: boolean;
   gates: GateResult[];
