@@ -131,6 +131,6 @@ export async function benchAppend(dir: string): Promise<Measure[]> {
     { id: 'B1', what: 'the chain keeps B1’s ratio: batched, chained ratio over plain ratio', value: batched.chain / batched.plain, unit: 'x', target: { atLeast: CHAIN_KEEPS } },
     // Where a single append's cost is: a real desk's log is nearly all heartbeats, which join blocks; a bead a restart rebuilds from is sealed in its own commit.
     { id: 'B1', what: `of which beads sealed in blocks (heartbeats, sessions: ${Math.round(inBlocks.share * 100)}% of the mix, nearly all of a desk's day): single p50 kept`, value: inBlocks.keeps, unit: 'x', target: { atLeast: CHAIN_KEEPS } },
-    { id: 'B1', what: `of which beads sealed at once (orders, fills, positions, approvals, alerts: ${Math.round(sealedAtOnce.share * 100)}%): single p50 kept (a second row, the seal, in the commit)`, value: sealedAtOnce.keeps, unit: 'x' },
+    { id: 'B1', what: `of which beads sealed at once (orders, fills, positions, approvals, alerts: ${Math.round(sealedAtOnce.share * 100)}%): single p50 kept (its seal in its own row, a tag)`, value: sealedAtOnce.keeps, unit: 'x' },
   ];
 }

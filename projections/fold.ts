@@ -20,8 +20,8 @@ export interface Fold<S> {
   /** The bead types `apply` reads: the engine hands it no other. Absent: every bead. */
   readonly reads?: readonly BeadType[];
   init(): S;
-  /** The fold itself, called directly per bead (a wrapper would be a second call per bead). */
-  apply(state: S, bead: Bead, position: number): S;
+  /** The fold itself, called directly per bead (a wrapper would be a second call per bead). `tag`: the seal its row carries, if any (the live gate's fold checks it). */
+  apply(state: S, bead: Bead, position: number, tag?: string): S;
   /** A stored record that could not be decoded; folds without it never see one. */
   corrupt?(state: S, position: number, reason: string): S;
   /** The state as data the structured-clone algorithm keeps (plain objects, arrays, Maps, Sets); absent: the state itself. */

@@ -253,7 +253,7 @@ export class ProjectionEngine {
       const route = this.routes.get(bead.bead_type) ?? this.readsAll;
       for (let k = 0; k < route.length; k++) {
         const slot = slots[route[k]!]!;
-        if (position > slot.coveredTo) this.applyOne(slot, bead, position);
+        if (position > slot.coveredTo) this.applyOne(slot, bead, position, entry.tag);
       }
       this.lastBead = entry;
     }
@@ -262,9 +262,9 @@ export class ProjectionEngine {
   }
 
   /** A fold that throws has a bug; the others must not pay for it, so it is reported and the entry goes on to them. */
-  private applyOne(slot: FoldSlot, bead: Bead, position: LogPosition): void {
+  private applyOne(slot: FoldSlot, bead: Bead, position: LogPosition, tag: string | undefined): void {
     try {
-      slot.state = slot.fold.apply(slot.state, bead, position);
+      slot.state = slot.fold.apply(slot.state, bead, position, tag);
     } catch (err) {
       this.logger.error({ fold: slot.fold.name, position, bead: bead.bead_id, err: (err as Error).message }, 'a fold failed on a bead');
     }

@@ -16,9 +16,13 @@ export interface AppendResult {
   position: LogPosition;
 }
 
-/** One stored record. A record that cannot be decoded is reported, never thrown. */
+/**
+ * One stored record. A record that cannot be decoded is reported, never
+ * thrown. `tag`: the row's own proof, where the log keeps one beside the
+ * bead (SQLite: a bead the host seals at once, runtime/chain/tag.ts).
+ */
 export type LogEntry =
-  | { kind: 'bead'; position: LogPosition; stream: string; revision: number; bead: Bead }
+  | { kind: 'bead'; position: LogPosition; stream: string; revision: number; bead: Bead; tag?: string }
   | { kind: 'corrupt'; position: LogPosition; stream: string; revision: number; reason: string };
 
 export interface ReadStreamOptions {
@@ -87,12 +91,16 @@ export interface WrittenRows {
  * (issue 17: the host's SEAL holds each row's hash, and hashing the text
  * the log writes anyway costs one hash a bead, not a second serialisation).
  * `make` is called inside the commit with the rows that follow, in the
- * order of their positions, which are consecutive; the bead it returns is
- * written first, to its own stream (none: the commit is the rows).
+ * order of their positions, which are consecutive. A `head` is written
+ * first, to its own stream; a `tag` is kept in the row of the commit's only
+ * bead (issue 17, B1: a second row costs a one-bead commit a fifth more);
+ * nothing: the commit is the rows.
  */
 export interface CommitOpener {
-  make(rows: readonly WrittenRows[]): Bead | undefined;
+  make(rows: readonly WrittenRows[]): CommitOpening | undefined;
 }
+
+export type CommitOpening = { head: Bead } | { tag: string };
 
 export interface EventLog {
   readonly name: 'memory' | 'sqlite' | 'eventstoredb';

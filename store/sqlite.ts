@@ -22,8 +22,8 @@ import { toLogUnavailable } from './sqlite/failure.ts';
 import { openLogDatabase } from './sqlite/open.ts';
 import { pagesAfter } from './sqlite/pages.ts';
 import { type ReadAheadPages, readAheadPager } from './sqlite/readAhead.ts';
-import { PAGE_AFTER_SQL, PAGE_OF_TYPES_AFTER_SQL, prepareStatements, type Statements } from './sqlite/statements.ts';
-import { isStoredBeadId, unstoredRows, writeCommit } from './sqlite/write.ts';
+import { prepareStatements, type Statements } from './sqlite/statements.ts';
+import { isStoredBeadId, type RowTag, unstoredRows, writeCommit } from './sqlite/write.ts';
 
 export { defaultLogPath } from './sqlite/open.ts';
 
@@ -59,6 +59,18 @@ function preparedHead(head: Bead): Prepared {
   return { stream: head.stream, beads: [bead], texts: [JSON.stringify(bead)], expected: 'any' };
 }
 
+/** A tag goes in the row of the commit's only bead to be written (a retry skips those already stored). */
+function onlyRowTagged(rows: readonly { beads: readonly Bead[] }[], tag: string): RowTag {
+  let only: Bead | undefined;
+  let count = 0;
+  for (const r of rows) {
+    count += r.beads.length;
+    only ??= r.beads[0];
+  }
+  if (count !== 1) throw new RangeError(`a tag is one bead's own proof: this commit writes ${count} rows`);
+  return { beadId: only!.bead_id, tag };
+}
+
 const DEFAULTS = { busyTimeoutMs: 5000, pollMs: 50, pageSize: 2000, readonly: false, readAheadFrom: 50_000 };
 
 /**
@@ -91,9 +103,11 @@ export class SqliteEventLog implements EventLog {
     this.appendInTransaction = this.db.transaction((appends: readonly Prepared[], lookUpIds: boolean) => writeCommit(this.sql, appends, lookUpIds)).immediate;
     // The opener is made inside the transaction, from the rows it will really write (a retry skips those already stored).
     this.openedInTransaction = this.db.transaction((appends: readonly Prepared[], opener: CommitOpener, lookUpIds: boolean) => {
-      const head = opener.make(lookUpIds ? unstoredRows(this.sql, appends) : appends);
-      if (!head) return writeCommit(this.sql, appends, lookUpIds);
-      return writeCommit(this.sql, [preparedHead(head), ...appends], lookUpIds).slice(1);
+      const rows = lookUpIds ? unstoredRows(this.sql, appends) : appends;
+      const opening = opener.make(rows);
+      if (!opening) return writeCommit(this.sql, appends, lookUpIds);
+      if ('tag' in opening) return writeCommit(this.sql, appends, lookUpIds, onlyRowTagged(rows, opening.tag));
+      return writeCommit(this.sql, [preparedHead(opening.head), ...appends], lookUpIds).slice(1);
     }).immediate;
   }
 
@@ -191,7 +205,7 @@ export class SqliteEventLog implements EventLog {
       rowsAfter: (after) => this.guard('read the log', () => (this.sql.lastPosition.get() ?? after) - after),
       // An in-memory database is this connection's alone: no other thread can open it.
       readAheadFrom: path === ':memory:' || path === '' ? undefined : options.readAheadFrom,
-      job: { path, sql: types === undefined ? PAGE_AFTER_SQL : PAGE_OF_TYPES_AFTER_SQL, filter, pageSize: options.pageSize, busyTimeoutMs: options.busyTimeoutMs },
+      job: { path, sql: this.sql.pageSql(types !== undefined), filter, pageSize: options.pageSize, busyTimeoutMs: options.busyTimeoutMs },
       track: (pages, live) => (live ? this.readAheads.add(pages) : this.readAheads.delete(pages)),
     });
   }

@@ -3,6 +3,7 @@ import type { StreamAppend } from '../../store/port.ts';
 import { isoAt } from '../clock.ts';
 import { beadHash } from './canonical.ts';
 import { chainStreamOf, GENESIS, type SealBead, sealIdNear, sealIds, sealMac } from './seal.ts';
+import { tagMac, tagText } from './tag.ts';
 
 /**
  * The writing half of a host's chain (issue 17), held in memory under the
@@ -13,11 +14,13 @@ import { chainStreamOf, GENESIS, type SealBead, sealIdNear, sealIds, sealMac } f
  * commit costs that commit about a fifth more (B1: the bytes a durable
  * commit writes), so a seal per commit cannot keep B1 within 10%. A bead
  * the host acts on by the log's word alone (`sealsAtOnce`: write-aheads,
- * tokens, the kill flag, halts, answers, promotion) is sealed in its own
- * commit, with the block before it. The rest join the block, which the next
- * seal lists: at the latest after BLOCK_BEADS beads, or BLOCK_MS after the
- * block began (a seal of its own then). Until then this process proves its
- * own beads from the block it keeps.
+ * tokens, fills, positions, the kill flag, halts, answers, promotion) is
+ * sealed in its own commit: alone in it on SQLite, by a tag in its own row
+ * (tag.ts); else by a seal opening the commit, with the block before it.
+ * Every bead, tagged or not, joins the block, which the next seal lists: at
+ * the latest after BLOCK_BEADS beads, or BLOCK_MS after the block began (a
+ * seal of its own then). Until then this process proves its own beads from
+ * the block it keeps.
  */
 
 export const BLOCK_BEADS = 128;
@@ -146,6 +149,11 @@ export class BlockSealer {
     const ms = into % 1000;
     const s = (into - ms) / 1000;
     return `${this.minute}${s < 10 ? '0' : ''}${s}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+  }
+
+  /** The tag of a bead sealed at once in its own row (tag.ts): bound to the seal before it and the number of the next. */
+  tagOf(hash: string): string {
+    return tagText({ host: this.o.hostId, seq: this.seq, mac: tagMac(this.o.key, this.o.hostId, this.seq, this.prev, hash) });
   }
 
   /** The seal is durable: the block it listed is done with. */

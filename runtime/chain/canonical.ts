@@ -123,3 +123,20 @@ export function textHash(json: string): string {
 export function sha256(text: string): string {
   return hash('sha256', text, 'base64url');
 }
+
+const HOST_KEY = '"host_id":"';
+
+/** The host a stored bead names: its first "host_id" (the envelope's comes before its data). A hint only: a row no seal lists is parsed. */
+export function hostHint(json: string): string | undefined {
+  const i = json.indexOf(HOST_KEY);
+  if (i < 0) return undefined;
+  const from = i + HOST_KEY.length;
+  return json.slice(from, json.indexOf('"', from));
+}
+
+/** A row's hash over its stored text, then, for text written some other way than the log's own (a bulk import), over its canonical form. */
+export function* hashesOfText(json: string, reparse: () => Bead | undefined): Generator<string> {
+  yield textHash(json);
+  const bead = reparse();
+  if (bead) yield beadHash(bead);
+}

@@ -12,7 +12,8 @@ import { isSeal, markSealed, RUN_HASH, type SealBead, sealIsGenuine } from './se
  * The host's log (issue 17): every bead this process appends, whichever
  * BeadWriter or store helper appends it, is sealed into the host's chain
  * (a SEAL listing it with its hash, chained to the seal before and signed
- * with the chain key), in its own commit or in a block (blockSealer.ts);
+ * with the chain key), in its own commit or in a block (blockSealer.ts),
+ * or on SQLite, alone in its commit, by a tag in its own row (tag.ts);
  * and every read is checked against the chains (chainReader.ts). A bead that
  * breaks them (edited, slipped in under a host's name, sealed by a forged
  * seal) is reported as a finding and handed to the reader as an unreadable
@@ -33,11 +34,12 @@ export interface ChainedLogOptions {
   onFinding?: (finding: ChainFinding) => void;
 }
 
-/** What a commit's seal work came to: a seal, or beads for the block. */
+/** What a commit's seal work came to: a seal, or beads for the block (one of them tagged: its own row carries its seal). */
 interface Made {
   seal?: SealBead;
   ids?: string[];
   hashes?: string[];
+  tag?: string;
 }
 
 export class ChainedLog implements EventLog {
@@ -105,7 +107,8 @@ export class ChainedLog implements EventLog {
   private readonly opener: CommitOpener = {
     make: (rows) => {
       this.made = this.fromRows(rows);
-      return this.made.seal;
+      const { seal, tag } = this.made;
+      return seal ? { head: seal } : tag === undefined ? undefined : { tag };
     },
   };
 
@@ -154,6 +157,12 @@ export class ChainedLog implements EventLog {
       if (!atOnce) atOnce = r.beads.some(this.atOnce);
     }
     if (count === 0) return {};
+    // One bead sealed at once, and nothing else due: its seal goes in its own row (tag.ts), and it joins the block too.
+    if (count === 1 && atOnce && !this.sealer.mustSeal(count, false)) {
+      const bead = rows.find((r) => r.beads.length === 1)!;
+      const hash = textHash(bead.texts[0]!);
+      return { ids: [bead.beads[0]!.bead_id], hashes: [hash], tag: this.sealer.tagOf(hash) };
+    }
     if (this.sealer.mustSeal(count, atOnce)) {
       let run = '';
       for (const r of rows) for (const text of r.texts) run += textHash(text).slice(0, RUN_HASH);
@@ -270,7 +279,7 @@ export class ChainedLog implements EventLog {
       markSealed(bead);
       return entry;
     }
-    const proven = await this.lookup.prove(bead, entry.position);
+    const proven = await this.lookup.prove(bead, entry.position, entry.tag);
     if (proven.ok || proven.legacy) return entry;
     const kind = proven.why.includes('edited') ? 'EDITED' : 'UNSEALED';
     return this.refuse(entry, { kind, position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type, why: proven.why });

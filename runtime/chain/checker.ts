@@ -1,11 +1,13 @@
 import type { Bead, BeadType } from '../../beads/index.ts';
 import type { LogEntry } from '../../store/port.ts';
 import { AwaitingSeals, type RowAt, type Waiting } from './awaiting.ts';
-import type { ChainFinding, CheckResult, Settled } from './verdicts.ts';
-import { beadHash, textHash } from './canonical.ts';
+import { AWAIT, type ChainFinding, type CheckResult, edited, FOREIGN, rowAt, SEALED, type Settled, SKIPPED } from './verdicts.ts';
+import { beadHash, hashesOfText, hostHint, textHash } from './canonical.ts';
 import { isHostOnlyFact, unlistedBecause } from './hostOnly.ts';
-import { GENESIS, hashMatches, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
+import { brokenLink } from './links.ts';
+import { hashMatches, isSeal, markSealed, parseSealEntry, RecentKeys, type SealBead, sealIsGenuine } from './seal.ts';
 import { SealRun } from './sealRun.ts';
+import { judgeTag, parseTag, unreadableTag } from './tag.ts';
 
 /**
  * Reads a log in global order against the hosts' chains (issue 17). A seal
@@ -40,7 +42,8 @@ export interface CheckerOptions {
 }
 
 const RECENT = 4096;
-const HOST_KEY = '"host_id":"';
+/** In `recent` for a row seen and refused: a seal that lists it later does not count it missing. */
+const REFUSED = '\u0000refused';
 
 export class ChainChecker {
   readonly findings: ChainFinding[] = [];
@@ -74,13 +77,12 @@ export class ChainChecker {
     }
     const bead = entry.bead;
     if (isSeal(bead)) return this.seal(bead, rowAt(entry, bead));
+    const tagged = entry.tag === undefined ? undefined : this.tagged(entry.tag, rowAt(entry, bead), () => [beadHash(bead)], bead);
+    if (tagged) return tagged;
     // Most of a long read is beads no seal in view lists (another host's, or from before the chain): no lookup for them.
     const claim = inRun ?? (this.claims.size === 0 ? undefined : this.claims.get(bead.bead_id));
     if (claim) {
-      if (!inRun) {
-        this.claims.delete(bead.bead_id);
-        this.hosts.get(claim.host)?.pending.delete(bead.bead_id);
-      }
+      if (!inRun) this.unclaim(bead.bead_id);
       if (this.skips(bead.bead_type)) {
         this.counts.skipped += 1;
         return SKIPPED;
@@ -109,7 +111,7 @@ export class ChainChecker {
    * that waits for its seal. Anything else is parsed and checked as usual.
    * `decode` turns the text into the entry a reader would get.
    */
-  checkText(row: { position: number; stream: string; revision: number; beadId: string; beadType: string; json: string }, decode: (json: string) => LogEntry): CheckResult {
+  checkText(row: { position: number; stream: string; revision: number; beadId: string; beadType: string; json: string; tag?: string | null }, decode: (json: string) => LogEntry): CheckResult {
     if (this.options.verifyTypes !== undefined || row.stream.startsWith('chain-')) return this.check(decode(row.json));
     const inRun = this.runAt(row.position);
     const at: RowAt = { position: row.position, stream: row.stream, revision: row.revision, beadId: row.beadId, beadType: row.beadType };
@@ -117,6 +119,8 @@ export class ChainChecker {
       const entry = decode(row.json);
       return entry.kind === 'bead' ? entry.bead : undefined;
     };
+    const tagged = row.tag == null ? undefined : this.tagged(row.tag, at, () => hashesOfText(row.json, reparse));
+    if (tagged) return tagged;
     const claim = inRun ?? this.claims.get(row.beadId);
     if (!claim) {
       const host = hostHint(row.json);
@@ -124,10 +128,7 @@ export class ChainChecker {
       this.waiting.add(row.beadId, { host, at, hash: textHash(row.json), reparse, held: false });
       return FOREIGN;
     }
-    if (!inRun) {
-      this.claims.delete(row.beadId);
-      this.hosts.get(claim.host)?.pending.delete(row.beadId);
-    }
+    if (!inRun) this.unclaim(row.beadId);
     const hash = textHash(row.json);
     if (!this.sameHash(hash, claim.hash, reparse)) return this.broken(edited(at, claim.host));
     this.recent.set(row.beadId, hash);
@@ -168,14 +169,8 @@ export class ChainChecker {
     let finding: ChainFinding | undefined;
     if (this.options.strict) {
       this.reportMissing(host, chain, d.retracts ?? []);
-      const retracted = new Set(d.retracts ?? []);
-      const expected = chain.lastSeq === undefined ? undefined : chain.lastSeq + 1;
-      const skipsRetracted = expected !== undefined && d.seq > expected && range(expected, d.seq).every((s) => retracted.has(s));
-      if (chain.lastSeq === undefined ? d.prev !== GENESIS && d.seq !== 0 : d.seq !== expected && !skipsRetracted) {
-        finding = this.broken({ kind: 'BROKEN_LINK', ...at, why: `seal ${d.seq} of ${host} follows seal ${chain.lastSeq ?? 'none'}: the seals between were removed` }).finding;
-      } else if (chain.lastMac !== undefined && d.prev !== chain.lastMac && !skipsRetracted && !d.prev.startsWith('RESTART')) {
-        finding = this.broken({ kind: 'BROKEN_LINK', ...at, why: `seal ${d.seq} of ${host} does not name seal ${chain.lastSeq} before it: a seal was replaced` }).finding;
-      }
+      const why = brokenLink(seal, chain);
+      if (why !== undefined) finding = this.broken({ kind: 'BROKEN_LINK', ...at, why }).finding;
     }
     chain.lastSeq = d.seq;
     chain.lastMac = d.mac;
@@ -187,8 +182,9 @@ export class ChainChecker {
       const e = parseSealEntry(line);
       if (!e) continue;
       const w = this.waiting.take(e.id);
+      const seen = w ? undefined : this.recent.get(e.id);
       if (w) settled.push(this.listed(e.id, w, e.hash));
-      else if (this.recent.get(e.id) !== e.hash) {
+      else if (seen !== e.hash && seen !== REFUSED) {
         this.claims.set(e.id, { hash: e.hash, host });
         chain.pending.add(e.id);
       }
@@ -198,6 +194,40 @@ export class ChainChecker {
     if (this.options.mark !== false) markSealed(seal);
     this.counts.seals += 1;
     return { verdict: finding ? 'BROKEN' : 'SEALED', ...(finding ? { finding } : {}), settled };
+  }
+
+  /**
+   * A bead that carries its own seal in its row (tag.ts): proven against the
+   * seal of its host in view before it, which the tag names. Undefined when
+   * no seal of that host is in view yet (a reader that started part-way):
+   * it is then settled as any bead is, by the next seal (which lists it) or
+   * a lookup.
+   */
+  private tagged(text: string, at: RowAt, hashes: () => Iterable<string>, bead?: Bead): CheckResult | undefined {
+    const tag = parseTag(text);
+    if (!tag) return this.broken({ kind: 'EDITED', ...at, why: unreadableTag(at) });
+    const chain = this.hosts.get(tag.host);
+    if (chain?.lastSeq === undefined || chain.lastMac === undefined) return undefined;
+    if (this.skips(at.beadType)) {
+      this.counts.skipped += 1;
+      return SKIPPED;
+    }
+    // The row is here, proven or not: a seal that lists it does not count it missing.
+    this.unclaim(at.beadId);
+    const judged = judgeTag(this.key, tag, { seq: chain.lastSeq, mac: chain.lastMac }, at, hashes);
+    this.recent.set(at.beadId, judged.ok ? judged.hash : REFUSED);
+    if (!judged.ok) return this.broken({ kind: judged.kind, ...at, why: judged.why });
+    if (bead && this.options.mark !== false) markSealed(bead);
+    this.counts.sealed += 1;
+    return SEALED;
+  }
+
+  /** A bead a seal listed has come: no longer pending. */
+  private unclaim(id: string): void {
+    const claim = this.claims.get(id);
+    if (!claim) return;
+    this.claims.delete(id);
+    this.hosts.get(claim.host)?.pending.delete(id);
   }
 
   private runAt(position: number): { hash: string; host: string } | undefined {
@@ -262,26 +292,4 @@ export class ChainChecker {
     if (this.options.strict) this.findings.push(finding);
     return { verdict: 'BROKEN', finding };
   }
-}
-
-/** The verdicts that carry nothing else, shared: a long read returns one per bead, and no reader writes to them. */
-const FOREIGN: CheckResult = Object.freeze({ verdict: 'FOREIGN' });
-const SKIPPED: CheckResult = Object.freeze({ verdict: 'SKIPPED' });
-const SEALED: CheckResult = Object.freeze({ verdict: 'SEALED' });
-const AWAIT: CheckResult = Object.freeze({ verdict: 'AWAIT' });
-
-const rowAt = (entry: LogEntry, bead: { bead_id: string; bead_type: string }): RowAt => ({ position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type });
-
-const edited = (at: RowAt, host: string): ChainFinding => ({ kind: 'EDITED', ...at, why: `${at.beadType} bead ${at.beadId} differs from what host ${host} sealed: the row was edited` });
-
-/** The host a stored bead names: its first "host_id" (the envelope's comes before its data). A hint only: a row no seal lists is parsed. */
-function hostHint(json: string): string | undefined {
-  const i = json.indexOf(HOST_KEY);
-  if (i < 0) return undefined;
-  const from = i + HOST_KEY.length;
-  return json.slice(from, json.indexOf('"', from));
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }

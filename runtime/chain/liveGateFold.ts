@@ -42,6 +42,7 @@ export const takenAsWritten = (bead: Bead) => TAKEN_AS_WRITTEN.has(bead.bead_typ
 interface Carried {
   bead: Bead;
   position: number;
+  tag?: string | undefined;
   /** Undefined for a seal: carried for the checker to read again after a checkpoint, folded as nothing. */
   kept?: boolean;
 }
@@ -63,7 +64,7 @@ export interface LiveGateFoldState {
 interface Saved {
   judged: ChainedGatesState;
   sealing: string[];
-  carry: { bead: Bead; position: number }[];
+  carry: { bead: Bead; position: number; tag?: string | undefined }[];
 }
 
 export function liveGateFold(key: Buffer): Fold<LiveGateFoldState> {
@@ -75,24 +76,24 @@ export function liveGateFold(key: Buffer): Fold<LiveGateFoldState> {
     name: 'live.gate',
     version: '1',
     init: () => fresh(initialChainedGates(), []),
-    apply: (s, bead, position) => read(s, bead, position),
+    apply: (s, bead, position, tag) => read(s, bead, position, tag),
     corrupt(s) {
       // A row the log or the chain refused (whole-log readers count it left out too).
       s.judged.unproven += 1;
       return s;
     },
-    save: (s): Saved => ({ judged: s.judged, sealing: [...s.sealing], carry: s.carry.map(({ bead, position }) => ({ bead, position })) }),
+    save: (s): Saved => ({ judged: s.judged, sealing: [...s.sealing], carry: s.carry.map(({ bead, position, tag }) => ({ bead, position, ...(tag === undefined ? {} : { tag }) })) }),
     load(saved) {
       const o = saved as Saved;
       const s = fresh(o.judged, o.sealing);
-      for (const c of o.carry) read(s, c.bead, c.position);
+      for (const c of o.carry) read(s, c.bead, c.position, c.tag);
       return s;
     },
   };
 }
 
-function read(s: LiveGateFoldState, bead: Bead, position: number): LiveGateFoldState {
-  const { verdict, settled } = s.checker.check({ kind: 'bead', position, stream: bead.stream, revision: -1, bead });
+function read(s: LiveGateFoldState, bead: Bead, position: number, tag?: string): LiveGateFoldState {
+  const { verdict, settled } = s.checker.check({ kind: 'bead', position, stream: bead.stream, revision: -1, bead, ...(tag === undefined ? {} : { tag }) });
   if (isSeal(bead)) {
     if (s.checker.isSealingHost(bead.host_id)) s.sealing.add(bead.host_id);
     if (verdict === 'SEALED') onSeal(s, bead, position, settled ?? []);
@@ -102,7 +103,7 @@ function read(s: LiveGateFoldState, bead: Bead, position: number): LiveGateFoldS
     // A bead no seal claimed ends the commits before it: what they listed and did not hold will not come.
     if (claim === undefined) s.claimed.clear();
     else s.claimed.delete(bead.bead_id);
-    const item: Carried = { bead, position, kept: verdict === 'SEALED' || (verdict === 'FOREIGN' && takenAsWritten(bead)) };
+    const item: Carried = { bead, position, tag, kept: verdict === 'SEALED' || (verdict === 'FOREIGN' && takenAsWritten(bead)) };
     s.carry.push(item);
     if (verdict === 'AWAIT' || (verdict === 'FOREIGN' && s.checker.isSealingHost(bead.host_id))) s.waiting.set(bead.bead_id, item);
   }

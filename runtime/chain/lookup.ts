@@ -3,6 +3,7 @@ import type { EventLog, LogPosition } from '../../store/port.ts';
 import { beadHash } from './canonical.ts';
 import { unlistedBecause } from './hostOnly.ts';
 import { chainStreamOf, hashMatches, isSeal, markSealed, parseSealEntry, runHash, type SealBead, sealIsGenuine } from './seal.ts';
+import { judgeTag, parseTag, unreadableTag } from './tag.ts';
 
 /**
  * A bead read out of order (one stream's `readStream`, a reader that started
@@ -28,11 +29,18 @@ export class SealLookup {
     private readonly key: Buffer,
   ) {}
 
-  /** Whether `bead` (stored at `position`) is listed, with its hash, by a genuine seal of its host; marks it sealed if so. */
-  async prove(bead: Bead, position: LogPosition): Promise<{ ok: true } | { ok: false; why: string; legacy?: true }> {
+  /**
+   * Whether `bead` (stored at `position`, with the tag its row carries, if
+   * any) is sealed by a genuine seal of its host: in its own row, in the run
+   * of its commit's seal, or listed there or by the next seal. Marks it
+   * sealed if so.
+   */
+  async prove(bead: Bead, position: LogPosition, tag?: string): Promise<{ ok: true } | { ok: false; why: string; legacy?: true }> {
     // A bead older than its host's first seal was written before the host kept a chain: unproven, not forged.
     if (position < (await this.firstSealAt(bead.host_id))) return { ok: false, legacy: true, why: `${bead.bead_type} bead ${bead.bead_id} predates ${bead.host_id}'s chain` };
     const { before, beforeAt, after } = await this.sealsAround(bead.host_id, position);
+    // A row that carries its own seal is judged by it alone, as a reader in order judges it (checker.ts).
+    if (tag !== undefined) return this.proveTagged(bead, tag, before);
     // In the run of the seal of its commit (the rows right after it), else listed by id there or by the next seal.
     const inRun = before && beforeAt !== undefined ? runHash(before, position - beforeAt - 1) : undefined;
     const listed = inRun !== undefined ? { hash: inRun } : [before, after].flatMap((seal) => (seal ? seal.data.beads.map(parseSealEntry).filter((e) => e?.id === bead.bead_id) : []))[0];
@@ -41,6 +49,17 @@ export class SealLookup {
       return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} carries host ${bead.host_id}'s name, and ${where}` };
     }
     if (!hashMatches(beadHash(bead), listed.hash)) return { ok: false, why: `${bead.bead_type} bead ${bead.bead_id} differs from what host ${bead.host_id} sealed: the row was edited` };
+    markSealed(bead);
+    return { ok: true };
+  }
+
+  private proveTagged(bead: Bead, text: string, before: SealBead | undefined): { ok: true } | { ok: false; why: string } {
+    const row = { beadId: bead.bead_id, beadType: bead.bead_type };
+    const tag = parseTag(text);
+    // The seal before is the bead's host's: a tag naming another host's chain is not one this row's host wrote.
+    if (tag?.host !== bead.host_id) return { ok: false, why: unreadableTag(row) };
+    const judged = judgeTag(this.key, tag, before && { seq: before.data.seq, mac: before.data.mac }, row, () => [beadHash(bead)]);
+    if (!judged.ok) return judged;
     markSealed(bead);
     return { ok: true };
   }

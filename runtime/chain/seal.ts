@@ -3,12 +3,14 @@ import type { Bead, BeadOf } from '../../beads/index.ts';
 import { beadHash } from './canonical.ts';
 
 /**
- * Seals (issue 17). Each commit the host makes starts with one SEAL bead on
- * `chain-<host>` that lists every bead of the commit with its hash; the seal
- * names the MAC of the seal before it and carries its own MAC under the
- * host's chain key. One HMAC per commit, not per bead: a bulk append of a
- * thousand beads costs one HMAC and a thousand hashes of the text the log
- * writes anyway. Removing, reordering or editing a sealed bead, a seal, or
+ * Seals (issue 17). A SEAL bead on `chain-<host>` lists beads of the host
+ * with their hashes: those of the commit it opens, and the block written
+ * since the seal before (blockSealer.ts); it names the MAC of the seal
+ * before it and carries its own MAC under the host's chain key. One HMAC
+ * per seal, not per bead: a bulk append of a thousand beads costs one HMAC
+ * and a thousand hashes of the text the log writes anyway. (A bead sealed
+ * at once alone in a SQLite commit carries its seal in its own row instead:
+ * tag.ts.) Removing, reordering or editing a sealed bead, a seal, or
  * slipping a bead in under the host's name breaks the chain at that row.
  */
 

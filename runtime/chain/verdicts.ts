@@ -1,5 +1,8 @@
 /** What a reader of a host's chain makes of each row (issue 17): the vocabulary of checker.ts and its readers. */
 
+import type { LogEntry } from '../../store/port.ts';
+import type { RowAt } from './awaiting.ts';
+
 export type FindingKind = 'EDITED' | 'UNSEALED' | 'FORGED_SEAL' | 'MISSING' | 'BROKEN_LINK' | 'UNREADABLE';
 
 export interface ChainFinding {
@@ -36,3 +39,13 @@ export interface CheckResult {
   /** A seal settles the beads it lists that came before it, and its host's others still waiting. */
   settled?: Settled[];
 }
+
+/** The verdicts that carry nothing else, shared: a long read returns one per bead, and no reader writes to them. */
+export const FOREIGN: CheckResult = Object.freeze({ verdict: 'FOREIGN' });
+export const SKIPPED: CheckResult = Object.freeze({ verdict: 'SKIPPED' });
+export const SEALED: CheckResult = Object.freeze({ verdict: 'SEALED' });
+export const AWAIT: CheckResult = Object.freeze({ verdict: 'AWAIT' });
+
+export const rowAt = (entry: LogEntry, bead: { bead_id: string; bead_type: string }): RowAt => ({ position: entry.position, stream: entry.stream, revision: entry.revision, beadId: bead.bead_id, beadType: bead.bead_type });
+
+export const edited = (at: RowAt, host: string): ChainFinding => ({ kind: 'EDITED', ...at, why: `${at.beadType} bead ${at.beadId} differs from what host ${host} sealed: the row was edited` });

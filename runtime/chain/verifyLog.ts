@@ -43,6 +43,8 @@ export interface StoredText {
   beadId: string;
   beadType: string;
   json: string;
+  /** The row's own seal (tag.ts), where it has one. */
+  tag?: string | null;
 }
 
 /**

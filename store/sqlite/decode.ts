@@ -2,24 +2,24 @@ import type { LogEntry } from '../port.ts';
 import { decodeChecked } from '../storedBead.ts';
 
 /** A row as read with `.raw()`: the column order of ROW_COLUMNS. */
-export type StoredRow = [position: number, stream: string, revision: number, json: string];
+export type StoredRow = [position: number, stream: string, revision: number, json: string, tag: string | null];
 
-export const ROW_COLUMNS = 'position, stream, revision, json';
+/** The columns of a read row; a file of schema 1 has no tag column and reads as untagged. */
+export const rowColumns = (tagged: boolean) => `position, stream, revision, json, ${tagged ? 'tag' : 'NULL AS tag'}`;
 
 /**
  * Stored beads are not re-validated in full (S1): parse, upcast, check their
  * shape cheaply (storedBead.ts), and turn anything unreadable or misshapen
  * into a corrupt entry, so one bad row never stops a replay or crashes a fold.
  */
-export function entryOf(position: number, stream: string, revision: number, json: string): LogEntry {
+export function entryOf(position: number, stream: string, revision: number, json: string, tag?: string | null): LogEntry {
   const decoded = decodeChecked(json);
-  return decoded.ok
-    ? { kind: 'bead', position, stream, revision, bead: decoded.bead }
-    : { kind: 'corrupt', position, stream, revision, reason: decoded.reason };
+  if (!decoded.ok) return { kind: 'corrupt', position, stream, revision, reason: decoded.reason };
+  return tag == null ? { kind: 'bead', position, stream, revision, bead: decoded.bead } : { kind: 'bead', position, stream, revision, bead: decoded.bead, tag };
 }
 
 export function entryOfRow(row: StoredRow): LogEntry {
-  return entryOf(row[0], row[1], row[2], row[3]);
+  return entryOf(row[0], row[1], row[2], row[3], row[4]);
 }
 
 /**

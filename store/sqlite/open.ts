@@ -9,8 +9,13 @@ export function defaultLogPath(homeDir: string): string {
   return join(homeDir, 'phoenix.db');
 }
 
-/** Bumped when the table layout changes; a newer file is refused rather than misread. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the table layout changes; a newer file is refused rather than
+ * misread. 2 (issue 17): the `tag` column, a bead's own proof. A file of 1
+ * gains the column when a writer opens it; a reader reads it as untagged.
+ */
+export const SCHEMA_VERSION = 2;
+const TAGLESS_VERSION = 1;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS beads (
@@ -21,6 +26,7 @@ CREATE TABLE IF NOT EXISTS beads (
   bead_type TEXT    NOT NULL,
   ts        TEXT    NOT NULL,
   json      TEXT    NOT NULL,
+  tag       TEXT,
   UNIQUE (stream, revision)
 );
 `;
@@ -56,13 +62,16 @@ export function openLogDatabase(path: string, options: OpenOptions): Database.Da
       conn
         .transaction(() => {
           conn.exec(SCHEMA);
-          if (conn.pragma('user_version', { simple: true }) === 0) conn.pragma(`user_version = ${SCHEMA_VERSION}`);
+          const found = conn.pragma('user_version', { simple: true });
+          // Adding a nullable column rewrites no row: a log of any length is brought up at once.
+          if (found === TAGLESS_VERSION) conn.exec('ALTER TABLE beads ADD COLUMN tag TEXT');
+          if (found === 0 || found === TAGLESS_VERSION) conn.pragma(`user_version = ${SCHEMA_VERSION}`);
         })
         .immediate();
     }
     db.pragma('synchronous = FULL');
     const version = db.pragma('user_version', { simple: true });
-    if (version !== SCHEMA_VERSION) {
+    if (version !== SCHEMA_VERSION && !(options.readonly && version === TAGLESS_VERSION)) {
       throw new LogUnavailableError(`${path} has log schema ${String(version)}; this build reads schema ${SCHEMA_VERSION}`);
     }
     return db;
@@ -70,4 +79,9 @@ export function openLogDatabase(path: string, options: OpenOptions): Database.Da
     db?.close();
     throw toLogUnavailable(err, `cannot open the event log at ${path}`);
   }
+}
+
+/** Whether the file has the `tag` column: a reader of a file no writer has brought up to schema 2 has not. */
+export function hasTagColumn(db: Database.Database): boolean {
+  return db.pragma('user_version', { simple: true }) !== TAGLESS_VERSION;
 }

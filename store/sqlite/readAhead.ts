@@ -26,6 +26,8 @@ interface PackedPage {
   /** 1 where a row's text is not plain ASCII. */
   wide: Uint8Array;
   streams: string[];
+  /** Index, tag, index, tag: the page's tagged rows. */
+  tags: (number | string)[];
   last: boolean;
 }
 
@@ -44,12 +46,14 @@ function unpack(page: PackedPage): RowPage {
   const text = Buffer.from(page.text.buffer, page.text.byteOffset, page.text.byteLength) as Buffer & Decoders;
   const { ends, positions, revisions, streamIds, streams, wide } = page;
   const size = ends.length;
+  const tags = new Map<number, string>();
+  for (let k = 0; k < page.tags.length; k += 2) tags.set(page.tags[k] as number, page.tags[k + 1] as string);
   return {
     size,
     lastPosition: size === 0 ? -1 : positions[size - 1]!,
     take(i) {
       const start = i === 0 ? 0 : ends[i - 1]!;
-      return entryOf(positions[i]!, streams[streamIds[i]!]!, revisions[i]!, wide[i] ? text.utf8Slice(start, ends[i]!) : text.latin1Slice(start, ends[i]!));
+      return entryOf(positions[i]!, streams[streamIds[i]!]!, revisions[i]!, wide[i] ? text.utf8Slice(start, ends[i]!) : text.latin1Slice(start, ends[i]!), tags.size === 0 ? null : tags.get(i));
     },
   };
 }

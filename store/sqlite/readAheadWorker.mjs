@@ -76,9 +76,12 @@ function pack(rows) {
   const { text, ends, positions, revisions, streamIds, wide } = buffersFor(rows.length, bytes);
   const streams = [];
   const streamId = new Map();
+  // Tagged rows are few (a host's beads sealed at once): their index and tag, cloned with the message.
+  const tags = [];
   let offset = 0;
   for (let i = 0; i < rows.length; i++) {
-    const [position, stream, revision, json] = rows[i];
+    const [position, stream, revision, json, tag] = rows[i];
+    if (tag !== null) tags.push(i, tag);
     positions[i] = position;
     revisions[i] = revision;
     let id = streamId.get(stream);
@@ -92,7 +95,7 @@ function pack(rows) {
     offset += written;
     ends[i] = offset;
   }
-  return { text, ends, positions, revisions, streamIds, wide, streams };
+  return { text, ends, positions, revisions, streamIds, wide, streams, tags };
 }
 
 let page;

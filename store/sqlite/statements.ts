@@ -1,18 +1,22 @@
 import type Database from 'better-sqlite3';
-import { ROW_COLUMNS, type StoredRow } from './decode.ts';
+import { rowColumns, type StoredRow } from './decode.ts';
+import { hasTagColumn } from './open.ts';
 
 /** Rows per multi-row INSERT: one statement step per chunk instead of per bead roughly halves the insert cost of a batch. */
 export const INSERT_CHUNK = 32;
-export const INSERT_COLUMNS = 6;
-const INSERT_SQL = 'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json) VALUES ';
+export const INSERT_COLUMNS = 7;
+const INSERT_SQL = 'INSERT INTO beads (stream, revision, bead_id, bead_type, ts, json, tag) VALUES ';
 const ROW_PLACEHOLDERS = `(${Array(INSERT_COLUMNS).fill('?').join(', ')})`;
 
 /**
  * A page of the log after a position, and the same of some bead types only
  * (`@types`, a JSON array): also run, as text, by the read-ahead thread.
  */
-export const PAGE_AFTER_SQL = `SELECT ${ROW_COLUMNS} FROM beads WHERE position > @after ORDER BY position LIMIT @limit`;
-export const PAGE_OF_TYPES_AFTER_SQL = `SELECT ${ROW_COLUMNS} FROM beads WHERE position > @after AND bead_type IN (SELECT value FROM json_each(@types)) ORDER BY position LIMIT @limit`;
+export function pageSql(tagged: boolean, ofTypes: boolean): string {
+  return ofTypes
+    ? `SELECT ${rowColumns(tagged)} FROM beads WHERE position > @after AND bead_type IN (SELECT value FROM json_each(@types)) ORDER BY position LIMIT @limit`
+    : `SELECT ${rowColumns(tagged)} FROM beads WHERE position > @after ORDER BY position LIMIT @limit`;
+}
 
 /** The named parameters of a page query. */
 export interface PageParams {
@@ -24,8 +28,12 @@ export interface PageParams {
 /** Every statement the adapter runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
   const insertsOf = new Map<number, Database.Statement<unknown[]>>();
+  const tagged = hasTagColumn(db);
+  const ROW_COLUMNS = rowColumns(tagged);
   return {
-    /** One INSERT of `rows` rows (1 to INSERT_CHUNK), prepared on first use: a commit's rows go in with one statement step per chunk. */
+    /** The page query's text, as this file reads it: the read-ahead thread runs the same. */
+    pageSql: (ofTypes: boolean) => pageSql(tagged, ofTypes),
+    /** One INSERT of `rows` rows (1 to INSERT_CHUNK), prepared on first use: a commit's rows go in with one statement step per chunk, and a reader (of a file of schema 1 too) prepares none. */
     insertOf(rows: number): Database.Statement<unknown[]> {
       let statement = insertsOf.get(rows);
       if (statement === undefined) {
@@ -43,7 +51,6 @@ export function prepareStatements(db: Database.Database) {
       .pluck(),
     lastRevision: db.prepare<[string], number | null>('SELECT max(revision) FROM beads WHERE stream = ?').pluck(),
     lastPosition: db.prepare<[], number | null>('SELECT max(position) FROM beads').pluck(),
-    insertChunk: db.prepare<unknown[]>(INSERT_SQL + Array(INSERT_CHUNK).fill(ROW_PLACEHOLDERS).join(', ')),
     // LIMIT -1 is SQLite for "no limit".
     streamForwards: db
       .prepare<[string, number, number], StoredRow>(
@@ -55,8 +62,8 @@ export function prepareStatements(db: Database.Database) {
         `SELECT ${ROW_COLUMNS} FROM beads WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       )
       .raw(),
-    pageAfter: db.prepare<[PageParams], StoredRow>(PAGE_AFTER_SQL).raw(),
-    pageOfTypesAfter: db.prepare<[PageParams], StoredRow>(PAGE_OF_TYPES_AFTER_SQL).raw(),
+    pageAfter: db.prepare<[PageParams], StoredRow>(pageSql(tagged, false)).raw(),
+    pageOfTypesAfter: db.prepare<[PageParams], StoredRow>(pageSql(tagged, true)).raw(),
   };
 }
 

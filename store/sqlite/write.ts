@@ -13,12 +13,12 @@ import { INSERT_CHUNK, INSERT_COLUMNS, type Statements } from './statements.ts';
  * constraint error (isStoredBeadId) and the caller runs the whole append
  * again with the lookup. A savepoint would undo less, but costs every append.
  */
-export function writeBeads(sql: Statements, append: { stream: string; beads: Bead[]; texts: string[]; expected: ExpectedRevision }, lookUpIds = true): AppendResult {
+export function writeBeads(sql: Statements, append: Append, lookUpIds = true, tag?: RowTag): AppendResult {
   const { stream, beads, texts, expected } = append;
   if (!lookUpIds && beads.length > 0) {
     const actual = sql.lastRevision.get(stream) ?? -1;
     // A mismatch may be a retry of beads already stored: that needs the lookup to tell.
-    if (revisionMatches(expected, actual)) return { nextRevision: actual + beads.length, position: insertRows(sql, stream, actual + 1, beads, texts) };
+    if (revisionMatches(expected, actual)) return { nextRevision: actual + beads.length, position: insertRuns(sql, [{ stream, firstRevision: actual + 1, beads, texts }], tag) };
   }
   const unstored = withoutStored(sql, beads, texts);
   if (unstored.beads.length === 0 && beads.length > 0) {
@@ -29,10 +29,16 @@ export function writeBeads(sql: Statements, append: { stream: string; beads: Bea
   const actual = sql.lastRevision.get(stream) ?? -1;
   checkExpectedRevision(stream, expected, actual);
   if (unstored.beads.length === 0) return { nextRevision: actual, position: sql.lastPosition.get() ?? -1 };
-  return { nextRevision: actual + unstored.beads.length, position: insertRows(sql, stream, actual + 1, unstored.beads, unstored.texts) };
+  return { nextRevision: actual + unstored.beads.length, position: insertRuns(sql, [{ stream, firstRevision: actual + 1, ...unstored }], tag) };
 }
 
 type Append = { stream: string; beads: Bead[]; texts: string[]; expected: ExpectedRevision };
+
+/** The tag one row of a commit carries (runtime/chain/tag.ts): a bead's own seal. */
+export interface RowTag {
+  beadId: string;
+  tag: string;
+}
 
 /**
  * The appends of one commit, in order, inside its IMMEDIATE transaction. On
@@ -44,15 +50,15 @@ type Append = { stream: string; beads: Bead[]; texts: string[]; expected: Expect
  * that does not match, which may be a retry) goes append by append, as
  * writeBeads does, before any row is written.
  */
-export function writeCommit(sql: Statements, appends: readonly Append[], lookUpIds: boolean): AppendResult[] {
-  if (lookUpIds) return appends.map((a) => writeBeads(sql, a, true));
+export function writeCommit(sql: Statements, appends: readonly Append[], lookUpIds: boolean, tag?: RowTag): AppendResult[] {
+  if (lookUpIds) return appends.map((a) => writeBeads(sql, a, true, tag));
   const revisions = new Map<string, number>();
   const results: AppendResult[] = [];
   let rows = 0;
   for (const a of appends) {
-    if (a.beads.length === 0) return appends.map((b) => writeBeads(sql, b, false));
+    if (a.beads.length === 0) return appends.map((b) => writeBeads(sql, b, false, tag));
     const actual = revisions.get(a.stream) ?? sql.lastRevision.get(a.stream) ?? -1;
-    if (!revisionMatches(a.expected, actual)) return appends.map((b) => writeBeads(sql, b, false));
+    if (!revisionMatches(a.expected, actual)) return appends.map((b) => writeBeads(sql, b, false, tag));
     revisions.set(a.stream, actual + a.beads.length);
     rows += a.beads.length;
     // The row count so far stands in for the position until the last rowid is known.
@@ -61,6 +67,7 @@ export function writeCommit(sql: Statements, appends: readonly Append[], lookUpI
   const last = insertRuns(
     sql,
     appends.map((a, k) => ({ stream: a.stream, firstRevision: results[k]!.nextRevision - a.beads.length + 1, beads: a.beads, texts: a.texts })),
+    tag,
   );
   for (const r of results) r.position = last - (rows - r.position);
   return results;
@@ -85,11 +92,6 @@ function withoutStored(sql: Statements, beads: Bead[], texts: string[]): { beads
   return { beads: keep.map((i) => beads[i]!), texts: keep.map((i) => texts[i]!) };
 }
 
-/** Inserts beads (each as its text) at consecutive revisions from `firstRevision`; returns the last one's position. */
-function insertRows(sql: Statements, stream: string, firstRevision: number, beads: Bead[], texts: string[]): LogPosition {
-  return insertRuns(sql, [{ stream, firstRevision, beads, texts }]);
-}
-
 interface RowRun {
   stream: string;
   firstRevision: number;
@@ -98,15 +100,15 @@ interface RowRun {
 }
 
 /** Runs of rows, in order: a full chunk per statement step, then the rest in one INSERT of its size. The last row's position. */
-function insertRuns(sql: Statements, runs: readonly RowRun[]): LogPosition {
+function insertRuns(sql: Statements, runs: readonly RowRun[], tag?: RowTag): LogPosition {
   const params: unknown[] = [];
   let lastRowid: number | bigint = 0;
   for (const run of runs) {
     for (let i = 0; i < run.beads.length; i++) {
       const b = run.beads[i]!;
-      params.push(run.stream, run.firstRevision + i, b.bead_id, b.bead_type, b.ts, run.texts[i]!);
+      params.push(run.stream, run.firstRevision + i, b.bead_id, b.bead_type, b.ts, run.texts[i]!, tag !== undefined && tag.beadId === b.bead_id ? tag.tag : null);
       if (params.length === INSERT_CHUNK * INSERT_COLUMNS) {
-        lastRowid = sql.insertChunk.run(params).lastInsertRowid;
+        lastRowid = sql.insertOf(INSERT_CHUNK).run(params).lastInsertRowid;
         params.length = 0;
       }
     }

@@ -105,7 +105,7 @@ describe('the chain of a host’s beads', () => {
     expect(sealed?.kind === 'bead' && isSealed(sealed.bead)).toBe(true);
 
     const chain = await raw.readStream(streams.chain(HOST));
-    editRow(dir, chain[1]!.position, '"seq":1', '"seq":7');
+    editRow(dir, chain[0]!.position, '"seq":0', '"seq":7');
     expect((await verifyLog(raw, KEY)).findings.map((f) => f.kind)).toContain('FORGED_SEAL');
   });
 

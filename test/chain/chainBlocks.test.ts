@@ -49,6 +49,15 @@ async function host(dir?: string, findings: ChainFinding[] = []) {
 }
 
 const seals = async (raw: SqliteEventLog) => (await raw.readStream(streams.chain(HOST))).length;
+/** The beads whose rows carry a tag (their own seal), in log order. */
+const tagsOf = (path: string): string[] => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare<[], string>('SELECT bead_id FROM beads WHERE tag IS NOT NULL ORDER BY position').pluck().all();
+  } finally {
+    db.close();
+  }
+};
 const all = async (log: ChainedLog): Promise<LogEntry[]> => {
   const out: LogEntry[] = [];
   for await (const e of log.readAll()) out.push(e);
@@ -56,20 +65,26 @@ const all = async (log: ChainedLog): Promise<LogEntry[]> => {
 };
 
 describe('a host’s chain sealed in blocks', () => {
-  it('heartbeats and sessions join a block the next seal lists; a write-ahead and a fill, like every bead a restart rebuilds from, are sealed in their own commit; the log verifies whole', async () => {
+  it('heartbeats and sessions join a block the next seal lists; a write-ahead and a fill, like every bead a restart rebuilds from, carry their seal in their own row; the log verifies whole', async () => {
     const { raw, log, writer } = await host();
     for (let i = 0; i < 10; i++) await writer.write(beat(i));
     await writer.write(session(4002));
     expect(await seals(raw)).toBe(1);
-    await writer.write(writeAhead('b-entry'));
-    expect(await seals(raw)).toBe(2);
-    await writer.write(fill('b', 20_000));
-    expect(await seals(raw)).toBe(3);
-    const report = await verifyLog(raw, KEY);
-    expect(report.findings).toEqual([]);
-    expect(report.sealed).toBe(13 + 3);
-    expect(verifySqliteRows(raw.path, KEY).findings).toEqual([]);
+    const ahead = await writer.write(writeAhead('b-entry'));
+    const filled = await writer.write(fill('b', 20_000));
+    expect(await seals(raw)).toBe(1);
+    expect(tagsOf(raw.path)).toEqual([ahead.beads[0]!.bead_id, filled.beads[0]!.bead_id]);
+    // Proven the moment they are durable: a reader in another process needs no seal after them.
+    const other = await host(raw.path.slice(0, -'/phoenix.db'.length));
+    const read = [...(await other.log.readStream(streams.order('b-entry'))), ...(await other.log.readStream(streams.order('ord-b')))];
+    expect(read.map((e) => e.kind === 'bead' && isSealed(e.bead))).toEqual([true, true]);
     await log.close();
+    expect(await seals(other.raw)).toBe(2);
+    const report = await verifyLog(other.raw, KEY);
+    expect(report.findings).toEqual([]);
+    expect(report.sealed).toBe(13 + 2);
+    expect(verifySqliteRows(raw.path, KEY).findings).toEqual([]);
+    await other.raw.close();
   });
 
   it('the running host proves its own beads before their seal; another reader holds them back until it comes, in log order', async () => {
@@ -79,9 +94,11 @@ describe('a host’s chain sealed in blocks', () => {
     const [own] = await log.readStream(streams.connection(HOST));
     expect(own?.kind === 'bead' && isSealed(own.bead)).toBe(true);
     await writer.write(writeAhead('b-entry'));
+    // The block is sealed BLOCK_MS after it began, by a seal of its own when no commit carries one.
+    await expect.poll(async () => seals(raw), { timeout: 10_000 }).toBe(2);
     const other = await host(home);
     const read = await all(other.log);
-    expect(read.map((e) => (e.kind === 'bead' ? e.bead.bead_type : 'corrupt'))).toEqual(['SEAL', 'HEARTBEAT', 'IBKR_SESSION', 'SEAL', 'ORDER']);
+    expect(read.map((e) => (e.kind === 'bead' ? e.bead.bead_type : 'corrupt'))).toEqual(['SEAL', 'HEARTBEAT', 'IBKR_SESSION', 'ORDER', 'SEAL']);
     const sessionRead = read.find((e) => e.kind === 'bead' && e.bead.bead_id === beads[0]!.bead_id);
     expect(sessionRead?.kind === 'bead' && isSealed(sessionRead.bead)).toBe(true);
     await log.close();
@@ -113,12 +130,12 @@ describe('a host’s chain sealed in blocks', () => {
     await writer.write(writeAhead('a-entry'));
     await writer.write(fill('a', 20_000));
     const { beads } = await writer.write(session(4002));
-    // Killed: no close, the block never sealed. The fill was sealed with its own commit: a crash never hides one
+    // Killed: no close, the block never sealed. The fill carries its seal in its own row: a crash never hides one
     // (the restarted host would record the broker's execution again, a second FILL for it; the kill -9 fuzz found that).
     const findings: ChainFinding[] = [];
     const restarted = await host(home, findings);
     const read = await all(restarted.log);
-    expect(read.map((e) => (e.kind === 'bead' ? e.bead.bead_type : 'corrupt'))).toEqual(['SEAL', 'ORDER', 'SEAL', 'FILL', 'corrupt']);
+    expect(read.map((e) => (e.kind === 'bead' ? e.bead.bead_type : 'corrupt'))).toEqual(['SEAL', 'ORDER', 'FILL', 'corrupt']);
     expect(findings).toMatchObject([{ kind: 'UNSEALED', beadId: beads[0]!.bead_id }]);
     const report = await verifyLog(raw, KEY);
     expect(report.findings.map((f) => [f.kind, f.beadId])).toEqual([['UNSEALED', beads[0]!.bead_id]]);

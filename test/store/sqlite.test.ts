@@ -149,9 +149,9 @@ describe('sqlite event log', () => {
 
     it('a file written by a newer layout is refused rather than misread', () => {
       const raw = new Database(logs.path);
-      raw.pragma('user_version = 2');
+      raw.pragma('user_version = 3');
       raw.close();
-      expect(() => openLog()).toThrow(/schema 2/);
+      expect(() => openLog()).toThrow(/schema 3/);
     });
   });
 

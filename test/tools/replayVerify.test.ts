@@ -46,7 +46,7 @@ describe('phoenix replay --verify', () => {
     const clean = await runCli(['replay', '--verify'], env);
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toMatch(/^chain intact: 6 records read in \d+ ms: 6 sealed by v-host \(3 seals\)/);
+    expect(clean.stdout).toMatch(/^chain intact: 5 records read in \d+ ms: 5 sealed by v-host \(2 seals\)/);
 
     const db = new Database(defaultLogPath(dir));
     const row = db.prepare("SELECT position FROM beads WHERE stream = 'order-v-2-entry'").get() as { position: number };

@@ -3,6 +3,7 @@ import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
 import { type StoredText, verifyLog, verifyRows } from '../../runtime/chain/verifyLog.ts';
 import { entryOf } from '../../store/sqlite/decode.ts';
 import { defaultLogPath } from '../../store/sqlite.ts';
+import { hasTagColumn } from '../../store/sqlite/open.ts';
 import Database from 'better-sqlite3';
 import type { EventLog } from '../../store/port.ts';
 import { type CommandIo, EXIT, writeError, writeLine } from '../command.ts';
@@ -50,8 +51,10 @@ export async function verifyCommand(log: EventLog, config: Config, io: CommandIo
 export function verifySqliteRows(path: string, key: Buffer): ReturnType<typeof verifyRows> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare<[], StoredText>('SELECT position, stream, revision, bead_id AS beadId, bead_type AS beadType, json FROM beads ORDER BY position').iterate();
-    return verifyRows(rows, key, (row) => entryOf(row.position, row.stream, row.revision, row.json));
+    // A file no writer has brought up to schema 2 has no tag column: its rows are untagged.
+    const tag = hasTagColumn(db) ? 'tag' : 'NULL AS tag';
+    const rows = db.prepare<[], StoredText>(`SELECT position, stream, revision, bead_id AS beadId, bead_type AS beadType, json, ${tag} FROM beads ORDER BY position`).iterate();
+    return verifyRows(rows, key, (row) => entryOf(row.position, row.stream, row.revision, row.json, row.tag));
   } finally {
     db.close();
   }
