@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hmacSha256 } from './hmac.ts';
 import type { Bead, BeadOf } from '../../beads/index.ts';
 import { beadHash } from './canonical.ts';
 
@@ -58,7 +59,7 @@ export function parseSealEntry(entry: string): { id: string; hash: string } | un
 
 export function sealMac(key: Buffer, f: SealFields): string {
   const text = `phoenix-seal-v1\n${f.hostId}\n${f.seq}\n${f.prev}\n${(f.retracts ?? []).join(',')}\n${f.beads.join('\n')}${f.run === undefined ? '' : `\nrun ${f.run}`}`;
-  return createHmac('sha256', key).update(text).digest('base64url');
+  return hmacSha256(key, text);
 }
 
 /** The chain stream a seal must be on: `chain-<its host>`. */

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256 } from './hmac.ts';
 
 /**
  * A bead's own proof (issue 17, B1). On SQLite a bead the host seals at once
@@ -24,7 +25,7 @@ export interface Tag {
 }
 
 export function tagMac(key: Buffer, host: string, seq: number, prev: string, hash: string): string {
-  return createHmac('sha256', key).update(`phoenix-tag-v1\n${host}\n${seq}\n${prev}\n${hash}`).digest('base64url');
+  return hmacSha256(key, `phoenix-tag-v1\n${host}\n${seq}\n${prev}\n${hash}`);
 }
 
 /** As the row stores it: "<seq> <mac> <host>" (the host last: a name is the only part with room for a space). */
