@@ -40,6 +40,8 @@ describe('the IB maintenance window (S3.1) and a restarted gateway (RB-007)', ()
     const host = await desk.startHost();
     // At TIME_SCALE 0.01 a first connect attempt has 150 ms; a loaded machine may need a second, and its DISCONNECT is not the restart's.
     const first = await connected(desk);
+    // The start-up resync done first: the restart's full resync, asserted below, is then the second (a restart inside the first one's requests failed it).
+    await host.waitForOutput(/"since":null[^\n]*"msg":"resynced with the broker"/, 20_000);
 
     // The daily restart: every client dropped, the port back after 200 ms, the same server version.
     await desk.sim.control('restart', { downtimeMs: 200 });
