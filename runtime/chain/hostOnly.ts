@@ -37,9 +37,10 @@ export const HOST_VERIFIED_TYPES: ReadonlySet<BeadType> = new Set(['ORDER', 'FIL
  * leaves unsealed of them is read as unproven, and nothing is lost by it.
  *
  * Every other bead is sealed in its own commit (on SQLite, alone in it, by
- * a tag in its own row: tag.ts), proven the moment it is durable: a restarted host rebuilds its positions, orders, fills, approvals,
- * kill flag, halts, promotion and the alerts it still owes from them, and a
- * bead of those hidden after a crash loses what it says. The kill -9 fuzz
+ * a tag in its own row: tag.ts), proven the moment it is durable: a
+ * restarted host rebuilds its positions, orders, fills, approvals, kill
+ * flag, halts, promotion and the alerts it still owes from them, and a bead
+ * of those hidden after a crash loses what it says. The kill -9 fuzz
  * found both ways: an unsealed FILL recorded again by the restarted host (two
  * FILL beads for one execution), and a position whose first bead was in the
  * unsealed block, refused by every later start, so the host never restored

@@ -29,7 +29,7 @@ export interface PageParams {
 export function prepareStatements(db: Database.Database) {
   const insertsOf = new Map<number, Database.Statement<unknown[]>>();
   const tagged = hasTagColumn(db);
-  const ROW_COLUMNS = rowColumns(tagged);
+  const columns = rowColumns(tagged);
   return {
     /** The page query's text, as this file reads it: the read-ahead thread runs the same. */
     pageSql: (ofTypes: boolean) => pageSql(tagged, ofTypes),
@@ -54,12 +54,12 @@ export function prepareStatements(db: Database.Database) {
     // LIMIT -1 is SQLite for "no limit".
     streamForwards: db
       .prepare<[string, number, number], StoredRow>(
-        `SELECT ${ROW_COLUMNS} FROM beads WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+        `SELECT ${columns} FROM beads WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       )
       .raw(),
     streamBackwards: db
       .prepare<[string, number, number], StoredRow>(
-        `SELECT ${ROW_COLUMNS} FROM beads WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+        `SELECT ${columns} FROM beads WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       )
       .raw(),
     pageAfter: db.prepare<[PageParams], StoredRow>(pageSql(tagged, false)).raw(),
