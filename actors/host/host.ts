@@ -100,7 +100,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
   let reportFinding: (f: ChainFinding) => void = () => undefined;
   const chainKey = loadChainKey(config.homeDir, { create: true })!;
   // Timed outside the chain: an append is timed as the host asked for it (one stream: kind single) and waited for it, its seal included.
-  const log = telemetry.timedLog(await ChainedLog.open(untimedLog, { key: chainKey, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) }));
+  const chain = await ChainedLog.open(untimedLog, { key: chainKey, hostId, mode: config.mode, clock, verifyTypes: HOST_VERIFIED_TYPES, onFinding: (f) => reportFinding(f) });
+  const log = telemetry.timedLog(chain);
   const writer = new BeadWriter({ log, clock, ids: uuidV7Ids, hostId, mode: config.mode });
   reportFinding = findingReporter({ logger, write: (draft) => writer.write(draft) });
   const ttlMs = config.LEASE_TTL_S * 1000;
@@ -137,6 +138,8 @@ export async function startHost({ config, log: opened, clock, logger, brokerHook
       data: { event: 'STOPPING', version: PHOENIX_VERSION, config_hash: config.configHash, pid: process.pid, hostname: hostname(), reason },
     });
     if (lease.held) await lease.release(reason);
+    // The block since the last seal is sealed now: the caller owns the log and may close it at once, and what a stop leaves unsealed the next start refuses.
+    await chain.flush();
   };
   const stopBeforeOrders = async (reason: string) => {
     await promotion.stop();
