@@ -96,7 +96,9 @@ describe('a bead’s seal in its own row (SQLite)', () => {
     const { dir, fills } = await sealedLog();
     expect(rows(dir).map((r) => r.bead_type)).toEqual(['SEAL', 'HEARTBEAT', 'FILL', 'FILL', 'FILL', 'SEAL']);
     expect(fills.every((f) => f.tag !== null)).toBe(true);
-    expect((await verifyLog(new SqliteEventLog(defaultLogPath(dir), { readonly: true }), KEY)).findings).toEqual([]);
+    const reader = new SqliteEventLog(defaultLogPath(dir), { readonly: true });
+    expect((await verifyLog(reader, KEY)).findings).toEqual([]);
+    await reader.close();
     expect(verifySqliteRows(defaultLogPath(dir), KEY).findings).toEqual([]);
     const { raw, log } = await chained(dir);
     const inOrder: LogEntry[] = [];
