@@ -66,7 +66,7 @@ const all = async (log: ChainedLog): Promise<LogEntry[]> => {
 
 describe('a host’s chain sealed in blocks', () => {
   it('heartbeats and sessions join a block the next seal lists; a write-ahead and a fill, like every bead a restart rebuilds from, carry their seal in their own row; the log verifies whole', async () => {
-    const { raw, log, writer } = await host();
+    const { home, raw, log, writer } = await host();
     for (let i = 0; i < 10; i++) await writer.write(beat(i));
     await writer.write(session(4002));
     expect(await seals(raw)).toBe(1);
@@ -75,7 +75,7 @@ describe('a host’s chain sealed in blocks', () => {
     expect(await seals(raw)).toBe(1);
     expect(tagsOf(raw.path)).toEqual([ahead.beads[0]!.bead_id, filled.beads[0]!.bead_id]);
     // Proven the moment they are durable: a reader in another process needs no seal after them.
-    const other = await host(raw.path.slice(0, -'/phoenix.db'.length));
+    const other = await host(home);
     const read = [...(await other.log.readStream(streams.order('b-entry'))), ...(await other.log.readStream(streams.order('ord-b')))];
     expect(read.map((e) => e.kind === 'bead' && isSealed(e.bead))).toEqual([true, true]);
     await log.close();
