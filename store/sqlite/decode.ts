@@ -4,8 +4,11 @@ import { decodeChecked } from '../storedBead.ts';
 /** A row as read with `.raw()`: the column order of ROW_COLUMNS. */
 export type StoredRow = [position: number, stream: string, revision: number, json: string, tag: string | null];
 
-/** The columns of a read row; a file of schema 1 has no tag column and reads as untagged. */
-export const rowColumns = (tagged: boolean) => `position, stream, revision, json, ${tagged ? 'tag' : 'NULL AS tag'}`;
+/** The tag as a read selects it: a file of schema 1 has no tag column and reads as untagged. */
+export const tagColumn = (tagged: boolean) => (tagged ? 'tag' : 'NULL AS tag');
+
+/** The columns of a read row. */
+export const rowColumns = (tagged: boolean) => `position, stream, revision, json, ${tagColumn(tagged)}`;
 
 /**
  * Stored beads are not re-validated in full (S1): parse, upcast, check their

@@ -1,7 +1,7 @@
 import type { Config } from '../../runtime/config/load.ts';
 import { chainKeyPath, loadChainKey } from '../../runtime/chain/chainKey.ts';
 import { type StoredText, verifyLog, verifyRows } from '../../runtime/chain/verifyLog.ts';
-import { entryOf } from '../../store/sqlite/decode.ts';
+import { entryOf, tagColumn } from '../../store/sqlite/decode.ts';
 import { defaultLogPath } from '../../store/sqlite.ts';
 import { hasTagColumn } from '../../store/sqlite/open.ts';
 import Database from 'better-sqlite3';
@@ -51,9 +51,7 @@ export async function verifyCommand(log: EventLog, config: Config, io: CommandIo
 export function verifySqliteRows(path: string, key: Buffer): ReturnType<typeof verifyRows> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    // A file no writer has brought up to schema 2 has no tag column: its rows are untagged.
-    const tag = hasTagColumn(db) ? 'tag' : 'NULL AS tag';
-    const rows = db.prepare<[], StoredText>(`SELECT position, stream, revision, bead_id AS beadId, bead_type AS beadType, json, ${tag} FROM beads ORDER BY position`).iterate();
+    const rows = db.prepare<[], StoredText>(`SELECT position, stream, revision, bead_id AS beadId, bead_type AS beadType, json, ${tagColumn(hasTagColumn(db))} FROM beads ORDER BY position`).iterate();
     return verifyRows(rows, key, (row) => entryOf(row.position, row.stream, row.revision, row.json, row.tag));
   } finally {
     db.close();
